@@ -1,0 +1,428 @@
+/**
+ * Streaming CSV reader/writer for mailings (RFC 4180 plus the lenient bits Excel users expect).
+ *
+ * Input is a sequence of JS strings decoded with 'latin1', so every byte maps to exactly one
+ * UTF-16 code unit and `raw` round-trips the original bytes whatever the file's real encoding.
+ * Chunks may be split anywhere (mid-line, mid-quote, between \r and \n).
+ *
+ * Rules:
+ * - fields separated by the delimiter; records end at \n, \r\n or a lone \r;
+ * - a field that *starts* with `"` is quoted: it may contain delimiters and line breaks, `""` is a
+ *   literal quote; text between the closing quote and the next delimiter is appended literally;
+ * - a `"` anywhere else in an unquoted field is literal (lenient, like Excel);
+ * - empty lines are skipped (not returned, but counted in `line`);
+ * - a UTF-8 BOM at the very start of the input (as latin1 "\u00EF\u00BB\u00BF", or U+FEFF) stays in the
+ *   header's `raw` but is not part of its first field.
+ *
+ * Hot path: a record without any `"` is found with indexOf and split with String#split; the
+ * positions of the next `"`, `\n`, `\r` and delimiter are cached per chunk so each is searched
+ * at most once per occurrence (linear time). A record that spans chunks is kept as a list of
+ * pieces and joined once, so a huge quoted field fed in many chunks stays linear too.
+ */
+
+export type CsvDelimiter = ',' | ';' | '\t' | '|';
+
+export interface CsvRow {
+  /** Parsed field values (quotes removed, `""` unescaped). */
+  fields: string[];
+  /** The record's exact text, without its line terminator. */
+  raw: string;
+  /** 1-based physical line where the record starts. */
+  line: number;
+}
+
+export class CsvSyntaxError extends Error {
+  line: number;
+  constructor(message: string, line: number) {
+    super(message);
+    this.name = 'CsvSyntaxError';
+    this.line = line;
+  }
+}
+
+const QUOTE = 34; // "
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const TAB = 9;
+const BOM_LATIN1 = '\u00EF\u00BB\u00BF';
+const BOM_UTF16 = 0xfeff;
+
+// Parser states.
+const REC_START = 0; // at the start of a record, nothing pending
+const FIELD_START = 1; // at the start of a field inside a record
+const UNQUOTED = 2; // inside an unquoted field
+const QUOTED = 3; // inside a quoted field
+const QUOTE_SEEN = 4; // inside a quoted field, just read a `"` (closing quote or first half of `""`)
+const AFTER_QUOTE = 5; // quoted field closed; any text up to the delimiter is literal
+
+/** Most frequent of `;` `,` `\t` `|` outside double quotes; ties prefer that order; none → `,`. */
+export function detectDelimiter(headerLine: string): CsvDelimiter {
+  let semi = 0;
+  let comma = 0;
+  let tab = 0;
+  let pipe = 0;
+  let inQuotes = false;
+  for (let i = 0; i < headerLine.length; i++) {
+    const c = headerLine.charCodeAt(i);
+    if (c === QUOTE) inQuotes = !inQuotes;
+    else if (!inQuotes) {
+      if (c === 59) semi++;
+      else if (c === 44) comma++;
+      else if (c === TAB) tab++;
+      else if (c === 124) pipe++;
+    }
+  }
+  let best: CsvDelimiter = ',';
+  let n = 0;
+  if (semi > n) { best = ';'; n = semi; }
+  if (comma > n) { best = ','; n = comma; }
+  if (tab > n) { best = '\t'; n = tab; }
+  if (pipe > n) { best = '|'; n = pipe; }
+  return best;
+}
+
+function bomLength(s: string): number {
+  if (s.charCodeAt(0) === BOM_UTF16) return 1;
+  return s.startsWith(BOM_LATIN1) ? 3 : 0;
+}
+
+export class CsvReader {
+  private delim: CsvDelimiter | undefined;
+  private delimCode = 0;
+  private eol: '\n' | '\r\n' = '\n';
+  private eolKnown = false;
+
+  private started = false;
+  private ended = false;
+  /** Start of the input, buffered until the delimiter can be detected and a BOM recognised. */
+  private head = '';
+
+  private state = REC_START;
+  /** Physical line at the current parse position. */
+  private line = 1;
+  private recLine = 1;
+  private quoteLine = 1;
+  private fields: string[] = [];
+  /** Raw text of the current record from earlier chunks. */
+  private rawParts: string[] = [];
+  /** Value of the current field from earlier chunks. */
+  private fieldParts: string[] = [];
+  /** The previous chunk ended with a record-terminating \r (a leading \n in the next one belongs to it). */
+  private pendingCR = false;
+  /** The previous chunk ended with a \r inside a quoted field (line counting needs the next char). */
+  private quotedCR = false;
+
+  constructor(options?: { delimiter?: CsvDelimiter }) {
+    if (options?.delimiter !== undefined) this.setDelimiter(options.delimiter);
+  }
+
+  /** The delimiter in use: the configured one, or the detected one once the header has been seen. */
+  get delimiter(): CsvDelimiter | undefined {
+    return this.delim;
+  }
+
+  /** Line terminator of the first record ('\n' until known; a lone '\r' is reported as '\r\n'). */
+  get lineEnding(): '\n' | '\r\n' {
+    return this.eol;
+  }
+
+  /** Feed a chunk; returns the complete records it finished (the first one is the header). */
+  push(chunk: string): CsvRow[] {
+    if (this.ended) throw new Error('CsvReader: push() after end()');
+    const out: CsvRow[] = [];
+    if (chunk.length === 0) return out;
+    if (!this.started) {
+      this.head += chunk;
+      if (!this.headReady()) return out;
+      const s = this.head;
+      this.head = '';
+      this.start(s, out);
+      return out;
+    }
+    this.parse(chunk, 0, out);
+    return out;
+  }
+
+  /** End of input; returns the last record if any. Throws CsvSyntaxError on an unterminated quoted field. */
+  end(): CsvRow[] {
+    const out: CsvRow[] = [];
+    if (this.ended) return out;
+    this.ended = true;
+    if (!this.started) {
+      const s = this.head;
+      this.head = '';
+      if (s.length === 0) return out;
+      this.start(s, out);
+    }
+    const state = this.state;
+    if (state === REC_START) return out;
+    if (state === QUOTED) {
+      throw new CsvSyntaxError(
+        `CSV: unterminated quoted field starting at line ${this.quoteLine}`,
+        this.quoteLine,
+      );
+    }
+    // FIELD_START (trailing delimiter), UNQUOTED, QUOTE_SEEN (closing quote at EOF), AFTER_QUOTE.
+    const fields = this.fields;
+    fields.push(this.fieldParts.join(''));
+    out.push({ fields, raw: this.rawParts.join(''), line: this.recLine });
+    this.fields = [];
+    this.fieldParts = [];
+    this.rawParts = [];
+    this.state = REC_START;
+    return out;
+  }
+
+  private setDelimiter(d: CsvDelimiter): void {
+    this.delim = d;
+    this.delimCode = d.charCodeAt(0);
+  }
+
+  /** Enough of the input to start: 3 chars (BOM) with a known delimiter, else a complete first non-blank line. */
+  private headReady(): boolean {
+    const h = this.head;
+    if (this.delim !== undefined) return h.length >= 3;
+    let p = 0;
+    while (p < h.length) {
+      const c = h.charCodeAt(p);
+      if (c !== LF && c !== CR) break;
+      p++;
+    }
+    return p < h.length && (h.indexOf('\n', p) >= 0 || h.indexOf('\r', p) >= 0);
+  }
+
+  private start(s: string, out: CsvRow[]): void {
+    this.started = true;
+    if (this.delim === undefined) {
+      // Detect from the first non-blank physical line.
+      let p = 0;
+      while (p < s.length) {
+        const c = s.charCodeAt(p);
+        if (c !== LF && c !== CR) break;
+        p++;
+      }
+      let e = s.length;
+      const n = s.indexOf('\n', p);
+      if (n >= 0) e = n;
+      const r = s.indexOf('\r', p);
+      if (r >= 0 && r < e) e = r;
+      this.setDelimiter(detectDelimiter(s.slice(p, e)));
+    }
+    const bom = bomLength(s);
+    if (bom > 0) {
+      // The header goes through the general path: raw starts at 0, the first field after the BOM.
+      this.state = FIELD_START;
+      this.recLine = 1;
+    }
+    this.parse(s, bom, out);
+  }
+
+  private parse(s: string, i: number, out: CsvRow[]): void {
+    const len = s.length;
+    const d = this.delimCode;
+    const dstr = this.delim as CsvDelimiter;
+    let state = this.state;
+    let line = this.line;
+    let recLine = this.recLine;
+    let fields = this.fields;
+    let recStart = 0; // start of the current record's raw text in this chunk
+    let segStart = i; // start of the not-yet-copied part of the current field
+    let fv = ''; // current field's value so far in this chunk (before segStart)
+    // Cached positions of the next \n, \r, " and delimiter at or after some earlier position;
+    // stale when < i. `len` means "none left in this chunk".
+    let nN = -1;
+    let nR = -1;
+    let nQ = -1;
+    let nD = -1;
+
+    if (this.quotedCR) {
+      this.quotedCR = false;
+      if (s.charCodeAt(0) !== LF) line++;
+    }
+    if (this.pendingCR) {
+      this.pendingCR = false;
+      if (s.charCodeAt(0) === LF) i = 1;
+    }
+
+    while (i < len) {
+      let e: number; // position of the terminator that ends the record (or blank line)
+      if (state === REC_START) {
+        while (nN < i) { nN = s.indexOf('\n', i); if (nN < 0) nN = len; }
+        while (nR < i) { nR = s.indexOf('\r', i); if (nR < 0) nR = len; }
+        e = nN < nR ? nN : nR;
+        if (e === i) {
+          // Blank line: skip it (counted below).
+        } else {
+          while (nQ < i) { nQ = s.indexOf('"', i); if (nQ < 0) nQ = len; }
+          if (nQ >= e && e < len) {
+            // Fast path: a complete record without any quote.
+            const raw = s.slice(i, e);
+            out.push({ fields: raw.split(dstr), raw, line });
+            if (!this.eolKnown) {
+              this.eolKnown = true;
+              this.eol = s.charCodeAt(e) === CR ? '\r\n' : '\n';
+            }
+          } else {
+            // General path: the record contains a quote or continues in the next chunk.
+            state = FIELD_START;
+            recStart = i;
+            recLine = line;
+            segStart = i;
+            e = -1;
+          }
+        }
+      } else {
+        e = -1;
+      }
+
+      if (e < 0) {
+        // General state machine; runs until the record ends (e >= 0) or the chunk does.
+        while (i < len) {
+          if (state === FIELD_START) {
+            if (s.charCodeAt(i) === QUOTE) {
+              state = QUOTED;
+              this.quoteLine = line;
+              i++;
+              segStart = i;
+              continue;
+            }
+            state = UNQUOTED;
+            segStart = i;
+          }
+          if (state === UNQUOTED || state === AFTER_QUOTE) {
+            while (nD < i) { nD = s.indexOf(dstr, i); if (nD < 0) nD = len; }
+            while (nN < i) { nN = s.indexOf('\n', i); if (nN < 0) nN = len; }
+            while (nR < i) { nR = s.indexOf('\r', i); if (nR < 0) nR = len; }
+            let t = nD < nN ? nD : nN;
+            if (nR < t) t = nR;
+            if (t === len) { i = len; break; }
+            let v = s.slice(segStart, t);
+            if (fv.length !== 0) { v = fv + v; fv = ''; }
+            if (this.fieldParts.length !== 0) {
+              this.fieldParts.push(v);
+              v = this.fieldParts.join('');
+              this.fieldParts = [];
+            }
+            fields.push(v);
+            if (s.charCodeAt(t) === d) {
+              i = t + 1;
+              segStart = i;
+              state = FIELD_START;
+              continue;
+            }
+            e = t;
+            break;
+          }
+          if (state === QUOTED) {
+            while (nQ < i) { nQ = s.indexOf('"', i); if (nQ < 0) nQ = len; }
+            // Count line breaks inside the quoted text up to the quote (or the chunk end).
+            const b = nQ;
+            let p = i;
+            for (;;) {
+              while (nN < p) { nN = s.indexOf('\n', p); if (nN < 0) nN = len; }
+              while (nR < p) { nR = s.indexOf('\r', p); if (nR < 0) nR = len; }
+              if (nN >= b && nR >= b) break;
+              if (nN < nR) {
+                line++;
+                p = nN + 1;
+              } else {
+                if (nR + 1 < len) {
+                  if (nR + 1 !== nN) line++; // lone \r; for \r\n the \n is counted
+                } else {
+                  this.quotedCR = true; // decided by the next chunk's first char
+                }
+                p = nR + 1;
+              }
+            }
+            if (b === len) { i = len; break; }
+            if (b !== segStart) fv = fv.length === 0 ? s.slice(segStart, b) : fv + s.slice(segStart, b);
+            i = b + 1;
+            segStart = i;
+            state = QUOTE_SEEN;
+            continue;
+          }
+          // QUOTE_SEEN
+          if (s.charCodeAt(i) === QUOTE) {
+            // `""`: keep the second quote as the start of the next segment.
+            segStart = i;
+            i++;
+            state = QUOTED;
+          } else {
+            segStart = i;
+            state = AFTER_QUOTE;
+          }
+        }
+
+        if (e < 0) {
+          // Chunk ended inside a record: carry its pieces over.
+          const piece = fv + s.slice(segStart, len);
+          if (piece.length !== 0) this.fieldParts.push(piece);
+          this.rawParts.push(s.slice(recStart, len));
+          break;
+        }
+
+        // Record ended at terminator e.
+        let raw = s.slice(recStart, e);
+        if (this.rawParts.length !== 0) {
+          this.rawParts.push(raw);
+          raw = this.rawParts.join('');
+          this.rawParts = [];
+        }
+        out.push({ fields, raw, line: recLine });
+        fields = [];
+        state = REC_START;
+        if (!this.eolKnown) {
+          this.eolKnown = true;
+          this.eol = s.charCodeAt(e) === CR ? '\r\n' : '\n';
+        }
+      }
+
+      // Consume the terminator at e.
+      if (s.charCodeAt(e) === CR) {
+        if (e + 1 < len) i = s.charCodeAt(e + 1) === LF ? e + 2 : e + 1;
+        else { i = len; this.pendingCR = true; }
+      } else {
+        i = e + 1;
+      }
+      line++;
+    }
+
+    this.state = state;
+    this.line = line;
+    this.recLine = recLine;
+    this.fields = fields;
+  }
+}
+
+/** Quote a field when needed: delimiter, quote, CR, LF, leading/trailing space or tab, or a leading BOM. */
+export function formatCsvField(value: string, delimiter: CsvDelimiter): string {
+  const n = value.length;
+  if (n === 0) return value;
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(n - 1);
+  let needs =
+    first === SPACE || first === TAB || last === SPACE || last === TAB ||
+    value.indexOf(delimiter) >= 0 ||
+    value.indexOf('\n') >= 0 ||
+    value.indexOf('\r') >= 0 ||
+    bomLength(value) > 0;
+  const hasQuote = value.indexOf('"') >= 0;
+  if (hasQuote) needs = true;
+  if (!needs) return value;
+  return '"' + (hasQuote ? value.split('"').join('""') : value) + '"';
+}
+
+/**
+ * One record, without a line terminator. A record made of a single empty field is written as `""`
+ * so it does not read back as a (skipped) blank line.
+ */
+export function formatCsvRow(fields: readonly string[], delimiter: CsvDelimiter): string {
+  if (fields.length === 1 && fields[0] === '') return '""';
+  let out = '';
+  for (let i = 0; i < fields.length; i++) {
+    if (i > 0) out += delimiter;
+    out += formatCsvField(fields[i] as string, delimiter);
+  }
+  return out;
+}

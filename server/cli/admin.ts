@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { devKeysFile } from '../config';
+
+/**
+ * Operator command: talks to a running server's operator API, so it works the same against the embedded
+ * default (whose database only the server process may open) and against PostgreSQL.
+ */
+const USAGE = `Usage: npm run admin -- <command> [arguments] [--url URL] [--token TOKEN]
+
+  bootstrap <tenant-slug> "<tenant name>" <admin-email>   tenant + admin (password generated) + dialer key
+  create-tenant <slug> "<name>"
+  create-admin <tenant> <email> "<name>" [--password P]    password generated when omitted
+  create-key <tenant> "<key name>"                         prints the key once
+  list-tenants
+  forget-number <phone>                                    LGPD erasure of a number's shared history
+  maintenance                                              expire marks, prune receipts now
+
+URL: --url, or HYGIENE_URL, or http://127.0.0.1:$PORT (3000).
+Token: --token, or OPERATOR_TOKEN, or the embedded default's $DATA_DIR/dev-keys.json (data/).`;
+
+type Options = { url: string; token: string; password?: string };
+
+function parseArgs(argv: string[]): { command: string | undefined; args: string[]; options: Options } {
+  const args: string[] = [];
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg.startsWith('--')) flags[arg.slice(2)] = argv[++i] ?? '';
+    else args.push(arg);
+  }
+  const env = process.env;
+  const url = flags.url ?? env.HYGIENE_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}`;
+  let token = flags.token ?? env.OPERATOR_TOKEN;
+  if (!token) {
+    const file = devKeysFile(path.resolve(env.DATA_DIR ?? 'data'));
+    if (existsSync(file)) token = (JSON.parse(readFileSync(file, 'utf8')) as { operatorToken?: string }).operatorToken;
+  }
+  return { command: args.shift(), args, options: { url: url.replace(/\/$/, ''), token: token ?? '', ...(flags.password ? { password: flags.password } : {}) } };
+}
+
+async function call(options: Options, method: string, route: string, body?: unknown): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(options.url + route, {
+      method,
+      headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (error) {
+    throw new Error(`cannot reach the server at ${options.url} (${(error as Error).message}); is it running? (npm start)`);
+  }
+  const payload = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+  if (!response.ok) throw new Error(payload.error?.message ?? `HTTP ${response.status}`);
+  return payload;
+}
+
+const need = (args: string[], count: number) => {
+  if (args.length < count) throw new Error(`missing arguments\n\n${USAGE}`);
+  return args;
+};
+
+const generatedPassword = () => randomBytes(12).toString('base64url');
+
+async function run(command: string | undefined, args: string[], options: Options): Promise<void> {
+  const print = (value: unknown) => process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  switch (command) {
+    case 'create-tenant': {
+      const [slug, name] = need(args, 2);
+      print(await call(options, 'POST', '/v1/operator/tenants', { slug, name }));
+      return;
+    }
+    case 'create-admin': {
+      const [tenant, email, name] = need(args, 3);
+      const password = options.password ?? generatedPassword();
+      const admin = await call(options, 'POST', `/v1/operator/tenants/${encodeURIComponent(tenant!)}/admins`, { email, name, password });
+      print({ ...(admin as object), ...(options.password ? {} : { password }) });
+      return;
+    }
+    case 'create-key': {
+      const [tenant, name] = need(args, 2);
+      print(await call(options, 'POST', `/v1/operator/tenants/${encodeURIComponent(tenant!)}/dialer-keys`, { name }));
+      process.stderr.write('The key is shown only now: keep it in the dialer configuration.\n');
+      return;
+    }
+    case 'bootstrap': {
+      const [slug, name, email] = need(args, 3);
+      const tenant = await call(options, 'POST', '/v1/operator/tenants', { slug, name });
+      const password = options.password ?? generatedPassword();
+      const admin = await call(options, 'POST', `/v1/operator/tenants/${slug}/admins`, { email, name: email, password });
+      const key = (await call(options, 'POST', `/v1/operator/tenants/${slug}/dialer-keys`, { name: 'discador' })) as { key: string };
+      print({ tenant, admin: { ...(admin as object), password }, dialerKey: key.key, console: `${options.url}/` });
+      return;
+    }
+    case 'list-tenants':
+      print(await call(options, 'GET', '/v1/operator/tenants'));
+      return;
+    case 'forget-number': {
+      const [phone] = need(args, 1);
+      print(await call(options, 'POST', '/v1/operator/forget', { phone }));
+      return;
+    }
+    case 'maintenance':
+      print(await call(options, 'POST', '/v1/operator/maintenance'));
+      return;
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(USAGE + '\n');
+      return;
+    default:
+      throw new Error(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+const { command, args, options } = parseArgs(process.argv.slice(2));
+run(command, args, options).catch((error: Error) => {
+  process.stderr.write(`error: ${error.message}\n`);
+  process.exit(1);
+});

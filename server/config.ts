@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only place that reads process.env. Parsed once at boot; a bad value stops the process with a message
+ * naming the variable. Without DATABASE_URL the server runs on its embedded default (PGlite in DATA_DIR) and
+ * generates development keys there on first start; with DATABASE_URL (production) the keys must be given.
+ */
+const hexKey = (bytes: number) =>
+  z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `must be ${bytes * 2} hexadecimal characters`);
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().min(1).default('data'),
+  REDIS_URL: z.string().url().optional(),
+  REDIS_PREFIX: z.string().min(1).default('hyg:'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  PSEUDONYM_KEY: hexKey(16).optional(),
+  OPERATOR_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  ADMIN_TOKEN_TTL_SECONDS: int(60, 7 * 24 * 3600).default(8 * 3600),
+  INVALID_THRESHOLD: int(1, 1000).default(10),
+  TENANT_DAILY_INVALID_CAP: int(1, 1000).default(5),
+  INVALID_MARK_TTL_DAYS: int(1, 3650).default(90),
+  CALL_ID_RETENTION_DAYS: int(1, 365).default(14),
+  MAX_BATCH_SIZE: int(1, 100_000).default(10_000),
+  MAX_JSON_BODY_BYTES: int(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  MAX_MAILING_BYTES: int(1024, 64 * 1024 * 1024 * 1024).default(8 * 1024 * 1024 * 1024),
+  STATUS_POLL_MS: int(50, 60_000).default(500),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RuleConfig = {
+  invalidThreshold: number;
+  tenantDailyInvalidCap: number;
+  invalidMarkTtlDays: number;
+};
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
+  redis: { url: string; prefix: string } | undefined;
+  jwtSecret: string;
+  pseudonymKey: Buffer;
+  /** Bearer token of the operator API (tenants, admins, keys); used by `npm run admin`. */
+  operatorToken: string;
+  adminTokenTtlSeconds: number;
+  rules: RuleConfig;
+  callIdRetentionDays: number;
+  maxBatchSize: number;
+  maxJsonBodyBytes: number;
+  maxMailingBytes: number;
+  statusPollMs: number;
+  logLevel: string;
+};
+
+export class ConfigError extends Error {}
+
+type DevKeys = { jwtSecret: string; pseudonymKey: string; operatorToken: string };
+
+export const devKeysFile = (dataDir: string) => path.join(dataDir, 'dev-keys.json');
+
+/** Development keys live in the embedded data folder, created once with owner-only permissions. */
+function loadOrCreateDevKeys(dataDir: string): DevKeys {
+  const file = devKeysFile(dataDir);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevKeys;
+  mkdirSync(dataDir, { recursive: true });
+  const keys: DevKeys = {
+    jwtSecret: randomBytes(32).toString('hex'),
+    pseudonymKey: randomBytes(16).toString('hex'),
+    operatorToken: randomBytes(24).toString('hex'),
+  };
+  writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return keys;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  let jwtSecret = e.JWT_SECRET;
+  let pseudonymKey = e.PSEUDONYM_KEY;
+  let operatorToken = e.OPERATOR_TOKEN;
+  if (!jwtSecret || !pseudonymKey || !operatorToken) {
+    if (e.DATABASE_URL || e.NODE_ENV === 'production') {
+      const missing = [!jwtSecret && 'JWT_SECRET', !pseudonymKey && 'PSEUDONYM_KEY', !operatorToken && 'OPERATOR_TOKEN']
+        .filter(Boolean)
+        .join(', ');
+      throw new ConfigError(
+        `Invalid configuration:\n  ${missing}: required when DATABASE_URL is set or NODE_ENV=production ` +
+          '(development keys are generated only for the embedded default; see docs/operations.md)',
+      );
+    }
+    const devKeys = loadOrCreateDevKeys(dataDir);
+    jwtSecret ??= devKeys.jwtSecret;
+    pseudonymKey ??= devKeys.pseudonymKey;
+    operatorToken ??= devKeys.operatorToken;
+  }
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'embedded', dataDir },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
+    jwtSecret,
+    pseudonymKey: Buffer.from(pseudonymKey, 'hex'),
+    operatorToken,
+    adminTokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS,
+    rules: {
+      invalidThreshold: e.INVALID_THRESHOLD,
+      tenantDailyInvalidCap: e.TENANT_DAILY_INVALID_CAP,
+      invalidMarkTtlDays: e.INVALID_MARK_TTL_DAYS,
+    },
+    callIdRetentionDays: e.CALL_ID_RETENTION_DAYS,
+    maxBatchSize: e.MAX_BATCH_SIZE,
+    maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,
+    maxMailingBytes: e.MAX_MAILING_BYTES,
+    statusPollMs: e.STATUS_POLL_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,21 @@
+import type { NextFunction, Request, Response } from 'express';
+import { AppError } from '../errors';
+import type { AuthService, Role } from '../services/auth';
+import { ctxOf } from './context';
+
+export function bearer(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/** Authenticates the caller, then checks its role. Every route behind it is scoped to the caller's tenant. */
+export function authenticated(auth: AuthService, ...roles: Role[]) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const principal = await auth.authenticate(bearer(req.header('authorization')));
+    if (roles.length > 0 && !roles.includes(principal.role)) {
+      throw new AppError('FORBIDDEN', `this action needs the ${roles.join(' or ')} role; you are signed in as ${principal.role}`);
+    }
+    ctxOf(res).principal = principal;
+    next();
+  };
+}

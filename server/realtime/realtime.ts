@@ -1,0 +1,10 @@
+import type { ServerToClientEvents } from '../../plugin/src/shared/protocol';
+
+/** What services use to push live updates; socket.io implements it, tests and the CLI use the no-op. */
+export interface Realtime {
+  toTenant<E extends keyof ServerToClientEvents>(tenantId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+}
+
+export const noRealtime: Realtime = { toTenant: () => undefined };
+
+export const tenantRoom = (tenantId: string) => `tenant:${tenantId}`;

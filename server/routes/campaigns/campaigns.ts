@@ -1,0 +1,40 @@
+import { Router } from 'express';
+import type { Services } from '../../services/container';
+import { authenticated } from '../../http/auth';
+import { principalOf } from '../../http/context';
+import { parseInput } from '../../http/validate';
+import { campaignParams, hygieneBody, registerCampaignBody } from './schema';
+
+export function campaignRoutes(services: Services): Router {
+  const router = Router();
+  const anyone = authenticated(services.auth);
+  const admin = authenticated(services.auth, 'admin');
+
+  router.get('/v1/campaigns', anyone, async (_req, res) => {
+    res.json({ campaigns: await services.campaigns.list(principalOf(res).tenantId) });
+  });
+
+  router.post('/v1/campaigns', anyone, async (req, res) => {
+    const body = parseInput(registerCampaignBody, req.body, 'body');
+    res.status(201).json(await services.campaigns.register(principalOf(res).tenantId, body.id, body.name));
+  });
+
+  router.get('/v1/campaigns/:campaignId', anyone, async (req, res) => {
+    const { campaignId } = parseInput(campaignParams, req.params, 'params');
+    res.json(await services.campaigns.get(principalOf(res).tenantId, campaignId));
+  });
+
+  router.put('/v1/campaigns/:campaignId/hygiene', admin, async (req, res) => {
+    const { campaignId } = parseInput(campaignParams, req.params, 'params');
+    const { enabled } = parseInput(hygieneBody, req.body, 'body');
+    const principal = principalOf(res);
+    res.json(await services.campaigns.setHygiene(principal.tenantId, campaignId, enabled, principal.actor));
+  });
+
+  router.get('/v1/campaigns/:campaignId/hygiene/history', admin, async (req, res) => {
+    const { campaignId } = parseInput(campaignParams, req.params, 'params');
+    res.json({ events: await services.campaigns.history(principalOf(res).tenantId, campaignId) });
+  });
+
+  return router;
+}

@@ -1,0 +1,79 @@
+import type { Config } from '../config';
+import type { Database } from '../db/database';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { Logger } from '../logger';
+import type { PubSub } from '../infra/pubsub';
+import type { RateLimiter } from '../infra/ratelimit';
+import { Pseudonymizer } from '../domain/pseudonym';
+import type { Realtime } from '../realtime/realtime';
+import { AuthService } from './auth';
+import { CampaignService } from './campaigns';
+import { Maintenance } from './maintenance';
+import { MailingService } from './mailings';
+import { OutcomeService } from './outcomes';
+import { PhoneClassifier } from './phoneClassifier';
+import { PrivacyService } from './privacy';
+import { StatusIndex } from './statusIndex';
+import { TabulationMapService } from './tabulationMap';
+import { TenantService } from './tenants';
+
+/** What the composition root hands to services: infrastructure already chosen (Redis or in-process). */
+export type Infra = {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  pubsub: PubSub;
+  rateLimiter: RateLimiter;
+  realtime: Realtime;
+  clock: () => Date;
+};
+
+export type Services = {
+  config: Config;
+  prisma: PrismaClient;
+  pseudonymizer: Pseudonymizer;
+  auth: AuthService;
+  tenants: TenantService;
+  campaigns: CampaignService;
+  tabulations: TabulationMapService;
+  outcomes: OutcomeService;
+  mailings: MailingService;
+  privacy: PrivacyService;
+  statusIndex: StatusIndex;
+  classifier: PhoneClassifier;
+  maintenance: Maintenance;
+  stop(): Promise<void>;
+};
+
+export async function createServices(infra: Infra): Promise<Services> {
+  const { config, logger, pubsub, realtime, clock } = infra;
+  const prisma = infra.db.prisma;
+  const pseudonymizer = new Pseudonymizer(config.pseudonymKey);
+  const auth = new AuthService(prisma, config.jwtSecret, config.adminTokenTtlSeconds, infra.rateLimiter, pubsub);
+  const campaigns = new CampaignService(prisma, realtime);
+  const tabulations = new TabulationMapService(prisma, pubsub, realtime);
+  const statusIndex = new StatusIndex(prisma, pubsub, logger, config.statusPollMs);
+  const outcomes = new OutcomeService(prisma, pseudonymizer, campaigns, tabulations, statusIndex, config.rules, config.maxBatchSize, clock, logger);
+  const maintenance = new Maintenance(prisma, config.rules, config.callIdRetentionDays, statusIndex, logger, clock);
+  await Promise.all([auth.start(), tabulations.start(), statusIndex.start()]);
+  maintenance.start();
+  return {
+    config,
+    prisma,
+    pseudonymizer,
+    auth,
+    tenants: new TenantService(prisma, auth),
+    campaigns,
+    tabulations,
+    outcomes,
+    mailings: new MailingService(prisma, campaigns, realtime),
+    privacy: new PrivacyService(prisma, pseudonymizer, statusIndex),
+    statusIndex,
+    classifier: new PhoneClassifier(pseudonymizer, statusIndex),
+    maintenance,
+    async stop() {
+      maintenance.stop();
+      await statusIndex.stop();
+    },
+  };
+}

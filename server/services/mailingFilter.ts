@@ -1,0 +1,271 @@
+import type { MailingCounts, MalformedReason } from '../../plugin/src/shared/protocol';
+import { CsvReader, CsvSyntaxError, formatCsvField, formatCsvRow, type CsvRow } from '../../plugin/src/shared/csv';
+import { parsePhone, phoneErrorCodeOf } from '../domain/phone';
+import { AppError } from '../errors';
+import { emptyCounts } from './mailings';
+import { detectDddColumn, detectPhoneColumns, type PhoneClassifier } from './phoneClassifier';
+
+/** Where filtered rows go. `begin` is called once the input's header is accepted, before any row. */
+export interface MailingOutput {
+  begin(): Promise<void>;
+  kept(text: string): Promise<void>;
+  malformed(text: string): Promise<void>;
+}
+
+export type FilterOptions = {
+  hygiene: boolean;
+  /** Phone columns (CSV header names or JSON keys); detected from their names when absent. */
+  phoneColumns?: readonly string[];
+  onProgress?: (counts: MailingCounts) => void;
+};
+
+const BATCH_ROWS = 4096;
+const INVALID = 2;
+const UNCONFIRMED = 1;
+const NO_PHONE: MalformedReason = { column: '*', code: 'NO_PHONE', message: 'no phone in any phone column' };
+
+function reasonFor(column: string, verdict: number, cell: string): MalformedReason {
+  const parsed = parsePhone(cell);
+  return { column, code: phoneErrorCodeOf(verdict), message: parsed.ok ? 'not a valid Brazilian number' : parsed.message };
+}
+
+function resolveColumns(available: readonly string[], requested: readonly string[] | undefined, field: string): number[] {
+  if (requested && requested.length > 0) {
+    const lower = available.map((name) => name.trim().toLowerCase());
+    return requested.map((name) => {
+      const index = lower.indexOf(name.trim().toLowerCase());
+      if (index < 0) throw new AppError('VALIDATION_FAILED', `column "${name}" is not in the mailing (columns: ${available.join(', ')})`, field);
+      return index;
+    });
+  }
+  const detected = detectPhoneColumns(available);
+  if (detected.length === 0) {
+    throw new AppError('VALIDATION_FAILED', `no phone column found among ${available.join(', ') || '(none)'}; name them with phoneColumns`, field);
+  }
+  return detected;
+}
+
+/**
+ * Applies the verdicts of one row's phone cells: invalid ones are removed, the contact is dropped only when no
+ * phone is left, a malformed cell sets the whole row apart with its reasons (the operator fixes and resubmits).
+ */
+type RowVerdict = { kind: 'kept' | 'dropped' | 'malformed'; removed: number[]; reasons: MalformedReason[] };
+
+function judgeRow(cells: readonly string[], columns: readonly string[], verdicts: Int8Array, first: number, counts: MailingCounts): RowVerdict {
+  const removed: number[] = [];
+  const reasons: MalformedReason[] = [];
+  let present = 0;
+  for (let k = 0; k < cells.length; k++) {
+    const cell = cells[k] as string;
+    if (cell === '') continue;
+    present++;
+    counts.phonesTotal++;
+    const verdict = verdicts[first + k] as number;
+    if (verdict < 0) {
+      counts.malformedPhones++;
+      reasons.push(reasonFor(columns[k] as string, verdict, cell));
+    } else if (verdict === INVALID) {
+      counts.invalidPhones++;
+      removed.push(k);
+    } else if (verdict === UNCONFIRMED) {
+      counts.unconfirmedPhones++;
+    }
+  }
+  counts.hygienized = counts.invalidPhones + counts.unconfirmedPhones;
+  if (present === 0) reasons.push(NO_PHONE);
+  if (reasons.length > 0) {
+    counts.malformedRows++;
+    return { kind: 'malformed', removed, reasons };
+  }
+  if (removed.length === present) {
+    counts.droppedRows++;
+    return { kind: 'dropped', removed, reasons };
+  }
+  counts.keptRows++;
+  return { kind: 'kept', removed, reasons };
+}
+
+const describeReasons = (reasons: readonly MalformedReason[]) => reasons.map((r) => `${r.column}: ${r.code} (${r.message})`).join('; ');
+
+/** Filters a CSV mailing (bytes read as latin1, so every byte goes back out as it came in). */
+export async function filterCsv(input: AsyncIterable<Buffer | string>, output: MailingOutput, classifier: PhoneClassifier, options: FilterOptions): Promise<MailingCounts> {
+  const counts = emptyCounts();
+  const reader = new CsvReader();
+  let header: CsvRow | undefined;
+  let phoneIndexes: number[] = [];
+  let phoneNames: string[] = [];
+  let dddIndex = -1;
+  let malformedHeaderWritten = false;
+  let pending: CsvRow[] = [];
+
+  const flush = async () => {
+    if (pending.length === 0 || !header) return;
+    const rows = pending;
+    pending = [];
+    const eol = reader.lineEnding;
+    const delimiter = reader.delimiter ?? ',';
+    counts.totalRows += rows.length;
+    if (!options.hygiene) {
+      counts.keptRows += rows.length;
+      await output.kept(rows.map((row) => row.raw + eol).join(''));
+      return;
+    }
+    const phones: string[] = [];
+    const ddds: string[] = [];
+    const starts = new Int32Array(rows.length + 1);
+    for (let r = 0; r < rows.length; r++) {
+      starts[r] = phones.length;
+      const fields = (rows[r] as CsvRow).fields;
+      const ddd = dddIndex >= 0 ? (fields[dddIndex] ?? '').trim() : '';
+      for (const index of phoneIndexes) {
+        phones.push((fields[index] ?? '').trim());
+        ddds.push(ddd);
+      }
+    }
+    starts[rows.length] = phones.length;
+    const verdicts = classifier.classify(phones, dddIndex >= 0 ? ddds : undefined);
+    let kept = '';
+    let malformed = '';
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r] as CsvRow;
+      const first = starts[r] as number;
+      const verdict = judgeRow(phones.slice(first, starts[r + 1]), phoneNames, verdicts, first, counts);
+      if (verdict.kind === 'kept') {
+        if (verdict.removed.length === 0) {
+          kept += row.raw + eol;
+        } else {
+          const fields = row.fields.slice();
+          for (const k of verdict.removed) fields[phoneIndexes[k] as number] = '';
+          kept += formatCsvRow(fields, delimiter) + eol;
+        }
+      } else if (verdict.kind === 'malformed') {
+        if (!malformedHeaderWritten) {
+          malformed += header.raw + delimiter + 'hygiene_error' + eol;
+          malformedHeaderWritten = true;
+        }
+        malformed += row.raw + delimiter + formatCsvField(`linha ${row.line}: ${describeReasons(verdict.reasons)}`, delimiter) + eol;
+      }
+    }
+    if (kept) await output.kept(kept);
+    if (malformed) await output.malformed(malformed);
+    options.onProgress?.(counts);
+  };
+
+  const take = async (rows: CsvRow[]) => {
+    for (const row of rows) {
+      if (!header) {
+        header = row;
+        phoneIndexes = resolveColumns(row.fields, options.phoneColumns, 'phoneColumns');
+        phoneNames = phoneIndexes.map((index) => row.fields[index] as string);
+        dddIndex = detectDddColumn(row.fields);
+        await output.begin();
+        await output.kept(row.raw + reader.lineEnding);
+        continue;
+      }
+      pending.push(row);
+      if (pending.length >= BATCH_ROWS) await flush();
+    }
+  };
+
+  try {
+    for await (const chunk of input) await take(reader.push(typeof chunk === 'string' ? chunk : chunk.toString('latin1')));
+    await take(reader.end());
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) throw new AppError('INVALID_CSV', `line ${error.line}: ${error.message}`, 'body');
+    throw error;
+  }
+  if (!header) throw new AppError('INVALID_CSV', 'the mailing is empty: a header line is required', 'body');
+  await flush();
+  return counts;
+}
+
+type JsonContact = Record<string, unknown>;
+
+/** Phone cells of a JSON contact: a string/number field, or an array of them ("phones": [...]). */
+function contactPhones(contact: JsonContact, keys: readonly string[]): { cells: string[]; names: string[]; slots: [string, number][] } {
+  const cells: string[] = [];
+  const names: string[] = [];
+  const slots: [string, number][] = [];
+  for (const key of keys) {
+    const value = contact[key];
+    const values = Array.isArray(value) ? value : [value];
+    values.forEach((item, position) => {
+      cells.push(item === undefined || item === null ? '' : String(item).trim());
+      names.push(Array.isArray(value) ? `${key}[${position}]` : key);
+      slots.push([key, Array.isArray(value) ? position : -1]);
+    });
+  }
+  return { cells, names, slots };
+}
+
+/**
+ * Filters JSON contacts (an array, or NDJSON one per line). Output is NDJSON: {"kept": contact} with invalid phones
+ * removed (set to null, or taken out of a phone array), {"malformed": contact, "reasons": [...]}, and the caller
+ * appends {"summary": ...}.
+ */
+export async function filterJsonContacts(contacts: AsyncIterable<{ contact: unknown; line: number }>, output: MailingOutput, classifier: PhoneClassifier, options: FilterOptions): Promise<MailingCounts> {
+  const counts = emptyCounts();
+  let keys: string[] | undefined;
+  let pending: { contact: unknown; line: number }[] = [];
+
+  const flush = async () => {
+    const items = pending;
+    pending = [];
+    counts.totalRows += items.length;
+    if (!options.hygiene) {
+      counts.keptRows += items.length;
+      await output.kept(items.map((item) => JSON.stringify({ kept: item.contact }) + '\n').join(''));
+      return;
+    }
+    const prepared = items.map((item) => {
+      const isObject = typeof item.contact === 'object' && item.contact !== null && !Array.isArray(item.contact);
+      return { item, isObject, ...(isObject ? contactPhones(item.contact as JsonContact, keys!) : { cells: [], names: [], slots: [] }) };
+    });
+    const phones = prepared.flatMap((entry) => entry.cells);
+    const verdicts = classifier.classify(phones);
+    let out = '';
+    let first = 0;
+    for (const entry of prepared) {
+      if (!entry.isObject) {
+        counts.malformedRows++;
+        const reason = { column: '*', code: 'NOT_AN_OBJECT', message: `line ${entry.item.line}: a contact must be a JSON object` };
+        out += JSON.stringify({ malformed: entry.item.contact, reasons: [reason] }) + '\n';
+        continue;
+      }
+      const verdict = judgeRow(entry.cells, entry.names, verdicts, first, counts);
+      first += entry.cells.length;
+      const contact = entry.item.contact as JsonContact;
+      if (verdict.kind === 'kept') {
+        let result = contact;
+        if (verdict.removed.length > 0) {
+          result = { ...contact };
+          const dropFromArrays = new Map<string, Set<number>>();
+          for (const k of verdict.removed) {
+            const [key, position] = entry.slots[k] as [string, number];
+            if (position < 0) result[key] = null;
+            else dropFromArrays.set(key, (dropFromArrays.get(key) ?? new Set()).add(position));
+          }
+          for (const [key, positions] of dropFromArrays) result[key] = (contact[key] as unknown[]).filter((_v, i) => !positions.has(i));
+        }
+        out += JSON.stringify({ kept: result }) + '\n';
+      } else if (verdict.kind === 'malformed') {
+        out += JSON.stringify({ malformed: contact, reasons: verdict.reasons }) + '\n';
+      }
+    }
+    if (out) await output.kept(out);
+    options.onProgress?.(counts);
+  };
+
+  for await (const item of contacts) {
+    if (keys === undefined) {
+      const sample = typeof item.contact === 'object' && item.contact !== null && !Array.isArray(item.contact) ? Object.keys(item.contact) : [];
+      keys = resolveColumns(sample, options.phoneColumns, 'phoneColumns').map((index) => sample[index] as string);
+      await output.begin();
+    }
+    pending.push(item);
+    if (pending.length >= BATCH_ROWS) await flush();
+  }
+  if (keys === undefined) throw new AppError('VALIDATION_FAILED', 'the mailing has no contacts', 'body');
+  await flush();
+  return counts;
+}

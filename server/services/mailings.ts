@@ -1,0 +1,143 @@
+import type { PrismaClient } from '../generated/prisma/client';
+import type { MailingCounts, MailingView } from '../../plugin/src/shared/protocol';
+import { notFound } from '../errors';
+import type { Realtime } from '../realtime/realtime';
+import type { CampaignService } from './campaigns';
+
+type MailingRow = {
+  id: string;
+  campaignId: string;
+  name: string;
+  format: string;
+  hygieneApplied: boolean;
+  status: string;
+  totalRows: number;
+  keptRows: number;
+  droppedRows: number;
+  malformedRows: number;
+  phonesTotal: number;
+  invalidPhones: number;
+  unconfirmedPhones: number;
+  malformedPhones: number;
+  createdAt: Date;
+  completedAt: Date | null;
+  campaign: { externalId: string };
+};
+
+export const emptyCounts = (): MailingCounts => ({
+  totalRows: 0,
+  keptRows: 0,
+  droppedRows: 0,
+  malformedRows: 0,
+  phonesTotal: 0,
+  hygienized: 0,
+  invalidPhones: 0,
+  unconfirmedPhones: 0,
+  malformedPhones: 0,
+});
+
+const presentMailing = (row: MailingRow): MailingView => ({
+  id: row.id,
+  campaignId: row.campaign.externalId,
+  name: row.name,
+  format: row.format as MailingView['format'],
+  hygieneApplied: row.hygieneApplied,
+  status: row.status as MailingView['status'],
+  counts: {
+    totalRows: row.totalRows,
+    keptRows: row.keptRows,
+    droppedRows: row.droppedRows,
+    malformedRows: row.malformedRows,
+    phonesTotal: row.phonesTotal,
+    hygienized: row.invalidPhones + row.unconfirmedPhones,
+    invalidPhones: row.invalidPhones,
+    unconfirmedPhones: row.unconfirmedPhones,
+    malformedPhones: row.malformedPhones,
+  },
+  createdAt: row.createdAt.toISOString(),
+  completedAt: row.completedAt?.toISOString() ?? null,
+});
+
+const countColumns = (counts: MailingCounts) => ({
+  totalRows: counts.totalRows,
+  keptRows: counts.keptRows,
+  droppedRows: counts.droppedRows,
+  malformedRows: counts.malformedRows,
+  phonesTotal: counts.phonesTotal,
+  invalidPhones: counts.invalidPhones,
+  unconfirmedPhones: counts.unconfirmedPhones,
+  malformedPhones: counts.malformedPhones,
+});
+
+export type DailyStatusMix = { day: string; mailings: number; phonesTotal: number; hygienized: number; invalid: number; unconfirmed: number };
+
+const include = { campaign: { select: { externalId: true } } } as const;
+
+/** The record of each filtered mailing: its counts only, never its phones. */
+export class MailingService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly campaigns: CampaignService,
+    private readonly realtime: Realtime,
+  ) {}
+
+  async begin(tenantId: string, campaignId: string, input: { name: string; format: MailingView['format']; hygieneApplied: boolean }): Promise<MailingView> {
+    const row = await this.prisma.mailing.create({
+      data: { tenantId, campaignId, name: input.name, format: input.format, hygieneApplied: input.hygieneApplied, status: 'running' },
+      include,
+    });
+    const view = presentMailing(row);
+    this.realtime.toTenant(tenantId, 'mailing:updated', view);
+    return view;
+  }
+
+  async update(tenantId: string, mailingId: string, counts: MailingCounts, status: MailingView['status']): Promise<MailingView> {
+    const row = await this.prisma.mailing.update({
+      where: { id: mailingId },
+      data: { ...countColumns(counts), status, ...(status === 'running' ? {} : { completedAt: new Date() }) },
+      include,
+    });
+    const view = presentMailing(row);
+    this.realtime.toTenant(tenantId, 'mailing:updated', view);
+    return view;
+  }
+
+  async list(tenantId: string, campaignExternalId: string): Promise<MailingView[]> {
+    const campaign = await this.campaigns.find(tenantId, campaignExternalId);
+    const rows = await this.prisma.mailing.findMany({ where: { tenantId, campaignId: campaign.id }, orderBy: { createdAt: 'desc' }, take: 500, include });
+    return rows.map(presentMailing);
+  }
+
+  async get(tenantId: string, mailingId: string): Promise<MailingView> {
+    const row = /^[0-9a-f-]{36}$/i.test(mailingId)
+      ? await this.prisma.mailing.findFirst({ where: { id: mailingId, tenantId }, include })
+      : null;
+    if (!row) throw notFound('mailing');
+    return presentMailing(row);
+  }
+
+  /** The status mix per Brazilian day, for the tenant or one campaign: the indicator the seeds recommend watching. */
+  async dailyStatusMix(tenantId: string, campaignExternalId?: string, days = 30): Promise<DailyStatusMix[]> {
+    const campaignId = campaignExternalId ? (await this.campaigns.find(tenantId, campaignExternalId)).id : null;
+    const rows = await this.prisma.$queryRawUnsafe<{ day: string; mailings: number; phones: number; invalid: number; unconfirmed: number }[]>(
+      `SELECT to_char(((created_at AT TIME ZONE 'UTC') - interval '3 hours')::date, 'YYYY-MM-DD') AS day,
+              count(*)::int AS mailings, sum(phones_total)::int AS phones,
+              sum(invalid_phones)::int AS invalid, sum(unconfirmed_phones)::int AS unconfirmed
+       FROM mailings
+       WHERE tenant_id = $1::uuid AND ($2::uuid IS NULL OR campaign_id = $2::uuid) AND hygiene_applied AND status = 'completed'
+         AND created_at >= now() - make_interval(days => $3::int)
+       GROUP BY 1 ORDER BY 1`,
+      tenantId,
+      campaignId,
+      days,
+    );
+    return rows.map((row) => ({
+      day: row.day,
+      mailings: row.mailings,
+      phonesTotal: row.phones,
+      hygienized: row.invalid + row.unconfirmed,
+      invalid: row.invalid,
+      unconfirmed: row.unconfirmed,
+    }));
+  }
+}

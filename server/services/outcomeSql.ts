@@ -1,0 +1,176 @@
+import type { PrismaClient } from '../generated/prisma/client';
+import type { RuleConfig } from '../config';
+import type { StatusChange } from './statusIndex';
+
+/** outcome codes in SQL arrays */
+const INVALID = 0;
+const CONTACT = 1;
+
+export type ReceiptRow = { callKey: string; campaignId: string; outcome: number };
+export type ContributionRow = { callKey: string; pseudonym: bigint; contributor: bigint; outcome: number; occurredAt: number };
+
+export type OutcomeBatch = {
+  receipts: ReceiptRow[];
+  /** The receipts of hygiene-enabled campaigns, pseudonymized: what reaches the shared history. */
+  contributions: ContributionRow[];
+  now: Date;
+  /** Brazilian day number, for the per-tenant daily cap */
+  day: number;
+  rules: RuleConfig;
+};
+
+const join = (values: readonly unknown[]) => values.join(',');
+
+// Idempotency first: only call keys this statement inserts are counted. Sorted, so concurrent batches lock
+// receipts in the same order.
+const INSERT_RECEIPTS = `
+INSERT INTO call_receipts (call_key, received_at)
+SELECT k, $2::timestamptz FROM unnest(string_to_array($1, ',')::uuid[]) AS k ORDER BY k
+ON CONFLICT DO NOTHING
+RETURNING call_key::text AS k`;
+
+const COUNT_CAMPAIGN_OUTCOMES = `
+UPDATE campaigns c SET reported_invalid = c.reported_invalid + v.i, reported_contact = c.reported_contact + v.c,
+  reported_neutral = c.reported_neutral + v.n
+FROM (SELECT unnest(string_to_array($1, ',')::uuid[]) AS id, unnest(string_to_array($2, ',')::bigint[]) AS i,
+             unnest(string_to_array($3, ',')::bigint[]) AS c, unnest(string_to_array($4, ',')::bigint[]) AS n) v
+WHERE c.id = v.id`;
+
+/*
+ * The shared-history update of one batch (one tenant), one row per number (docs/rules.md):
+ * - contrib: this tenant's invalid marks on the number today; `counted` is how many of this batch's marks fit
+ *   under the daily cap (day_marks after minus before, both capped);
+ * - a contact in the batch resets the score: only counted marks that happened after the last contact remain;
+ * - otherwise the counted marks add to the score, unless the old marks expired (no counted mark for TTL days);
+ * - status follows the score; status_version moves only when status does (what instances poll).
+ */
+const SCORE_EXPR = `CASE WHEN EXCLUDED.contact_reports > 0 THEN EXCLUDED.invalid_score
+  ELSE CASE WHEN h.last_invalid_at IS NULL OR h.last_invalid_at < $11::timestamptz THEN 0 ELSE h.invalid_score END
+       + EXCLUDED.invalid_score END`;
+const STATUS_EXPR = `CASE WHEN (${SCORE_EXPR}) >= $9::int THEN 2 WHEN (${SCORE_EXPR}) > 0 THEN 1 ELSE 0 END`;
+
+const UPSERT_HISTORY = `
+WITH input AS (
+  SELECT * FROM unnest(string_to_array($1, ',')::bigint[], string_to_array($2, ',')::bigint[],
+                       string_to_array($3, ',')::int[], string_to_array($4, ',')::int[],
+                       string_to_array($5, ',')::int[], string_to_array($6, ',')::int[])
+    AS t(pseudonym, contributor, inv, con, neu, inv_after)
+),
+contrib AS (
+  INSERT INTO number_contributions AS nc (pseudonym, contributor, day, day_marks)
+  SELECT pseudonym, contributor, $7::int, inv FROM input WHERE inv > 0 ORDER BY pseudonym
+  ON CONFLICT (pseudonym, contributor) DO UPDATE
+    SET day_marks = CASE WHEN nc.day = EXCLUDED.day THEN nc.day_marks + EXCLUDED.day_marks ELSE EXCLUDED.day_marks END,
+        day = EXCLUDED.day
+  RETURNING pseudonym, day_marks
+),
+scored AS (
+  SELECT i.pseudonym, i.inv, i.con, i.neu,
+         COALESCE(GREATEST(0, LEAST($8::int, c.day_marks) - LEAST($8::int, c.day_marks - i.inv)), 0) AS counted,
+         i.inv_after
+  FROM input i LEFT JOIN contrib c ON c.pseudonym = i.pseudonym
+),
+next AS (
+  SELECT pseudonym, inv, con, neu, counted,
+         CASE WHEN con > 0 THEN LEAST(counted, inv_after) ELSE counted END AS add_score
+  FROM scored
+)
+INSERT INTO number_history AS h (pseudonym, status, invalid_score, invalid_reports, contact_reports, neutral_reports,
+                                  last_invalid_at, last_contact_at, status_version, status_changed_at)
+SELECT pseudonym,
+       CASE WHEN add_score >= $9::int THEN 2 WHEN add_score > 0 THEN 1 ELSE 0 END,
+       add_score, inv, con, neu,
+       CASE WHEN counted > 0 THEN $10::timestamptz END,
+       CASE WHEN con > 0 THEN $10::timestamptz END,
+       CASE WHEN add_score > 0 THEN nextval('status_version_seq') ELSE 0 END,
+       $10::timestamptz
+FROM next ORDER BY pseudonym
+ON CONFLICT (pseudonym) DO UPDATE SET
+  invalid_score = ${SCORE_EXPR},
+  status = ${STATUS_EXPR},
+  status_version = CASE WHEN (${STATUS_EXPR}) <> h.status THEN nextval('status_version_seq') ELSE h.status_version END,
+  status_changed_at = CASE WHEN (${STATUS_EXPR}) <> h.status THEN $10::timestamptz ELSE h.status_changed_at END,
+  invalid_reports = h.invalid_reports + EXCLUDED.invalid_reports,
+  contact_reports = h.contact_reports + EXCLUDED.contact_reports,
+  neutral_reports = h.neutral_reports + EXCLUDED.neutral_reports,
+  last_invalid_at = COALESCE(EXCLUDED.last_invalid_at, h.last_invalid_at),
+  last_contact_at = COALESCE(EXCLUDED.last_contact_at, h.last_contact_at)
+RETURNING pseudonym::text AS p, status AS s, status_version::text AS v,
+          (status_changed_at = $10::timestamptz AND status_version > 0) AS changed`;
+
+type NumberAggregate = { pseudonym: bigint; contributor: bigint; inv: number; con: number; neu: number; lastContact: number; invTimes: number[] };
+
+function aggregateByNumber(rows: readonly ContributionRow[]): NumberAggregate[] {
+  const byNumber = new Map<bigint, NumberAggregate>();
+  for (const row of rows) {
+    let agg = byNumber.get(row.pseudonym);
+    if (!agg) {
+      agg = { pseudonym: row.pseudonym, contributor: row.contributor, inv: 0, con: 0, neu: 0, lastContact: -Infinity, invTimes: [] };
+      byNumber.set(row.pseudonym, agg);
+    }
+    if (row.outcome === INVALID) {
+      agg.inv++;
+      agg.invTimes.push(row.occurredAt);
+    } else if (row.outcome === CONTACT) {
+      agg.con++;
+      agg.lastContact = Math.max(agg.lastContact, row.occurredAt);
+    } else {
+      agg.neu++;
+    }
+  }
+  return [...byNumber.values()].sort((a, b) => (a.pseudonym < b.pseudonym ? -1 : a.pseudonym > b.pseudonym ? 1 : 0));
+}
+
+/**
+ * Commits one batch: receipts, campaign tallies and the shared history, all or nothing. Returns the call keys
+ * that were new (the others were already counted) and the numbers whose status changed.
+ */
+export async function applyOutcomeBatch(prisma: PrismaClient, batch: OutcomeBatch): Promise<{ fresh: Set<string>; changes: StatusChange[] }> {
+  const nowIso = batch.now.toISOString();
+  const expiredBefore = new Date(batch.now.getTime() - batch.rules.invalidMarkTtlDays * 86_400_000).toISOString();
+  return prisma.$transaction(
+    async (tx) => {
+      const inserted = await tx.$queryRawUnsafe<{ k: string }[]>(INSERT_RECEIPTS, join(batch.receipts.map((r) => r.callKey)), nowIso);
+      const fresh = new Set(inserted.map((row) => row.k));
+      if (fresh.size === 0) return { fresh, changes: [] };
+
+      const tallies = new Map<string, [number, number, number]>();
+      for (const receipt of batch.receipts) {
+        if (!fresh.has(receipt.callKey)) continue;
+        const tally = tallies.get(receipt.campaignId) ?? [0, 0, 0];
+        tally[receipt.outcome]! += 1;
+        tallies.set(receipt.campaignId, tally);
+      }
+      const ids = [...tallies.keys()].sort();
+      await tx.$executeRawUnsafe(
+        COUNT_CAMPAIGN_OUTCOMES,
+        join(ids),
+        join(ids.map((id) => tallies.get(id)![0])),
+        join(ids.map((id) => tallies.get(id)![1])),
+        join(ids.map((id) => tallies.get(id)![2])),
+      );
+
+      const numbers = aggregateByNumber(batch.contributions.filter((row) => fresh.has(row.callKey)));
+      if (numbers.length === 0) return { fresh, changes: [] };
+      const rows = await tx.$queryRawUnsafe<{ p: string; s: number; v: string; changed: boolean }[]>(
+        UPSERT_HISTORY,
+        join(numbers.map((n) => n.pseudonym)),
+        join(numbers.map((n) => n.contributor)),
+        join(numbers.map((n) => n.inv)),
+        join(numbers.map((n) => n.con)),
+        join(numbers.map((n) => n.neu)),
+        join(numbers.map((n) => n.invTimes.filter((t) => t > n.lastContact).length)),
+        batch.day,
+        batch.rules.tenantDailyInvalidCap,
+        batch.rules.invalidThreshold,
+        nowIso,
+        expiredBefore,
+      );
+      const changes = rows
+        .filter((row) => row.changed)
+        .map((row) => ({ pseudonym: BigInt(row.p), status: Number(row.s), version: BigInt(row.v) }));
+      return { fresh, changes };
+    },
+    { maxWait: 10_000, timeout: 20_000 },
+  );
+}

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { OutcomeBatchResult, OutcomeItemResult } from '../../plugin/src/shared/protocol';
+import type { RuleConfig } from '../config';
+import type { Logger } from '../logger';
+import { AppError } from '../errors';
+import { parsePhone, parsePhoneFast } from '../domain/phone';
+import type { Pseudonymizer } from '../domain/pseudonym';
+import { normalizeTabulationCode } from '../domain/tabulations';
+import type { Outcome } from '../domain/outcomes';
+import type { CampaignService } from './campaigns';
+import type { TabulationMapService } from './tabulationMap';
+import type { StatusChange, StatusIndex } from './statusIndex';
+import { applyOutcomeBatch, type ContributionRow } from './outcomeSql';
+
+const OUTCOME_CODE: Record<Outcome, number> = { invalid: 0, contact: 1, neutral: 2 };
+const MAX_ID_LENGTH = 200;
+/** Brazil has kept UTC-3 all year since 2019; the per-tenant daily cap follows the Brazilian day. */
+const BRT_OFFSET_MS = 3 * 3600 * 1000;
+
+type Accepted = {
+  index: number;
+  callKey: string;
+  campaignId: string;
+  hygiene: boolean;
+  digits: number;
+  outcome: Outcome;
+  occurredAt: number;
+};
+
+export type StatusChangeListener = (tenantId: string, changes: readonly StatusChange[]) => void;
+
+const rejected = (index: number, field: string, code: string, message: string): OutcomeItemResult => ({
+  index,
+  status: 'rejected',
+  error: { code, field: `outcomes[${index}].${field}`, message: `outcomes[${index}].${field}: ${message}` },
+});
+
+function stringField(item: Record<string, unknown>, name: string, index: number, required = true): string | OutcomeItemResult {
+  const value = item[name];
+  if (value === undefined || value === null || value === '') {
+    return required ? rejected(index, name, 'VALIDATION_FAILED', 'is required') : '';
+  }
+  if (typeof value !== 'string' && typeof value !== 'number') return rejected(index, name, 'VALIDATION_FAILED', 'must be a string');
+  const text = String(value);
+  if (text.length > MAX_ID_LENGTH) return rejected(index, name, 'VALIDATION_FAILED', `must be at most ${MAX_ID_LENGTH} characters`);
+  return text;
+}
+
+/**
+ * Ingestion of tabulations. One bad item gets its own error and the rest of the batch is still taken; the
+ * accepted ones are committed in one transaction together with their idempotency receipts, so a call id is
+ * counted exactly once however often it is sent, and nothing is acknowledged before it is durable.
+ */
+export class OutcomeService {
+  private readonly listeners: StatusChangeListener[] = [];
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pseudonymizer: Pseudonymizer,
+    private readonly campaigns: CampaignService,
+    private readonly tabulations: TabulationMapService,
+    private readonly statusIndex: StatusIndex,
+    private readonly rules: RuleConfig,
+    private readonly maxBatchSize: number,
+    private readonly clock: () => Date,
+    private readonly logger: Logger,
+  ) {}
+
+  onStatusChange(listener: StatusChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  async report(tenantId: string, items: unknown): Promise<OutcomeBatchResult> {
+    if (!Array.isArray(items)) throw new AppError('VALIDATION_FAILED', 'must be an array of outcomes', 'outcomes');
+    if (items.length === 0) throw new AppError('VALIDATION_FAILED', 'must not be empty', 'outcomes');
+    if (items.length > this.maxBatchSize) {
+      throw new AppError('VALIDATION_FAILED', `at most ${this.maxBatchSize} outcomes per batch (got ${items.length})`, 'outcomes');
+    }
+    const now = this.clock();
+    const results = new Array<OutcomeItemResult>(items.length);
+    const codeMap = await this.tabulations.resolver(tenantId);
+    const valid: { index: number; callId: string; campaign: string; digits: number; outcome: Outcome; occurredAt: number }[] = [];
+    const seenCallIds = new Set<string>();
+
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index];
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        results[index] = rejected(index, '', 'VALIDATION_FAILED', 'must be an object');
+        continue;
+      }
+      const fields = item as Record<string, unknown>;
+      const callId = stringField(fields, 'callId', index);
+      const campaign = stringField(fields, 'campaignId', index);
+      const phone = stringField(fields, 'phone', index);
+      const code = stringField(fields, 'code', index);
+      const problem = [callId, campaign, phone, code].find((value) => typeof value !== 'string');
+      if (problem) {
+        results[index] = problem as OutcomeItemResult;
+        continue;
+      }
+      const digits = parsePhoneFast(phone as string);
+      if (digits < 0) {
+        const parsed = parsePhone(phone as string);
+        results[index] = rejected(index, 'phone', 'INVALID_PHONE', parsed.ok ? 'is not a valid Brazilian number' : parsed.message);
+        continue;
+      }
+      const outcome = codeMap.get(normalizeTabulationCode(code as string));
+      if (!outcome) {
+        results[index] = rejected(index, 'code', 'UNKNOWN_TABULATION', `"${code as string}" is not in this tenant's tabulation map (add it in the console or with PUT /v1/tabulations)`);
+        continue;
+      }
+      let occurredAt = now.getTime();
+      if (fields.occurredAt !== undefined) {
+        const parsed = typeof fields.occurredAt === 'string' ? Date.parse(fields.occurredAt) : Number.NaN;
+        if (Number.isNaN(parsed)) {
+          results[index] = rejected(index, 'occurredAt', 'VALIDATION_FAILED', 'must be an ISO 8601 date-time');
+          continue;
+        }
+        // Only used to order a contact against invalid marks inside a batch; the server's clock drives the rules.
+        occurredAt = Math.min(parsed, now.getTime());
+      }
+      if (seenCallIds.has(callId as string)) {
+        results[index] = { index, status: 'duplicate' };
+        continue;
+      }
+      seenCallIds.add(callId as string);
+      valid.push({ index, callId: callId as string, campaign: campaign as string, digits, outcome, occurredAt });
+    }
+
+    if (valid.length > 0) {
+      const campaigns = await this.campaigns.resolveForIngest(tenantId, valid.map((item) => item.campaign));
+      const accepted: Accepted[] = valid.map((item) => {
+        const campaign = campaigns.get(item.campaign)!;
+        return {
+          index: item.index,
+          callKey: callKey(tenantId, item.callId),
+          campaignId: campaign.id,
+          hygiene: campaign.hygieneEnabled,
+          digits: item.digits,
+          outcome: item.outcome,
+          occurredAt: item.occurredAt,
+        };
+      });
+      const { fresh, changes } = await this.commit(tenantId, accepted, now);
+      for (const item of accepted) {
+        results[item.index] = fresh.has(item.callKey)
+          ? { index: item.index, status: 'accepted', outcome: item.outcome, contributed: item.hygiene }
+          : { index: item.index, status: 'duplicate' };
+      }
+      this.statusIndex.applyCommitted(changes);
+      if (changes.length > 0) for (const listener of this.listeners) listener(tenantId, changes);
+    }
+
+    let acceptedCount = 0;
+    let duplicates = 0;
+    for (const result of results) {
+      if (result.status === 'accepted') acceptedCount++;
+      else if (result.status === 'duplicate') duplicates++;
+    }
+    return { accepted: acceptedCount, duplicates, rejected: results.length - acceptedCount - duplicates, results };
+  }
+
+  private async commit(tenantId: string, accepted: Accepted[], now: Date): Promise<{ fresh: Set<string>; changes: StatusChange[] }> {
+    const contributing = accepted.filter((item) => item.hygiene);
+    const pseudonyms = this.pseudonymizer.phones(contributing.map((item) => item.digits));
+    const contributors = this.pseudonymizer.contributors(tenantId, pseudonyms);
+    const rows: ContributionRow[] = contributing.map((item, i) => ({
+      callKey: item.callKey,
+      pseudonym: pseudonyms.bigint(i),
+      contributor: contributors.bigint(i),
+      outcome: OUTCOME_CODE[item.outcome],
+      occurredAt: item.occurredAt,
+    }));
+    const day = Math.floor((now.getTime() - BRT_OFFSET_MS) / 86_400_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await applyOutcomeBatch(this.prisma, {
+          receipts: accepted.map((item) => ({ callKey: item.callKey, campaignId: item.campaignId, outcome: OUTCOME_CODE[item.outcome] })),
+          contributions: rows,
+          now,
+          day,
+          rules: this.rules,
+        });
+      } catch (error) {
+        const code = (error as { code?: string; meta?: { code?: string } }).meta?.code ?? (error as { code?: string }).code;
+        const retryable = code === '40P01' || code === '40001' || code === 'P2034';
+        if (!retryable || attempt >= 5) throw error;
+        this.logger.warn({ attempt, code }, 'outcome batch conflicted with a concurrent one; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
+      }
+    }
+  }
+}
+
+/** The idempotency key of a call: the tenant's call ids never collide with another tenant's. */
+export function callKey(tenantId: string, callId: string): string {
+  const hex = createHash('md5').update(tenantId).update('\u0000').update(callId).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,36 @@
+import type { PrismaClient } from '../generated/prisma/client';
+import { parsePhone } from '../domain/phone';
+import type { Pseudonymizer } from '../domain/pseudonym';
+import { invalid } from '../errors';
+import type { StatusIndex } from './statusIndex';
+
+/**
+ * LGPD erasure of a number's shared history. The row is first emptied (status clean, counters and dates gone,
+ * a new status_version so every instance's index drops it at its next poll) and the maintenance sweep deletes
+ * it once every instance has seen that; the per-tenant contribution rows go at once.
+ */
+export class PrivacyService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pseudonymizer: Pseudonymizer,
+    private readonly statusIndex: StatusIndex,
+  ) {}
+
+  async forget(phone: string): Promise<{ forgotten: boolean }> {
+    const parsed = parsePhone(phone);
+    if (!parsed.ok) throw invalid('phone', parsed.message);
+    const pseudonym = this.pseudonymizer.phone(parsed.digits);
+    const [, rows] = await this.prisma.$transaction([
+      this.prisma.$executeRawUnsafe('DELETE FROM number_contributions WHERE pseudonym = $1::bigint', pseudonym.toString()),
+      this.prisma.$queryRawUnsafe<{ v: string }[]>(
+        `UPDATE number_history SET status = 0, invalid_score = 0, invalid_reports = 0, contact_reports = 0, neutral_reports = 0,
+           last_invalid_at = NULL, last_contact_at = NULL, status_version = nextval('status_version_seq'), status_changed_at = now()
+         WHERE pseudonym = $1::bigint RETURNING status_version::text AS v`,
+        pseudonym.toString(),
+      ),
+    ]);
+    const row = rows[0];
+    if (row) this.statusIndex.applyCommitted([{ pseudonym, status: 0, version: BigInt(row.v) }]);
+    return { forgotten: row !== undefined };
+  }
+}

@@ -1,0 +1,93 @@
+import type { PrismaClient } from '../generated/prisma/client';
+import { AppError, notFound } from '../errors';
+import { generateDialerKey, hashPassword, type AuthService } from './auth';
+
+export type DialerKeyView = {
+  id: string;
+  name: string;
+  prefix: string;
+  createdBy: string;
+  createdAt: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  lastUsedAt: string | null;
+};
+
+type DialerKeyRow = { id: string; name: string; prefix: string; createdBy: string; createdAt: Date; revokedAt: Date | null; revokedBy: string | null; lastUsedAt: Date | null };
+
+const presentKey = (row: DialerKeyRow): DialerKeyView => ({
+  id: row.id,
+  name: row.name,
+  prefix: `hyg_${row.prefix}`,
+  createdBy: row.createdBy,
+  createdAt: row.createdAt.toISOString(),
+  revokedAt: row.revokedAt?.toISOString() ?? null,
+  revokedBy: row.revokedBy,
+  lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+});
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
+
+/** Tenants, their admins and their dialer keys (operator command and admin console). */
+export class TenantService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly auth: AuthService,
+  ) {}
+
+  async createTenant(input: { slug: string; name: string }): Promise<{ id: string; slug: string; name: string }> {
+    try {
+      return await this.prisma.tenant.create({ data: input, select: { id: true, slug: true, name: true } });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('CONFLICT', `a tenant with slug "${input.slug}" already exists`, 'slug');
+      throw error;
+    }
+  }
+
+  async findTenant(slugOrId: string): Promise<{ id: string; slug: string; name: string }> {
+    const tenant = await this.prisma.tenant.findFirst({
+      where: /^[0-9a-f-]{36}$/.test(slugOrId) ? { OR: [{ id: slugOrId }, { slug: slugOrId }] } : { slug: slugOrId },
+      select: { id: true, slug: true, name: true },
+    });
+    if (!tenant) throw notFound(`tenant "${slugOrId}"`);
+    return tenant;
+  }
+
+  async listTenants(): Promise<{ id: string; slug: string; name: string }[]> {
+    return this.prisma.tenant.findMany({ select: { id: true, slug: true, name: true }, orderBy: { slug: 'asc' } });
+  }
+
+  async createAdmin(tenantId: string, input: { email: string; name: string; password: string }): Promise<{ id: string; email: string }> {
+    try {
+      return await this.prisma.adminUser.create({
+        data: { tenantId, email: input.email.trim().toLowerCase(), name: input.name, passwordHash: await hashPassword(input.password) },
+        select: { id: true, email: true },
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('CONFLICT', `an admin with email "${input.email}" already exists`, 'email');
+      throw error;
+    }
+  }
+
+  /** Creates a dialer key; the key itself is returned only here, once. */
+  async createDialerKey(tenantId: string, name: string, createdBy: string): Promise<DialerKeyView & { key: string }> {
+    const { key, prefix, keyHash } = generateDialerKey();
+    const row = await this.prisma.dialerKey.create({ data: { tenantId, name, prefix, keyHash, createdBy } });
+    return { ...presentKey(row), key };
+  }
+
+  async listDialerKeys(tenantId: string): Promise<DialerKeyView[]> {
+    const rows = await this.prisma.dialerKey.findMany({ where: { tenantId }, orderBy: { createdAt: 'desc' } });
+    return rows.map(presentKey);
+  }
+
+  async revokeDialerKey(tenantId: string, keyId: string, revokedBy: string): Promise<DialerKeyView> {
+    const existing = await this.prisma.dialerKey.findFirst({ where: { id: keyId, tenantId } });
+    if (!existing) throw notFound('dialer key');
+    const row = existing.revokedAt
+      ? existing
+      : await this.prisma.dialerKey.update({ where: { id: keyId }, data: { revokedAt: new Date(), revokedBy } });
+    await this.auth.forgetKey(row.prefix);
+    return presentKey(row);
+  }
+}

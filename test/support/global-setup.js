@@ -1,0 +1,25 @@
+// Fails fast, with the fix, when the real services the suite needs are not up.
+const net = require('node:net');
+const { testDatabaseUrl, testRedisUrl } = require('./urls');
+
+function reachable(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port) }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.setTimeout(3000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+module.exports = async () => {
+  const missing = [];
+  if (!(await reachable(testDatabaseUrl))) missing.push(`PostgreSQL at ${testDatabaseUrl} (start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)`);
+  if (!(await reachable(testRedisUrl))) missing.push(`Redis at ${testRedisUrl} (start it: redis-server --daemonize yes --port 6379)`);
+  if (missing.length) throw new Error(`The tests need real services:\n  ${missing.join('\n  ')}`);
+};

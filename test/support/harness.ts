@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import request from 'supertest';
+import { loadConfig, type Config } from '../../server/config';
+import { openPostgres, type Database } from '../../server/db/database';
+import { createLogger } from '../../server/logger';
+import { startServer, type RunningServer } from '../../server/server';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { testDatabaseUrl, testRedisUrl } = require('./urls') as { testDatabaseUrl: string; testRedisUrl: string };
+
+export { testDatabaseUrl, testRedisUrl };
+
+/** A clock the test moves: rules that depend on days (daily cap, expiry) are tested without waiting. */
+export class TestClock {
+  private offsetMs = 0;
+  now = (): Date => new Date(Date.now() + this.offsetMs);
+  advanceDays(days: number): void {
+    this.offsetMs += days * 86_400_000;
+  }
+  advanceMs(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
+export const uniqueId = (prefix = 't') => `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+
+export type TestServer = RunningServer & {
+  schema: string;
+  config: Config;
+  clock: TestClock;
+  http: RunningServer['http'];
+  api: () => ReturnType<typeof request>;
+  stop(): Promise<void>;
+};
+
+export type TestServerOptions = {
+  env?: Record<string, string>;
+  /** Join an existing schema (several instances sharing one database). */
+  schema?: string;
+  /** Redis on (default) or off (single instance, in-process infrastructure). */
+  redis?: boolean;
+  redisPrefix?: string;
+  clock?: TestClock;
+  /** Keep the schema when stopping (another instance still uses it). */
+  keepSchema?: boolean;
+};
+
+/** Fixed test keys, the same for every instance of a test so they share pseudonyms. */
+const TEST_KEYS = {
+  JWT_SECRET: 'test-jwt-secret-0123456789abcdef0123456789',
+  PSEUDONYM_KEY: '000102030405060708090a0b0c0d0e0f',
+  OPERATOR_TOKEN: 'test-operator-token-0123456789abcdef',
+};
+
+/**
+ * A real server on 127.0.0.1:0 over real PostgreSQL (a schema of its own, dropped at the end) and real Redis
+ * (a key prefix of its own), so leftovers of other runs cannot change a result.
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const schema = options.schema ?? uniqueId('hyg');
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: testDatabaseUrl,
+    ...(options.redis === false ? {} : { REDIS_URL: testRedisUrl, REDIS_PREFIX: options.redisPrefix ?? `${schema}:` }),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    STATUS_POLL_MS: '200',
+    ...TEST_KEYS,
+    ...options.env,
+  });
+  const db: Database = await openPostgres({ url: testDatabaseUrl, schema, poolSize: 5 });
+  const clock = options.clock ?? new TestClock();
+  const server = await startServer(config, { db, clock: clock.now, logger: createLogger(config.logLevel) });
+  return {
+    ...server,
+    schema,
+    config,
+    clock,
+    api: () => request(server.url),
+    async stop() {
+      await server.close();
+      await db.close();
+      if (!options.keepSchema) await dropSchema(schema);
+    },
+  };
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const pool = new Pool({ connectionString: testDatabaseUrl, max: 1 });
+  try {
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await pool.end();
+  }
+}
