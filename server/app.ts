@@ -8,6 +8,7 @@ import { campaignRoutes } from './routes/campaigns/campaigns';
 import { dialerKeyRoutes } from './routes/dialerKeys/dialerKeys';
 import { healthRoutes } from './routes/health/health';
 import { mailingRoutes } from './routes/mailings/mailings';
+import { numberRoutes } from './routes/numbers/numbers';
 import { operatorRoutes } from './routes/operator/operator';
 import { outcomeRoutes } from './routes/outcomes/outcomes';
 import { privacyRoutes } from './routes/privacy/privacy';
@@ -29,6 +30,7 @@ export function createApp(services: Services, logger: Logger, options: AppOption
   app.use(campaignRoutes(services));
   app.use(tabulationRoutes(services));
   app.use(outcomeRoutes(services));
+  app.use(numberRoutes(services));
   app.use(dialerKeyRoutes(services));
   app.use(privacyRoutes(services));
   app.use(operatorRoutes(services));

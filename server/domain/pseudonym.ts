@@ -12,6 +12,9 @@ import { createCipheriv, createHash } from 'node:crypto';
  */
 const PHONE_TAG = 0x68796770; // "hygp"
 const CONTRIBUTOR_TAG = 0x68796763; // "hygc"
+const WATCH_TAG = 0x68796777; // "hygw"
+/** Watch tokens keep 20 bits: each stands for ~1,000 of Brazil's ~10^9 numbers, so a token names no number. */
+export const WATCH_TOKEN_BITS = 20;
 
 function deriveKey(master: Buffer, label: string): Buffer {
   return createHash('sha256').update(master).update(label).digest().subarray(0, 16);
@@ -51,11 +54,13 @@ export class PseudonymBatch {
 export class Pseudonymizer {
   private readonly phoneKey: Buffer;
   private readonly contributorKey: Buffer;
+  private readonly watchKey: Buffer;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 16) throw new Error('pseudonym key must be 16 bytes');
     this.phoneKey = deriveKey(masterKey, 'phone-pseudonym-v1');
     this.contributorKey = deriveKey(masterKey, 'contributor-pseudonym-v1');
+    this.watchKey = deriveKey(masterKey, 'watch-token-v1');
   }
 
   /** Pseudonyms of valid E.164 digit numbers (e.g. 5511912345678), one cipher call for the whole batch. */
@@ -91,5 +96,32 @@ export class Pseudonymizer {
       blocks.writeUInt32LE(tenantTag, offset + 12);
     }
     return new PseudonymBatch(ecb(this.contributorKey, blocks), numbers.length);
+  }
+
+  /**
+   * Short, ambiguous tokens of numbers for "numbers:invalidated" pushes: a dialer learns the tokens of the
+   * numbers it holds (POST /v1/watch-tokens) and, when a pushed token matches one, re-checks that number. The
+   * server keeps no list of who holds what, and a pushed token does not reveal a number the dialer lacks.
+   */
+  watchTokens(numbers: PseudonymBatch): number[] {
+    const blocks = Buffer.allocUnsafe(numbers.length * 16);
+    for (let i = 0; i < numbers.length; i++) {
+      const offset = 16 * i;
+      blocks.writeInt32LE(numbers.lo(i), offset);
+      blocks.writeInt32LE(numbers.hi(i), offset + 4);
+      blocks.writeUInt32LE(WATCH_TAG, offset + 8);
+      blocks.writeUInt32LE(0, offset + 12);
+    }
+    const out = ecb(this.watchKey, blocks);
+    const tokens = new Array<number>(numbers.length);
+    for (let i = 0; i < numbers.length; i++) tokens[i] = out.readUInt32LE(16 * i) >>> (32 - WATCH_TOKEN_BITS);
+    return tokens;
+  }
+
+  /** The pseudonym batch of 64-bit pseudonyms already known (status changes). */
+  static fromPseudonyms(values: readonly bigint[]): PseudonymBatch {
+    const bytes = Buffer.alloc(values.length * 16);
+    values.forEach((value, i) => bytes.writeBigInt64LE(value, 16 * i));
+    return new PseudonymBatch(bytes, values.length);
   }
 }

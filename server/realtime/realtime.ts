@@ -3,8 +3,11 @@ import type { ServerToClientEvents } from '../../plugin/src/shared/protocol';
 /** What services use to push live updates; socket.io implements it, tests and the CLI use the no-op. */
 export interface Realtime {
   toTenant<E extends keyof ServerToClientEvents>(tenantId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /** Every connected dialer of every tenant, on every instance. */
+  toDialers<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
 }
 
-export const noRealtime: Realtime = { toTenant: () => undefined };
+export const noRealtime: Realtime = { toTenant: () => undefined, toDialers: () => undefined };
 
 export const tenantRoom = (tenantId: string) => `tenant:${tenantId}`;
+export const DIALERS_ROOM = 'dialers';

@@ -8,7 +8,7 @@ import type { Principal } from '../services/auth';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { bearer } from '../http/auth';
-import { tenantRoom, type Realtime } from './realtime';
+import { DIALERS_ROOM, tenantRoom, type Realtime } from './realtime';
 
 type SocketData = { principal: Principal };
 export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -21,6 +21,9 @@ export class SocketRealtime implements Realtime {
   }
   toTenant<E extends keyof ServerToClientEvents>(tenantId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     this.io?.to(tenantRoom(tenantId)).emit(event, ...args);
+  }
+  toDialers<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    this.io?.to(DIALERS_ROOM).emit(event, ...args);
   }
 }
 
@@ -48,7 +51,7 @@ export function attachSocketServer(httpServer: HttpServer, services: Services, l
 
   io.on('connection', (socket) => {
     const principal = socket.data.principal;
-    void socket.join(tenantRoom(principal.tenantId));
+    void socket.join(principal.role === 'dialer' ? [tenantRoom(principal.tenantId), DIALERS_ROOM] : [tenantRoom(principal.tenantId)]);
     socket.on('outcomes:report', async (batch, ack) => {
       if (typeof ack !== 'function') return;
       if (principal.role !== 'dialer') {

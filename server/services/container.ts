@@ -10,6 +10,7 @@ import { AuthService } from './auth';
 import { CampaignService } from './campaigns';
 import { Maintenance } from './maintenance';
 import { MailingService } from './mailings';
+import { NumberService } from './numbers';
 import { OutcomeService } from './outcomes';
 import { PhoneClassifier } from './phoneClassifier';
 import { PrivacyService } from './privacy';
@@ -38,6 +39,7 @@ export type Services = {
   tabulations: TabulationMapService;
   outcomes: OutcomeService;
   mailings: MailingService;
+  numbers: NumberService;
   privacy: PrivacyService;
   statusIndex: StatusIndex;
   classifier: PhoneClassifier;
@@ -55,6 +57,9 @@ export async function createServices(infra: Infra): Promise<Services> {
   const statusIndex = new StatusIndex(prisma, pubsub, logger, config.statusPollMs);
   const outcomes = new OutcomeService(prisma, pseudonymizer, campaigns, tabulations, statusIndex, config.rules, config.maxBatchSize, clock, logger);
   const maintenance = new Maintenance(prisma, config.rules, config.callIdRetentionDays, statusIndex, logger, clock);
+  const classifier = new PhoneClassifier(pseudonymizer, statusIndex);
+  const numbers = new NumberService(pseudonymizer, classifier);
+  outcomes.onStatusChange((_tenantId, changes) => numbers.announceInvalidated(realtime, changes));
   await Promise.all([auth.start(), tabulations.start(), statusIndex.start()]);
   maintenance.start();
   return {
@@ -67,9 +72,10 @@ export async function createServices(infra: Infra): Promise<Services> {
     tabulations,
     outcomes,
     mailings: new MailingService(prisma, campaigns, realtime),
+    numbers,
     privacy: new PrivacyService(prisma, pseudonymizer, statusIndex),
     statusIndex,
-    classifier: new PhoneClassifier(pseudonymizer, statusIndex),
+    classifier,
     maintenance,
     async stop() {
       maintenance.stop();

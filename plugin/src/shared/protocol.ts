@@ -67,7 +67,10 @@ export type OutcomeBatchResult = {
 
 export type MalformedReason = { column: string; code: string; message: string };
 
-export type NumbersInvalidatedEvent = { campaignIds: string[]; tokens: string[] };
+/** Watch tokens (20-bit numbers) of numbers that just reached the invalid list; see POST /v1/watch-tokens. */
+export type NumbersInvalidatedEvent = { tokens: number[] };
+
+export type NumberCheck = { status: 'clean' | 'unconfirmed' | 'invalid' } | { status: 'malformed'; code: string; message: string };
 
 export interface ServerToClientEvents {
   'mailing:updated': (mailing: MailingView) => void;
