@@ -205,8 +205,21 @@ function contactPhones(contact: JsonContact, keys: readonly string[]): { cells: 
  */
 export async function filterJsonContacts(contacts: AsyncIterable<{ contact: unknown; line: number }>, output: MailingOutput, classifier: PhoneClassifier, options: FilterOptions): Promise<MailingCounts> {
   const counts = emptyCounts();
-  let keys: string[] | undefined;
+  let started = false;
   let pending: { contact: unknown; line: number }[] = [];
+  // JSON contacts need not share their keys: named columns apply to all, detected ones per key set.
+  const detectedKeys = new Map<string, string[]>();
+  const phoneKeysOf = (contact: JsonContact): readonly string[] => {
+    if (options.phoneColumns && options.phoneColumns.length > 0) return options.phoneColumns;
+    const keys = Object.keys(contact);
+    const signature = keys.join('\u0000');
+    let found = detectedKeys.get(signature);
+    if (!found) {
+      found = detectPhoneColumns(keys).map((index) => keys[index] as string);
+      if (detectedKeys.size < 1000) detectedKeys.set(signature, found);
+    }
+    return found;
+  };
 
   const flush = async () => {
     const items = pending;
@@ -219,7 +232,7 @@ export async function filterJsonContacts(contacts: AsyncIterable<{ contact: unkn
     }
     const prepared = items.map((item) => {
       const isObject = typeof item.contact === 'object' && item.contact !== null && !Array.isArray(item.contact);
-      return { item, isObject, ...(isObject ? contactPhones(item.contact as JsonContact, keys!) : { cells: [], names: [], slots: [] }) };
+      return { item, isObject, ...(isObject ? contactPhones(item.contact as JsonContact, phoneKeysOf(item.contact as JsonContact)) : { cells: [], names: [], slots: [] }) };
     });
     const phones = prepared.flatMap((entry) => entry.cells);
     const verdicts = classifier.classify(phones);
@@ -257,15 +270,17 @@ export async function filterJsonContacts(contacts: AsyncIterable<{ contact: unkn
   };
 
   for await (const item of contacts) {
-    if (keys === undefined) {
+    if (!started) {
+      // The first contact tells whether the phones can be found at all: a 400 now beats a mailing of errors.
       const sample = typeof item.contact === 'object' && item.contact !== null && !Array.isArray(item.contact) ? Object.keys(item.contact) : [];
-      keys = resolveColumns(sample, options.phoneColumns, 'phoneColumns').map((index) => sample[index] as string);
+      if (!options.phoneColumns?.length) resolveColumns(sample, undefined, 'phoneColumns');
+      started = true;
       await output.begin();
     }
     pending.push(item);
     if (pending.length >= BATCH_ROWS) await flush();
   }
-  if (keys === undefined) throw new AppError('VALIDATION_FAILED', 'the mailing has no contacts', 'body');
+  if (!started) throw new AppError('VALIDATION_FAILED', 'the mailing has no contacts', 'body');
   await flush();
   return counts;
 }

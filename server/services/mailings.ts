@@ -72,6 +72,16 @@ const countColumns = (counts: MailingCounts) => ({
 export type DailyStatusMix = { day: string; mailings: number; phonesTotal: number; hygienized: number; invalid: number; unconfirmed: number };
 
 const include = { campaign: { select: { externalId: true } } } as const;
+const countSelection = {
+  totalRows: true,
+  keptRows: true,
+  droppedRows: true,
+  malformedRows: true,
+  phonesTotal: true,
+  invalidPhones: true,
+  unconfirmedPhones: true,
+  malformedPhones: true,
+} as const;
 
 /** The record of each filtered mailing: its counts only, never its phones. */
 export class MailingService {
@@ -102,10 +112,27 @@ export class MailingService {
     return view;
   }
 
-  async list(tenantId: string, campaignExternalId: string): Promise<MailingView[]> {
+  /** The campaign's mailings, newest first, and the totals of the completed ones (the campaign's counts). */
+  async list(tenantId: string, campaignExternalId: string): Promise<{ mailings: MailingView[]; totals: MailingCounts & { mailings: number } }> {
     const campaign = await this.campaigns.find(tenantId, campaignExternalId);
-    const rows = await this.prisma.mailing.findMany({ where: { tenantId, campaignId: campaign.id }, orderBy: { createdAt: 'desc' }, take: 500, include });
-    return rows.map(presentMailing);
+    const [rows, sums] = await Promise.all([
+      this.prisma.mailing.findMany({ where: { tenantId, campaignId: campaign.id }, orderBy: { createdAt: 'desc' }, take: 500, include }),
+      this.prisma.mailing.aggregate({ where: { tenantId, campaignId: campaign.id, status: 'completed' }, _sum: countSelection, _count: true }),
+    ]);
+    const sum = (value: number | null | undefined) => value ?? 0;
+    const totals = {
+      mailings: sums._count,
+      totalRows: sum(sums._sum.totalRows),
+      keptRows: sum(sums._sum.keptRows),
+      droppedRows: sum(sums._sum.droppedRows),
+      malformedRows: sum(sums._sum.malformedRows),
+      phonesTotal: sum(sums._sum.phonesTotal),
+      hygienized: sum(sums._sum.invalidPhones) + sum(sums._sum.unconfirmedPhones),
+      invalidPhones: sum(sums._sum.invalidPhones),
+      unconfirmedPhones: sum(sums._sum.unconfirmedPhones),
+      malformedPhones: sum(sums._sum.malformedPhones),
+    };
+    return { mailings: rows.map(presentMailing), totals };
   }
 
   async get(tenantId: string, mailingId: string): Promise<MailingView> {

@@ -136,7 +136,7 @@ export function mailingRoutes(services: Services): Router {
 
   router.get('/v1/campaigns/:campaignId/mailings', anyone, async (req, res) => {
     const { campaignId } = parseInput(mailingParams, req.params, 'params');
-    res.json({ mailings: await services.mailings.list(principalOf(res).tenantId, campaignId) });
+    res.json(await services.mailings.list(principalOf(res).tenantId, campaignId));
   });
 
   router.get('/v1/mailings/:mailingId', anyone, async (req, res) => {
