@@ -14,10 +14,10 @@
  * - a UTF-8 BOM at the very start of the input (as latin1 "\u00EF\u00BB\u00BF", or U+FEFF) stays in the
  *   header's `raw` but is not part of its first field.
  *
- * Hot path: a record without any `"` is found with indexOf and split with String#split; the
- * positions of the next `"`, `\n`, `\r` and delimiter are cached per chunk so each is searched
- * at most once per occurrence (linear time). A record that spans chunks is kept as a list of
- * pieces and joined once, so a huge quoted field fed in many chunks stays linear too.
+ * Hot path: per record one indexOf for the line end, one bounded indexOf for `"` in the line, and
+ * String#split when there is none. Records with quotes go through a charCodeAt state machine (no
+ * per-character string building: values are sliced). A record that spans chunks is kept as a list of
+ * pieces and joined once, so a huge quoted field fed in many chunks stays linear.
  */
 
 export type CsvDelimiter = ',' | ';' | '\t' | '|';
@@ -47,6 +47,8 @@ const SPACE = 32;
 const TAB = 9;
 const BOM_LATIN1 = '\u00EF\u00BB\u00BF';
 const BOM_UTF16 = 0xfeff;
+/** Start parsing after this much input even if the first line is not complete yet (delimiter detection). */
+const HEAD_LIMIT = 65536;
 
 // Parser states.
 const REC_START = 0; // at the start of a record, nothing pending
@@ -96,7 +98,10 @@ export class CsvReader {
   private started = false;
   private ended = false;
   /** Start of the input, buffered until the delimiter can be detected and a BOM recognised. */
-  private head = '';
+  private head: string[] = [];
+  private headLength = 0;
+  /** A non-blank character has been seen in the buffered head. */
+  private headNonBlank = false;
 
   private state = REC_START;
   /** Physical line at the current parse position. */
@@ -133,10 +138,11 @@ export class CsvReader {
     const out: CsvRow[] = [];
     if (chunk.length === 0) return out;
     if (!this.started) {
-      this.head += chunk;
-      if (!this.headReady()) return out;
-      const s = this.head;
-      this.head = '';
+      this.head.push(chunk);
+      this.headLength += chunk.length;
+      if (!this.headReady(chunk)) return out;
+      const s = this.head.join('');
+      this.head = [];
       this.start(s, out);
       return out;
     }
@@ -150,8 +156,8 @@ export class CsvReader {
     if (this.ended) return out;
     this.ended = true;
     if (!this.started) {
-      const s = this.head;
-      this.head = '';
+      const s = this.head.join('');
+      this.head = [];
       if (s.length === 0) return out;
       this.start(s, out);
     }
@@ -179,17 +185,20 @@ export class CsvReader {
     this.delimCode = d.charCodeAt(0);
   }
 
-  /** Enough of the input to start: 3 chars (BOM) with a known delimiter, else a complete first non-blank line. */
-  private headReady(): boolean {
-    const h = this.head;
-    if (this.delim !== undefined) return h.length >= 3;
-    let p = 0;
-    while (p < h.length) {
-      const c = h.charCodeAt(p);
-      if (c !== LF && c !== CR) break;
-      p++;
+  /**
+   * Enough input to start: 3 chars (BOM) with a known delimiter, else a complete first non-blank
+   * line (or HEAD_LIMIT chars). Only the newly pushed chunk is scanned.
+   */
+  private headReady(chunk: string): boolean {
+    if (this.delim !== undefined) return this.headLength >= 3;
+    if (this.headLength > HEAD_LIMIT) return true;
+    for (let p = 0; p < chunk.length; p++) {
+      const c = chunk.charCodeAt(p);
+      const isBreak = c === LF || c === CR;
+      if (this.headNonBlank && isBreak) return true;
+      if (!isBreak) this.headNonBlank = true;
     }
-    return p < h.length && (h.indexOf('\n', p) >= 0 || h.indexOf('\r', p) >= 0);
+    return false;
   }
 
   private start(s: string, out: CsvRow[]): void {
@@ -229,12 +238,16 @@ export class CsvReader {
     let recStart = 0; // start of the current record's raw text in this chunk
     let segStart = i; // start of the not-yet-copied part of the current field
     let fv = ''; // current field's value so far in this chunk (before segStart)
-    // Cached positions of the next \n, \r, " and delimiter at or after some earlier position;
-    // stale when < i. `len` means "none left in this chunk".
-    let nN = -1;
-    let nR = -1;
-    let nQ = -1;
-    let nD = -1;
+
+    // Record ends are found with one indexOf per record (always needed, so never wasted work):
+    // normally for '\n' ('\r\n' is recognised by the '\r' before it); in a chunk without any '\n'
+    // (old Mac files) for '\r'. Lone '\r's inside a '\n'-terminated line are found by searching
+    // the line itself, which is bounded. No search result is cached: V8's optimizing compiler
+    // treats String#indexOf as pure and may evaluate it ahead of the `if` guarding it, which
+    // turns a "refresh the cached position when stale" pattern into a rescan per field.
+    const hasLF = s.indexOf('\n', i) >= 0;
+    const hasCR = s.indexOf('\r', i) >= 0;
+    const term = hasLF ? '\n' : '\r';
 
     if (this.quotedCR) {
       this.quotedCR = false;
@@ -248,36 +261,42 @@ export class CsvReader {
     while (i < len) {
       let e: number; // position of the terminator that ends the record (or blank line)
       if (state === REC_START) {
-        while (nN < i) { nN = s.indexOf('\n', i); if (nN < 0) nN = len; }
-        while (nR < i) { nR = s.indexOf('\r', i); if (nR < 0) nR = len; }
-        e = nN < nR ? nN : nR;
+        let nl = s.indexOf(term, i);
+        if (nl < 0) nl = len;
+        e = nl;
+        if (hasLF && e > i && s.charCodeAt(e - 1) === CR) e--; // \r\n (or a \r ending the chunk)
+        let raw = s.slice(i, e);
+        if (hasLF && hasCR) {
+          const c = raw.indexOf('\r'); // a lone \r ends the record earlier
+          if (c >= 0) {
+            e = i + c;
+            raw = raw.slice(0, c);
+          }
+        }
         if (e === i) {
           // Blank line: skip it (counted below).
-        } else {
-          while (nQ < i) { nQ = s.indexOf('"', i); if (nQ < 0) nQ = len; }
-          if (nQ >= e && e < len) {
-            // Fast path: a complete record without any quote.
-            const raw = s.slice(i, e);
-            out.push({ fields: raw.split(dstr), raw, line });
-            if (!this.eolKnown) {
-              this.eolKnown = true;
-              this.eol = s.charCodeAt(e) === CR ? '\r\n' : '\n';
-            }
-          } else {
-            // General path: the record contains a quote or continues in the next chunk.
-            state = FIELD_START;
-            recStart = i;
-            recLine = line;
-            segStart = i;
-            e = -1;
+        } else if (e < len && raw.indexOf('"') < 0) {
+          // Fast path: a complete record without any quote.
+          out.push({ fields: raw.split(dstr), raw, line });
+          if (!this.eolKnown) {
+            this.eolKnown = true;
+            this.eol = s.charCodeAt(e) === CR ? '\r\n' : '\n';
           }
+        } else {
+          // General path: the record contains a quote or continues in the next chunk.
+          state = FIELD_START;
+          recStart = i;
+          recLine = line;
+          segStart = i;
+          e = -1;
         }
       } else {
         e = -1;
       }
 
       if (e < 0) {
-        // General state machine; runs until the record ends (e >= 0) or the chunk does.
+        // General state machine, one charCodeAt loop per field; runs until the record ends
+        // (e >= 0) or the chunk does.
         while (i < len) {
           if (state === FIELD_START) {
             if (s.charCodeAt(i) === QUOTE) {
@@ -291,11 +310,11 @@ export class CsvReader {
             segStart = i;
           }
           if (state === UNQUOTED || state === AFTER_QUOTE) {
-            while (nD < i) { nD = s.indexOf(dstr, i); if (nD < 0) nD = len; }
-            while (nN < i) { nN = s.indexOf('\n', i); if (nN < 0) nN = len; }
-            while (nR < i) { nR = s.indexOf('\r', i); if (nR < 0) nR = len; }
-            let t = nD < nN ? nD : nN;
-            if (nR < t) t = nR;
+            let t = i;
+            for (; t < len; t++) {
+              const c = s.charCodeAt(t);
+              if (c === d || (c <= CR && (c === LF || c === CR))) break;
+            }
             if (t === len) { i = len; break; }
             let v = s.slice(segStart, t);
             if (fv.length !== 0) { v = fv + v; fv = ''; }
@@ -315,29 +334,22 @@ export class CsvReader {
             break;
           }
           if (state === QUOTED) {
-            while (nQ < i) { nQ = s.indexOf('"', i); if (nQ < 0) nQ = len; }
-            // Count line breaks inside the quoted text up to the quote (or the chunk end).
-            const b = nQ;
-            let p = i;
-            for (;;) {
-              while (nN < p) { nN = s.indexOf('\n', p); if (nN < 0) nN = len; }
-              while (nR < p) { nR = s.indexOf('\r', p); if (nR < 0) nR = len; }
-              if (nN >= b && nR >= b) break;
-              if (nN < nR) {
-                line++;
-                p = nN + 1;
-              } else {
-                if (nR + 1 < len) {
-                  if (nR + 1 !== nN) line++; // lone \r; for \r\n the \n is counted
-                } else {
-                  this.quotedCR = true; // decided by the next chunk's first char
+            // Up to the next quote, counting line breaks inside the field.
+            let t = i;
+            for (; t < len; t++) {
+              const c = s.charCodeAt(t);
+              if (c === QUOTE) break;
+              if (c <= CR) {
+                if (c === LF) line++;
+                else if (c === CR) {
+                  if (t + 1 === len) this.quotedCR = true; // decided by the next chunk's first char
+                  else if (s.charCodeAt(t + 1) !== LF) line++; // lone \r; for \r\n the \n counts
                 }
-                p = nR + 1;
               }
             }
-            if (b === len) { i = len; break; }
-            if (b !== segStart) fv = fv.length === 0 ? s.slice(segStart, b) : fv + s.slice(segStart, b);
-            i = b + 1;
+            if (t === len) { i = len; break; }
+            if (t !== segStart) fv = fv.length === 0 ? s.slice(segStart, t) : fv + s.slice(segStart, t);
+            i = t + 1;
             segStart = i;
             state = QUOTE_SEEN;
             continue;
@@ -354,13 +366,7 @@ export class CsvReader {
           }
         }
 
-        if (e < 0) {
-          // Chunk ended inside a record: carry its pieces over.
-          const piece = fv + s.slice(segStart, len);
-          if (piece.length !== 0) this.fieldParts.push(piece);
-          this.rawParts.push(s.slice(recStart, len));
-          break;
-        }
+        if (e < 0) break; // chunk ended inside the record
 
         // Record ended at terminator e.
         let raw = s.slice(recStart, e);
@@ -388,6 +394,12 @@ export class CsvReader {
       line++;
     }
 
+    if (state !== REC_START) {
+      // The chunk ended inside a record: carry its pieces over.
+      const piece = fv + s.slice(segStart, len);
+      if (piece.length !== 0) this.fieldParts.push(piece);
+      this.rawParts.push(s.slice(recStart, len));
+    }
     this.state = state;
     this.line = line;
     this.recLine = recLine;
