@@ -13,6 +13,7 @@ import { operatorRoutes } from './routes/operator/operator';
 import { outcomeRoutes } from './routes/outcomes/outcomes';
 import { privacyRoutes } from './routes/privacy/privacy';
 import { tabulationRoutes } from './routes/tabulations/tabulations';
+import { consoleRoutes } from './routes/console/console';
 
 export type AppOptions = { staticRoutes?: express.Router[] };
 
@@ -35,6 +36,7 @@ export function createApp(services: Services, logger: Logger, options: AppOption
   app.use(privacyRoutes(services));
   app.use(operatorRoutes(services));
   for (const router of options.staticRoutes ?? []) app.use(router);
+  app.use(consoleRoutes());
   app.use(notFoundHandler());
   app.use(errorHandler());
   return app;

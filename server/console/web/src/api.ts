@@ -1,0 +1,100 @@
+import type { CampaignView, MailingView, OutcomeName } from '../../../../plugin/src/shared/protocol';
+import { currentSession, endSession } from './session';
+import { connection } from './connection';
+
+/** The server refused the request: {error:{code,message,field?,requestId}}. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The request never got an answer (server down, network cut). */
+export class NetworkError extends Error {}
+
+/** The session ended while the request was in flight; the app is already back at sign-in. */
+export class SessionEnded extends Error {}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+async function request<T>(method: Method, path: string, body?: unknown, options: { anonymous?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = currentSession()?.token;
+  if (!options.anonymous) {
+    if (!token) throw new SessionEnded('not signed in');
+    headers.authorization = `Bearer ${token}`;
+  }
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  } catch (error) {
+    connection.httpFailed();
+    throw new NetworkError((error as Error).message);
+  }
+  // A proxy answering 502/503/504 without our error body means the server itself is not there.
+  const payload = (await response.json().catch(() => null)) as { error?: { code: string; message: string; field?: string; requestId: string } } | null;
+  if (!payload?.error && [502, 503, 504].includes(response.status)) {
+    connection.httpFailed();
+    throw new NetworkError(`HTTP ${response.status}`);
+  }
+  connection.httpSucceeded();
+  if (response.ok) return payload as T;
+  const error = payload?.error ?? { code: 'INTERNAL', message: `HTTP ${response.status}`, requestId: response.headers.get('x-request-id') ?? '?' };
+  if (response.status === 401 && !options.anonymous) {
+    endSession('expired');
+    throw new SessionEnded(error.message);
+  }
+  throw new ApiError(response.status, error.code, error.message, error.requestId, error.field);
+}
+
+export type Me = { role: string; actor: string; tenant: { id: string; slug: string; name: string } };
+export type HistoryEvent = { actor: string; action: string; at: string };
+export type DayMix = { day: string; mailings: number; phonesTotal: number; hygienized: number; invalid: number; unconfirmed: number };
+export type Tabulation = {
+  code: string;
+  label: string;
+  outcome: OutcomeName;
+  source: 'default' | 'tenant';
+  description?: string;
+  defaultOutcome?: OutcomeName;
+  updatedBy?: string;
+  updatedAt?: string;
+};
+export type DialerKey = {
+  id: string;
+  name: string;
+  prefix: string;
+  createdBy: string;
+  createdAt: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  lastUsedAt: string | null;
+};
+export type LoginResult = { token: string; expiresAt: string; admin: { email: string; name: string; tenantName: string } };
+
+const campaignPath = (id: string) => `/v1/campaigns/${encodeURIComponent(id)}`;
+
+export const api = {
+  login: (email: string, password: string) => request<LoginResult>('POST', '/v1/auth/login', { email, password }, { anonymous: true }),
+  me: () => request<Me>('GET', '/v1/me'),
+  campaigns: async () => (await request<{ campaigns: CampaignView[] }>('GET', '/v1/campaigns')).campaigns,
+  campaign: (id: string) => request<CampaignView>('GET', campaignPath(id)),
+  setHygiene: (id: string, enabled: boolean) => request<CampaignView>('PUT', `${campaignPath(id)}/hygiene`, { enabled }),
+  history: async (id: string) => (await request<{ events: HistoryEvent[] }>('GET', `${campaignPath(id)}/hygiene/history`)).events,
+  mailings: async (id: string) => (await request<{ mailings: MailingView[] }>('GET', `${campaignPath(id)}/mailings`)).mailings,
+  dailyStats: async (campaignId?: string) =>
+    (await request<{ days: DayMix[] }>('GET', `/v1/stats/daily?days=30${campaignId ? `&campaignId=${encodeURIComponent(campaignId)}` : ''}`)).days,
+  tabulations: async () => (await request<{ tabulations: Tabulation[] }>('GET', '/v1/tabulations')).tabulations,
+  setTabulation: (code: string, outcome: OutcomeName) => request<Tabulation>('PUT', `/v1/tabulations/${encodeURIComponent(code)}`, { outcome }),
+  revertTabulation: (code: string) => request<null>('DELETE', `/v1/tabulations/${encodeURIComponent(code)}`),
+  keys: async () => (await request<{ keys: DialerKey[] }>('GET', '/v1/dialer-keys')).keys,
+  createKey: (name: string) => request<DialerKey & { key: string }>('POST', '/v1/dialer-keys', { name }),
+  revokeKey: (id: string) => request<DialerKey>('DELETE', `/v1/dialer-keys/${encodeURIComponent(id)}`),
+};

@@ -1,0 +1,99 @@
+import type { DayMix } from '../api';
+import { h, svg, uid } from '../dom';
+import { countDetail, formatNumber, lang, t } from '../i18n';
+
+const WIDTH = 1100;
+const HEIGHT = 240;
+const PAD = { top: 16, right: 12, bottom: 28, left: 48 };
+const DAYS = 30;
+
+/** The last 30 calendar days in Brazil (UTC-3, no daylight saving since 2019), as the server groups them. */
+function lastDays(): string[] {
+  const todayBr = Date.now() - 3 * 3_600_000;
+  return Array.from({ length: DAYS }, (_v, i) => new Date(todayBr - (DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+}
+
+function niceMax(value: number): number {
+  if (value <= 4) return 4;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  const step = [1, 2, 2.5, 5, 10].find((s) => s * magnitude * 4 >= value) ?? 10;
+  return step * magnitude * 4;
+}
+
+const shortDay = (day: string) => (lang() === 'en' ? `${day.slice(5, 7)}/${day.slice(8, 10)}` : `${day.slice(8, 10)}/${day.slice(5, 7)}`);
+
+/**
+ * The status mix per day as stacked bars (invalid below, unconfirmed above: the bar's height is the hygienized
+ * total), hand-made SVG, with the same numbers in a table for screen readers and keyboard users.
+ */
+export function statusMixChart(title: string, data: DayMix[]): HTMLElement {
+  const byDay = new Map(data.map((row) => [row.day, row]));
+  const days = lastDays().map((day) => byDay.get(day) ?? { day, mailings: 0, phonesTotal: 0, hygienized: 0, invalid: 0, unconfirmed: 0 });
+  const titleId = uid('chart-title');
+  const descId = uid('chart-desc');
+  const totals = days.reduce((sum, d) => ({ hygienized: sum.hygienized + d.hygienized, invalidPhones: sum.invalidPhones + d.invalid, unconfirmedPhones: sum.unconfirmedPhones + d.unconfirmed }), { hygienized: 0, invalidPhones: 0, unconfirmedPhones: 0 });
+  const figure = h('figure', { class: 'chart' }, h('figcaption', { id: titleId, class: 'chart-title' }, title));
+  if (totals.hygienized === 0 && data.length === 0) {
+    figure.append(h('p', { class: 'muted' }, t('chartEmpty')));
+    return figure;
+  }
+
+  const max = niceMax(Math.max(...days.map((d) => d.hygienized), 1));
+  const plotW = WIDTH - PAD.left - PAD.right;
+  const plotH = HEIGHT - PAD.top - PAD.bottom;
+  const slot = plotW / days.length;
+  const barW = Math.max(slot * 0.7, 2);
+  const y = (value: number) => PAD.top + plotH - (value / max) * plotH;
+
+  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-labelledby': `${titleId} ${descId}`, class: 'chart-svg', preserveAspectRatio: 'xMidYMid meet' });
+  chart.append(svg('desc', { id: descId }, `${countDetail(totals)}.`));
+  for (let i = 0; i <= 4; i++) {
+    const value = (max / 4) * i;
+    chart.append(
+      svg('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(value), y2: y(value), class: i === 0 ? 'axis' : 'grid' }),
+      svg('text', { x: PAD.left - 6, y: y(value) + 4, 'text-anchor': 'end', class: 'tick' }, formatNumber(value)),
+    );
+  }
+  days.forEach((d, i) => {
+    const x = PAD.left + i * slot + (slot - barW) / 2;
+    const group = svg('g', {}, svg('title', {}, t('chartBar', { day: shortDay(d.day), detail: countDetail({ hygienized: d.hygienized, invalidPhones: d.invalid, unconfirmedPhones: d.unconfirmed }), phones: formatNumber(d.phonesTotal) })));
+    if (d.invalid > 0) group.append(svg('rect', { x, width: barW, y: y(d.invalid), height: y(0) - y(d.invalid), class: 'bar-invalid' }));
+    if (d.unconfirmed > 0) group.append(svg('rect', { x, width: barW, y: y(d.hygienized), height: y(d.invalid) - y(d.hygienized), class: 'bar-unconfirmed' }));
+    chart.append(group);
+    if (i % 5 === 4 || i === days.length - 1) chart.append(svg('text', { x: x + barW / 2, y: HEIGHT - 8, 'text-anchor': 'middle', class: 'tick' }, shortDay(d.day)));
+  });
+
+  const legend = h(
+    'ul',
+    { class: 'legend' },
+    h('li', {}, h('span', { class: 'swatch swatch-invalid', 'aria-hidden': 'true' }), t('invalid')),
+    h('li', {}, h('span', { class: 'swatch swatch-unconfirmed', 'aria-hidden': 'true' }), t('unconfirmed')),
+    h('li', { class: 'muted' }, `${t('hygienized')} = ${t('invalid').toLowerCase()} + ${t('unconfirmed').toLowerCase()}`),
+  );
+  const rows = days.filter((d) => d.mailings > 0);
+  const table = h(
+    'details',
+    { class: 'chart-data' },
+    h('summary', {}, t('chartTable')),
+    h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, ...[t('day'), t('mailings'), t('phones'), t('hygienized'), t('invalid'), t('unconfirmed'), t('share')].map((label) => h('th', { scope: 'col' }, label)))),
+      h(
+        'tbody',
+        {},
+        ...rows.map((d) =>
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row' }, shortDay(d.day)),
+            ...[d.mailings, d.phonesTotal, d.hygienized, d.invalid, d.unconfirmed].map((n) => h('td', { class: 'num' }, formatNumber(n))),
+            h('td', { class: 'num' }, d.phonesTotal ? `${formatNumber(Math.round((d.hygienized / d.phonesTotal) * 1000) / 10)}%` : '—'),
+          ),
+        ),
+      ),
+    ),
+  );
+  figure.append(chart, legend, table);
+  return figure;
+}

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { Router } from 'express';
+
+/**
+ * Where `npm run build:console` writes the console: dist/console at the project root. This file runs from
+ * server/routes/console (ts-jest, tsx) or from dist/server/routes/console (compiled), so both are tried.
+ */
+export function consoleAssetsDir(): string | undefined {
+  const candidates = [path.resolve(__dirname, '../../../dist/console'), path.resolve(__dirname, '../../../console')];
+  return candidates.find((dir) => existsSync(path.join(dir, 'index.html')));
+}
+
+// The console loads only its own script, style and same-origin API/socket; nothing from a CDN.
+const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/** Serves the admin console at `/` (same origin as the API and socket.io, so no CORS). */
+export function consoleRoutes(assetsDir = consoleAssetsDir()): Router {
+  const router = Router();
+  const securityHeaders: express.RequestHandler = (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  };
+
+  if (!assetsDir) {
+    // A server started without a console build still answers `/` in words instead of a bare 404.
+    router.get('/', (_req, res) => {
+      res.status(503).type('text/plain; charset=utf-8').send('The admin console is not built: run `npm run build:console` (or `npm run build`) and restart.\n');
+    });
+    return router;
+  }
+
+  // no-cache = revalidate with the ETag each time, so a new build is picked up without stale bundles.
+  const staticOptions = { index: false, fallthrough: true, setHeaders: (res: express.Response) => res.setHeader('Cache-Control', 'no-cache') };
+  router.get('/', securityHeaders, (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(path.join(assetsDir, 'index.html'));
+  });
+  router.use('/assets', securityHeaders, express.static(path.join(assetsDir, 'assets'), staticOptions));
+  return router;
+}
