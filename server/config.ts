@@ -68,10 +68,30 @@ type DevKeys = { jwtSecret: string; pseudonymKey: string; operatorToken: string 
 
 export const devKeysFile = (dataDir: string) => path.join(dataDir, 'dev-keys.json');
 
+const devKeysSchema = z.object({
+  jwtSecret: z.string().min(32, 'must be at least 32 characters'),
+  pseudonymKey: hexKey(16),
+  operatorToken: z.string().min(32, 'must be at least 32 characters'),
+});
+
 /** Development keys live in the embedded data folder, created once with owner-only permissions. */
 function loadOrCreateDevKeys(dataDir: string): DevKeys {
   const file = devKeysFile(dataDir);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevKeys;
+  if (existsSync(file)) {
+    // A damaged file must stop the start with its name, not crash later (an empty pseudonym key) or silently.
+    let content: unknown;
+    try {
+      content = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  ${file}: not valid JSON (${(error as Error).message})`);
+    }
+    const parsed = devKeysSchema.safeParse(content);
+    if (!parsed.success) {
+      const lines = parsed.error.issues.map((issue) => `${file}: ${issue.path.join('.') || 'content'}: ${issue.message}`);
+      throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+    }
+    return parsed.data;
+  }
   mkdirSync(dataDir, { recursive: true });
   const keys: DevKeys = {
     jwtSecret: randomBytes(32).toString('hex'),

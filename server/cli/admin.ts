@@ -20,9 +20,9 @@ const USAGE = `Usage: npm run admin -- <command> [arguments] [--url URL] [--toke
 URL: --url, or HYGIENE_URL, or http://127.0.0.1:$PORT (3000).
 Token: --token, or OPERATOR_TOKEN, or the embedded default's $DATA_DIR/dev-keys.json (data/).`;
 
-type Options = { url: string; token: string; password?: string };
+export type Options = { url: string; token: string; password?: string };
 
-function parseArgs(argv: string[]): { command: string | undefined; args: string[]; options: Options } {
+export function parseArgs(argv: string[]): { command: string | undefined; args: string[]; options: Options } {
   const args: string[] = [];
   const flags: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -63,26 +63,33 @@ const need = (args: string[], count: number) => {
 
 const generatedPassword = () => randomBytes(12).toString('base64url');
 
-async function run(command: string | undefined, args: string[], options: Options): Promise<void> {
-  const print = (value: unknown) => process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+const printJson = (value: unknown) => void process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+
+/** Runs one operator command against a server; prints its result (JSON) and returns it, for tests and scripts. */
+export async function run(command: string | undefined, args: string[], options: Options, output: (value: unknown) => void = printJson): Promise<unknown> {
+  let result: unknown;
+  const print = (value: unknown) => {
+    result = value;
+    output(value);
+  };
   switch (command) {
     case 'create-tenant': {
       const [slug, name] = need(args, 2);
       print(await call(options, 'POST', '/v1/operator/tenants', { slug, name }));
-      return;
+      return result;
     }
     case 'create-admin': {
       const [tenant, email, name] = need(args, 3);
       const password = options.password ?? generatedPassword();
       const admin = await call(options, 'POST', `/v1/operator/tenants/${encodeURIComponent(tenant!)}/admins`, { email, name, password });
       print({ ...(admin as object), ...(options.password ? {} : { password }) });
-      return;
+      return result;
     }
     case 'create-key': {
       const [tenant, name] = need(args, 2);
       print(await call(options, 'POST', `/v1/operator/tenants/${encodeURIComponent(tenant!)}/dialer-keys`, { name }));
       process.stderr.write('The key is shown only now: keep it in the dialer configuration.\n');
-      return;
+      return result;
     }
     case 'bootstrap': {
       const [slug, name, email] = need(args, 3);
@@ -91,31 +98,34 @@ async function run(command: string | undefined, args: string[], options: Options
       const admin = await call(options, 'POST', `/v1/operator/tenants/${slug}/admins`, { email, name: email, password });
       const key = (await call(options, 'POST', `/v1/operator/tenants/${slug}/dialer-keys`, { name: 'discador' })) as { key: string };
       print({ tenant, admin: { ...(admin as object), password }, dialerKey: key.key, console: `${options.url}/` });
-      return;
+      return result;
     }
     case 'list-tenants':
       print(await call(options, 'GET', '/v1/operator/tenants'));
-      return;
+      return result;
     case 'forget-number': {
       const [phone] = need(args, 1);
       print(await call(options, 'POST', '/v1/operator/forget', { phone }));
-      return;
+      return result;
     }
     case 'maintenance':
       print(await call(options, 'POST', '/v1/operator/maintenance'));
-      return;
+      return result;
     case undefined:
     case 'help':
     case '--help':
       process.stdout.write(USAGE + '\n');
-      return;
+      return USAGE;
     default:
       throw new Error(`unknown command "${command}"\n\n${USAGE}`);
   }
 }
 
-const { command, args, options } = parseArgs(process.argv.slice(2));
-run(command, args, options).catch((error: Error) => {
-  process.stderr.write(`error: ${error.message}\n`);
-  process.exit(1);
-});
+// Runs only as a command (`npm run admin -- …`), not when imported (tests drive `run` directly).
+if (require.main === module) {
+  const { command, args, options } = parseArgs(process.argv.slice(2));
+  run(command, args, options).catch((error: Error) => {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(1);
+  });
+}

@@ -31,14 +31,20 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     await pool.query(sql);
   };
   // One connection for the whole migration: the advisory lock is held by a session.
-  const client = await pool.connect();
   try {
-    await applyMigrations(
-      async (sql) => void (await client.query(sql)),
-      async (sql, params) => (await client.query(sql, params as unknown[])).rows,
-    );
-  } finally {
-    client.release();
+    const client = await pool.connect();
+    try {
+      await applyMigrations(
+        async (sql) => void (await client.query(sql)),
+        async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+      );
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    // A refused start (changed migration, unreachable database) must not leave the pool's connections open.
+    await pool.end().catch(() => undefined);
+    throw error;
   }
   const adapter = new PrismaPg(pool, options.schema ? { schema: options.schema } : undefined);
   const prisma = new PrismaClient({ adapter });

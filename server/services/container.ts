@@ -73,7 +73,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     outcomes,
     mailings: new MailingService(prisma, campaigns, realtime),
     numbers,
-    privacy: new PrivacyService(prisma, pseudonymizer, statusIndex),
+    privacy: new PrivacyService(prisma, pseudonymizer, statusIndex, clock),
     statusIndex,
     classifier,
     maintenance,

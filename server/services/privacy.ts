@@ -14,6 +14,8 @@ export class PrivacyService {
     private readonly prisma: PrismaClient,
     private readonly pseudonymizer: Pseudonymizer,
     private readonly statusIndex: StatusIndex,
+    // The clock outcomes and maintenance use: the sweep's 5-minute wait is measured from this status change.
+    private readonly clock: () => Date,
   ) {}
 
   async forget(phone: string): Promise<{ forgotten: boolean }> {
@@ -24,9 +26,10 @@ export class PrivacyService {
       this.prisma.$executeRawUnsafe('DELETE FROM number_contributions WHERE pseudonym = $1::bigint', pseudonym.toString()),
       this.prisma.$queryRawUnsafe<{ v: string }[]>(
         `UPDATE number_history SET status = 0, invalid_score = 0, invalid_reports = 0, contact_reports = 0, neutral_reports = 0,
-           last_invalid_at = NULL, last_contact_at = NULL, status_version = nextval('status_version_seq'), status_changed_at = now()
+           last_invalid_at = NULL, last_contact_at = NULL, status_version = nextval('status_version_seq'), status_changed_at = $2::timestamptz
          WHERE pseudonym = $1::bigint RETURNING status_version::text AS v`,
         pseudonym.toString(),
+        this.clock().toISOString(),
       ),
     ]);
     const row = rows[0];

@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import request from 'supertest';
 import { loadConfig, type Config } from '../../server/config';
 import { openPostgres, type Database } from '../../server/db/database';
-import { createLogger } from '../../server/logger';
+import { createLogger, type Logger } from '../../server/logger';
 import { startServer, type RunningServer } from '../../server/server';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { testDatabaseUrl, testRedisUrl } = require('./urls') as { testDatabaseUrl: string; testRedisUrl: string };
@@ -43,10 +43,12 @@ export type TestServerOptions = {
   clock?: TestClock;
   /** Keep the schema when stopping (another instance still uses it). */
   keepSchema?: boolean;
+  /** The server's logger (e.g. one writing to memory, see support/logs.ts); by default pino at TEST_LOG_LEVEL. */
+  logger?: Logger;
 };
 
 /** Fixed test keys, the same for every instance of a test so they share pseudonyms. */
-const TEST_KEYS = {
+export const TEST_KEYS = {
   JWT_SECRET: 'test-jwt-secret-0123456789abcdef0123456789',
   PSEUDONYM_KEY: '000102030405060708090a0b0c0d0e0f',
   OPERATOR_TOKEN: 'test-operator-token-0123456789abcdef',
@@ -71,7 +73,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const db: Database = await openPostgres({ url: testDatabaseUrl, schema, poolSize: 5 });
   const clock = options.clock ?? new TestClock();
-  const server = await startServer(config, { db, clock: clock.now, logger: createLogger(config.logLevel) });
+  const server = await startServer(config, { db, clock: clock.now, logger: options.logger ?? createLogger(config.logLevel) });
   return {
     ...server,
     schema,

@@ -7,9 +7,22 @@ import type { Response } from 'express';
 import { closingBoundary, newBoundary, partHeader } from '../../../plugin/src/shared/multipart';
 import type { MailingOutput } from '../../services/mailingFilter';
 
+/** Resolves on 'drain' or 'close', whichever comes first, and removes both listeners. */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** Writes to the response, waiting for 'drain' so a slow client slows the reader instead of filling memory. */
 async function write(res: Response, data: string | Buffer): Promise<void> {
-  if (!res.write(data)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  if (!res.write(data)) await drained(res);
 }
 
 /**

@@ -1,0 +1,235 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { HygieneClient } from '../client';
+import { HygieneApiError, HygieneError, HygieneFilterError } from '../errors';
+import { HttpTransport } from '../http';
+import { Outbox } from '../outbox';
+import type { OutcomeReport } from '../shared/protocol';
+import { messages, pickLang, type Messages } from './messages';
+import { ProgressBar } from './progress';
+import { parseCodeKind, readOutcomeFile } from './outcomeFile';
+
+/**
+ * `hygiene` CLI. Exit codes: 0 done; 1 failed (server error, refused rows); 2 usage or configuration;
+ * 3 the server could not be reached (outcomes stay queued; a filter under fail-closed wrote nothing).
+ * The CLI is the edge: it alone reads the environment (HYGIENE_URL, HYGIENE_API_KEY, HYGIENE_OUTBOX, HYGIENE_LANG).
+ */
+
+const COMMANDS: Record<string, 'filter' | 'report' | 'outbox' | 'check' | 'help'> = {
+  filtrar: 'filter', filter: 'filter',
+  reportar: 'report', report: 'report',
+  fila: 'outbox', outbox: 'outbox',
+  verificar: 'check', check: 'check',
+  ajuda: 'help', help: 'help', '--help': 'help', '-h': 'help',
+};
+
+/** pt-BR and English spellings of every flag; the value is the canonical name. */
+const FLAGS: Record<string, { canonical: string; type: 'string' | 'boolean' }> = {};
+for (const [canonical, type, ...names] of [
+  ['url', 'string', 'url'],
+  ['key', 'string', 'chave', 'key'],
+  ['outboxDir', 'string', 'fila-dir', 'outbox-dir'],
+  ['lang', 'string', 'lang'],
+  ['campaign', 'string', 'campanha', 'campaign'],
+  ['out', 'string', 'saida', 'saída', 'out'],
+  ['rejects', 'string', 'rejeitados', 'rejects'],
+  ['phoneColumns', 'string', 'colunas', 'phone-columns'],
+  ['name', 'string', 'nome', 'name'],
+  ['failOpen', 'boolean', 'falha-aberta', 'fail-open'],
+  ['noProgress', 'boolean', 'sem-progresso', 'no-progress'],
+  ['codeKind', 'string', 'tipo-codigo', 'code-kind'],
+  ['flush', 'boolean', 'enviar', 'flush'],
+] as const) {
+  for (const name of names) FLAGS[name] = { canonical, type };
+}
+
+type Flags = Partial<Record<string, string | boolean>>;
+
+class UsageError extends Error {}
+
+export type CliIo = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; env: NodeJS.ProcessEnv };
+
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  let text = messages(pickLang(undefined, io.env.HYGIENE_LANG));
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: Object.fromEntries(Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type }])),
+    });
+    const flags: Flags = {};
+    for (const [name, value] of Object.entries(values)) flags[FLAGS[name]!.canonical] = value as string | boolean;
+    text = messages(pickLang(flags.lang as string | undefined, io.env.HYGIENE_LANG));
+    const command = COMMANDS[positionals[0] ?? 'help'];
+    if (!command) throw new UsageError(text.unknownCommand(positionals[0]!));
+    if (command === 'help') {
+      io.stdout.write(text.usage);
+      return 0;
+    }
+    if (command === 'outbox' && !flags.flush) return await outboxStatus(flags, io, text);
+    const client = createClient(flags, io, text);
+    try {
+      if (command === 'filter') return await filter(client, positionals[1], flags, io, text);
+      if (command === 'report') return await report(client, positionals[1], flags, io, text);
+      if (command === 'outbox') return await flushOutbox(client, io, text);
+      return await check(client, io, text);
+    } finally {
+      await client.close();
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`${(error as Error).message}\n\n${text.usage}`);
+      return 2;
+    }
+    io.stderr.write(`${text.failed((error as Error).message)}\n`);
+    if (error instanceof HygieneError && error.name === 'HygieneConfigError') return 2;
+    if (error instanceof HygieneApiError) return 1;
+    return error instanceof HygieneFilterError && error.unreachable ? 3 : 1;
+  }
+}
+
+function createClient(flags: Flags, io: CliIo, text: Messages): HygieneClient {
+  const serverUrl = (flags.url as string | undefined) ?? io.env.HYGIENE_URL;
+  const apiKey = (flags.key as string | undefined) ?? io.env.HYGIENE_API_KEY;
+  if (!serverUrl) throw new UsageError(text.missingUrl);
+  if (!apiKey) throw new UsageError(text.missingKey);
+  return new HygieneClient({
+    serverUrl,
+    apiKey,
+    outboxDir: outboxDirOf(flags, io),
+    batchSize: 5000,
+    retry: { baseMs: 250, maxMs: 5000, maxAttempts: 4 },
+    filterFailurePolicy: flags.failOpen ? 'fail-open' : 'fail-closed',
+    logger: (level, message, fields) => {
+      if (level === 'warn' || level === 'error') io.stderr.write(`[${level}] ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+    },
+  });
+}
+
+const outboxDirOf = (flags: Flags, io: CliIo) => path.resolve((flags.outboxDir as string | undefined) ?? io.env.HYGIENE_OUTBOX ?? 'hygiene-outbox');
+
+function inputFile(file: string | undefined, text: Messages): string {
+  if (!file) throw new UsageError(text.missingFile);
+  if (!existsSync(file)) throw new UsageError(text.fileNotFound(file));
+  return file;
+}
+
+async function filter(client: HygieneClient, file: string | undefined, flags: Flags, io: CliIo, text: Messages): Promise<number> {
+  const input = inputFile(file, text);
+  const campaignId = flags.campaign as string | undefined;
+  if (!campaignId) throw new UsageError(text.missingCampaign);
+  const en = text.rows === 'rows';
+  const base = input.replace(/\.[^./\\]+$/, '');
+  const kept = (flags.out as string | undefined) ?? `${base}-${en ? 'filtered' : 'filtrado'}.csv`;
+  const rejects = (flags.rejects as string | undefined) ?? `${base}-${en ? 'rejected' : 'rejeitados'}.csv`;
+  const bar = new ProgressBar(io.stderr, statSync(input).size, text, !flags.noProgress);
+  const started = Date.now();
+  const result = await client.filterMailing(input, {
+    campaignId,
+    kept,
+    malformed: rejects,
+    ...(flags.name ? { name: flags.name as string } : {}),
+    ...(flags.phoneColumns ? { phoneColumns: (flags.phoneColumns as string).split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+    onProgress: (p) => bar.update(p.bytesSent, p.rowsSent),
+  });
+  bar.done(result.bytesSent, result.rowsSent);
+  const seconds = (Date.now() - started) / 1000;
+  if (result.unfiltered) io.stderr.write(`${text.unfiltered(result.unfiltered.reason)}\n`);
+  else if (!result.hygieneApplied) io.stderr.write(`${text.hygieneOff}\n`);
+  io.stdout.write(`${text.filtered(result.counts)}\n${text.hygienized(result.counts)}\n${text.outputs(kept, rejects)}\n${text.throughput(result.counts.totalRows, seconds, result.bytesSent)}\n`);
+  return 0;
+}
+
+async function report(client: HygieneClient, file: string | undefined, flags: Flags, io: CliIo, text: Messages): Promise<number> {
+  const input = inputFile(file, text);
+  const kind = parseCodeKind(flags.codeKind as string | undefined);
+  if (!kind) throw new UsageError(`--tipo-codigo / --code-kind: own | sip | q850 | vicidial`);
+  let queued = 0;
+  let bad = 0;
+  let batch: OutcomeReport[] = [];
+  for await (const item of readOutcomeFile(input, flags.campaign as string | undefined, kind)) {
+    if (item.error || !item.outcome) {
+      bad++;
+      io.stderr.write(`${text.badRow(item.line, item.error ?? '')}\n`);
+      continue;
+    }
+    batch.push(item.outcome);
+    if (batch.length >= 5000) {
+      await client.reportOutcomes(batch);
+      queued += batch.length;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await client.reportOutcomes(batch);
+  queued += batch.length;
+  io.stdout.write(`${text.queued(queued)}\n`);
+  try {
+    const status = await client.flush();
+    io.stdout.write(`${text.delivered(status.delivered)}\n`);
+    if (status.deadLetters > 0) io.stdout.write(`${text.deadLetters(status.deadLetters, path.join(status.dir, 'dead-letters.ndjson'))}\n`);
+    return bad > 0 || status.delivered.rejected > 0 ? 1 : 0;
+  } catch (error) {
+    const status = await client.outboxStatus();
+    io.stderr.write(`${text.stillPending(status.pending, (error as Error).message)}\n`);
+    return error instanceof HygieneApiError && !error.retryable ? 1 : 3;
+  }
+}
+
+function printStatus(status: Awaited<ReturnType<typeof Outbox.inspect>>, io: CliIo, text: Messages): void {
+  io.stdout.write(
+    [
+      text.outboxTitle(status.dir),
+      text.pending(status.pending),
+      text.oldest(status.oldestPendingAt, status.oldestPendingAgeMs),
+      text.deadLetters(status.deadLetters, path.join(status.dir, 'dead-letters.ndjson')),
+      text.lastError(status.lastError),
+      text.lastDelivery(status.lastDeliveryAt),
+    ].join('\n') + '\n',
+  );
+}
+
+async function outboxStatus(flags: Flags, io: CliIo, text: Messages): Promise<number> {
+  printStatus(await Outbox.inspect(outboxDirOf(flags, io)), io, text);
+  return 0;
+}
+
+async function flushOutbox(client: HygieneClient, io: CliIo, text: Messages): Promise<number> {
+  try {
+    const status = await client.flush();
+    io.stdout.write(`${text.delivered(status.delivered)}\n`);
+    printStatus(status, io, text);
+    return 0;
+  } catch (error) {
+    const status = await client.outboxStatus();
+    io.stderr.write(`${text.stillPending(status.pending, (error as Error).message)}\n`);
+    printStatus(status, io, text);
+    return error instanceof HygieneApiError && !error.retryable ? 1 : 3;
+  }
+}
+
+async function check(client: HygieneClient, io: CliIo, text: Messages): Promise<number> {
+  const url = client.options.url.origin;
+  const probe = new HttpTransport({ serverUrl: client.options.url, apiKey: client.options.apiKey, requestTimeoutMs: client.options.requestTimeoutMs, userAgent: 'hygiene-cli' });
+  try {
+    const started = Date.now();
+    try {
+      await probe.json('GET', '/healthz', undefined, { auth: false });
+    } catch (error) {
+      io.stderr.write(`${text.serverDown(url, (error as Error).message)}\n`);
+      return 3;
+    }
+    io.stdout.write(`${text.serverOk(url, Date.now() - started)}\n`);
+    try {
+      const { campaigns } = await probe.json<{ campaigns: unknown[] }>('GET', '/v1/campaigns');
+      io.stdout.write(`${text.keyOk(campaigns.length)}\n`);
+      return 0;
+    } catch (error) {
+      io.stderr.write(`${text.keyRefused((error as Error).message)}\n`);
+      return error instanceof HygieneApiError ? 1 : 3;
+    }
+  } finally {
+    probe.close();
+  }
+}

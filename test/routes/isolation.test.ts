@@ -1,0 +1,487 @@
+import type { Express } from 'express';
+import { io as connect, type Socket } from 'socket.io-client';
+import { buildTenant, invalidOutcomes, type BuiltTenant } from '../support/factories';
+import { startTestServer, uniqueId, TEST_KEYS, type TestServer } from '../support/harness';
+import { claimsOf, forgedTokens } from '../support/credentials';
+import { filterCsvMailing } from '../support/mailing';
+import { createApp } from '../../server/app';
+import { createLogger } from '../../server/logger';
+
+/**
+ * Tenant isolation, route by route (issue 2, done-when 5). Every registered route is listed below; a test fails
+ * when a route is registered without an entry here, so a new route cannot skip these checks. Each isolation test
+ * first proves that tenant A's resource exists for A, then that tenant B cannot read or change it.
+ */
+type Method = 'get' | 'post' | 'put' | 'delete';
+type Role = 'anyone' | 'admin' | 'dialer';
+type TenantRoute = { method: Method; pattern: string; role: Role; body?: unknown };
+
+const TENANT_ROUTES: TenantRoute[] = [
+  { method: 'get', pattern: '/v1/me', role: 'anyone' },
+  { method: 'get', pattern: '/v1/campaigns', role: 'anyone' },
+  { method: 'post', pattern: '/v1/campaigns', role: 'anyone', body: { id: 'probe' } },
+  { method: 'get', pattern: '/v1/campaigns/:campaignId', role: 'anyone' },
+  { method: 'put', pattern: '/v1/campaigns/:campaignId/hygiene', role: 'admin', body: { enabled: false } },
+  { method: 'get', pattern: '/v1/campaigns/:campaignId/hygiene/history', role: 'admin' },
+  { method: 'get', pattern: '/v1/campaigns/:campaignId/mailings', role: 'anyone' },
+  { method: 'post', pattern: '/v1/campaigns/:campaignId/mailings', role: 'anyone' },
+  { method: 'get', pattern: '/v1/mailings/:mailingId', role: 'anyone' },
+  { method: 'get', pattern: '/v1/stats/daily', role: 'anyone' },
+  { method: 'get', pattern: '/v1/tabulations', role: 'anyone' },
+  { method: 'put', pattern: '/v1/tabulations/:code', role: 'admin', body: { outcome: 'contact' } },
+  { method: 'delete', pattern: '/v1/tabulations/:code', role: 'admin' },
+  { method: 'post', pattern: '/v1/outcomes', role: 'dialer', body: { outcomes: [{ callId: 'probe', campaignId: 'probe', phone: '11987654321', code: 'sip:404' }] } },
+  { method: 'post', pattern: '/v1/numbers/check', role: 'anyone', body: { phones: ['11987654321'] } },
+  { method: 'post', pattern: '/v1/watch-tokens', role: 'anyone', body: { phones: ['11987654321'] } },
+  { method: 'get', pattern: '/v1/dialer-keys', role: 'admin' },
+  { method: 'post', pattern: '/v1/dialer-keys', role: 'admin', body: { name: 'probe' } },
+  { method: 'delete', pattern: '/v1/dialer-keys/:keyId', role: 'admin' },
+  { method: 'post', pattern: '/v1/privacy/forget', role: 'admin', body: { phone: '11987654321' } },
+];
+
+const OPERATOR_ROUTES: { method: Method; pattern: string; body?: unknown }[] = [
+  { method: 'get', pattern: '/v1/operator/tenants' },
+  { method: 'post', pattern: '/v1/operator/tenants', body: { slug: 'intruder-tenant', name: 'Intruder' } },
+  { method: 'post', pattern: '/v1/operator/tenants/:tenant/admins', body: { email: 'intruder@example.com', name: 'Intruder', password: 'intruder-password' } },
+  { method: 'post', pattern: '/v1/operator/tenants/:tenant/dialer-keys', body: { name: 'intruder' } },
+  { method: 'post', pattern: '/v1/operator/forget', body: { phone: '11987654321' } },
+  { method: 'post', pattern: '/v1/operator/maintenance' },
+];
+
+/** Routes that need no credential by design (health, sign-in, the admin console's static page). */
+const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'POST /v1/auth/login', 'GET /'];
+
+const keyOf = (route: { method: string; pattern: string }) => `${route.method.toUpperCase()} ${route.pattern}`;
+
+type RouterLayer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: RouterLayer[] } };
+
+/**
+ * Every (method, path) registered on the Express app, read from its router (sub-routers are mounted at "/").
+ * The app is built by the same factory the server uses (socket.io wraps the server's own request listener).
+ */
+function registeredRoutes(server: TestServer): string[] {
+  const app = createApp(server.services, createLogger('silent')) as Express & { router: { stack: RouterLayer[] } };
+  const found: string[] = [];
+  const walk = (stack: RouterLayer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') found.push(`${method.toUpperCase()} ${layer.route.path}`);
+      } else if (layer.handle?.stack) {
+        walk(layer.handle.stack);
+      }
+    }
+  };
+  walk(app.router.stack);
+  return found;
+}
+
+describe('tenant isolation, route by route', () => {
+  let server: TestServer;
+  let a: BuiltTenant;
+  let b: BuiltTenant;
+  /** A's resources for the credential matrix (never changed by it). */
+  let fixture: { campaign: string; mailingId: string; code: string; spareKeyId: string };
+
+  const api = () => server.api();
+  const concrete = (pattern: string) =>
+    pattern
+      .replace(':campaignId', encodeURIComponent(fixture.campaign))
+      .replace(':mailingId', fixture.mailingId)
+      .replace(':code', encodeURIComponent(fixture.code))
+      .replace(':keyId', fixture.spareKeyId)
+      .replace(':tenant', a.slug);
+
+  /** Sends a route's request with a credential (an Authorization header value, or none). */
+  function send(route: { method: Method; pattern: string; body?: unknown }, authorization: string | undefined, path = concrete(route.pattern)) {
+    let request = api()[route.method](path);
+    if (authorization !== undefined) request = request.set('authorization', authorization);
+    if (route.pattern.endsWith('/mailings') && route.method === 'post') return request.set('content-type', 'text/csv').send('telefone\n11987654321\n');
+    return route.body === undefined ? request : request.send(route.body as object);
+  }
+
+  /** A fresh set of A's resources: a hygiene-on campaign with one filtered mailing and a custom tabulation code. */
+  async function seedA() {
+    const campaign = await a.campaign(uniqueId('camp-a'), true);
+    const mailing = await filterCsvMailing(server, a.auth('dialer'), campaign, 'nome;telefone\nAna;(11) 98765-4321\n');
+    expect(mailing.status).toBe(200);
+    const code = uniqueId('a-only').toLowerCase();
+    await api().put(`/v1/tabulations/${code}`).set('authorization', a.auth('admin')).send({ outcome: 'invalid' }).expect(200);
+    return { campaign, mailingId: mailing.headers['x-mailing-id'] as string, code };
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    a = await buildTenant(server);
+    b = await buildTenant(server);
+    const seeded = await seedA();
+    const spare = await server.services.tenants.createDialerKey(a.id, 'spare', 'test');
+    fixture = { ...seeded, spareKeyId: spare.id };
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('when the app is built, then every registered route is either public, an operator route, or has an isolation test here', () => {
+    const registered = registeredRoutes(server);
+    const covered = new Set([...PUBLIC_ROUTES, ...OPERATOR_ROUTES.map(keyOf), ...TENANT_ROUTES.map(keyOf)]);
+    expect(registered.filter((route) => !covered.has(route))).toEqual([]);
+    // …and the checked lists name only routes that exist, so a renamed route cannot leave a stale, vacuous entry.
+    expect([...OPERATOR_ROUTES, ...TENANT_ROUTES].map(keyOf).filter((route) => !registered.includes(route))).toEqual([]);
+    expect(TENANT_ROUTES.map(keyOf).filter((route) => !(route in ISOLATION))).toEqual([]);
+  });
+
+  describe('bad credentials get 401 UNAUTHENTICATED on every tenant route', () => {
+    let badCredentials: [string, string | undefined][];
+    beforeAll(async () => {
+      const forged = forgedTokens(claimsOf(a.adminToken));
+      const revoked = await server.services.tenants.createDialerKey(a.id, 'to revoke', 'test');
+      await server.services.tenants.revokeDialerKey(a.id, revoked.id, 'test');
+      badCredentials = [
+        ['no Authorization header', undefined],
+        ['an empty bearer', 'Bearer '],
+        ['a garbage token', 'Bearer garbage.garbage.garbage'],
+        ['a non-bearer scheme with a valid token', `Basic ${a.adminToken}`],
+        ['an expired JWT', `Bearer ${forged.expired}`],
+        ['a JWT signed with another secret', `Bearer ${forged.otherSecret}`],
+        ['a JWT with alg none', `Bearer ${forged.algNone}`],
+        ['a JWT signed with HS512 (HS256 is pinned)', `Bearer ${forged.hs512}`],
+        ['a JWT from another issuer', `Bearer ${forged.otherIssuer}`],
+        ['a JWT claiming a non-admin role', `Bearer ${forged.dialerRoleClaim}`],
+        ['a revoked dialer key', `Bearer ${revoked.key}`],
+        ['a well-formed but unknown dialer key', `Bearer hyg_${'0'.repeat(12)}_${'x'.repeat(32)}`],
+        ['a dialer key with a tampered secret', `Bearer ${a.dialerKey.slice(0, -2)}zz`],
+      ];
+    });
+
+    it('when a token is signed like the server signs it, then it is accepted (control for the forged ones)', async () => {
+      const forged = forgedTokens(claimsOf(a.adminToken));
+      const me = await api().get('/v1/me').set('authorization', `Bearer ${forged.valid}`).expect(200);
+      expect(me.body.tenant.id).toBe(a.id);
+    });
+
+    it.each(TENANT_ROUTES.map((route) => [keyOf(route), route] as const))('when %s is called with a bad credential, then 401', async (_name, route) => {
+      const failures: string[] = [];
+      for (const [label, credential] of badCredentials) {
+        const response = await send(route, credential);
+        if (response.status !== 401 || response.body?.error?.code !== 'UNAUTHENTICATED' || !response.body?.error?.requestId) {
+          failures.push(`${label}: ${response.status} ${JSON.stringify(response.body)}`);
+        }
+      }
+      expect(failures).toEqual([]);
+      // A's resources are untouched by the refused calls.
+      const campaign = await api().get(`/v1/campaigns/${encodeURIComponent(fixture.campaign)}`).set('authorization', a.auth('admin')).expect(200);
+      expect(campaign.body.hygieneEnabled).toBe(true);
+    });
+  });
+
+  describe('roles', () => {
+    const adminOnly = TENANT_ROUTES.filter((route) => route.role === 'admin');
+    const dialerOnly = TENANT_ROUTES.filter((route) => route.role === 'dialer');
+
+    it.each(adminOnly.map((route) => [keyOf(route), route] as const))('when a dialer key calls the admin-only %s, then 403 FORBIDDEN', async (_name, route) => {
+      const response = await send(route, a.auth('dialer'));
+      expect(response.status).toBe(403);
+      expect(response.body.error).toMatchObject({ code: 'FORBIDDEN' });
+    });
+
+    it.each(dialerOnly.map((route) => [keyOf(route), route] as const))('when an admin calls the dialer-only %s, then 403 FORBIDDEN', async (_name, route) => {
+      const response = await send(route, a.auth('admin'));
+      expect(response.status).toBe(403);
+      expect(response.body.error).toMatchObject({ code: 'FORBIDDEN' });
+    });
+
+    it('when the refused role calls were made, then A\'s resources are unchanged', async () => {
+      const campaign = await api().get(`/v1/campaigns/${encodeURIComponent(fixture.campaign)}`).set('authorization', a.auth('admin')).expect(200);
+      expect(campaign.body.hygieneEnabled).toBe(true);
+      const tabulations = await api().get('/v1/tabulations').set('authorization', a.auth('admin')).expect(200);
+      expect(tabulations.body.tabulations).toContainEqual(expect.objectContaining({ code: fixture.code, outcome: 'invalid', source: 'tenant' }));
+      const keys = await api().get('/v1/dialer-keys').set('authorization', a.auth('admin')).expect(200);
+      expect(keys.body.keys.find((key: { id: string }) => key.id === fixture.spareKeyId)).toMatchObject({ revokedAt: null });
+      expect(await server.db.prisma.dialerKey.count({ where: { tenantId: a.id, name: 'probe' } })).toBe(0);
+    });
+  });
+
+  describe('the operator API refuses tenant credentials', () => {
+    it.each(OPERATOR_ROUTES.map((route) => [keyOf(route), route] as const))('when %s is called with a tenant admin JWT or dialer key, then 401 and nothing changes', async (_name, route) => {
+      const tenantsBefore = await server.db.prisma.tenant.count();
+      const adminsBefore = await server.db.prisma.adminUser.count();
+      const keysBefore = await server.db.prisma.dialerKey.count();
+      for (const credential of [a.auth('admin'), a.auth('dialer'), undefined, 'Bearer not-the-operator-token']) {
+        const response = await send(route, credential);
+        expect(response.status).toBe(401);
+        expect(response.body.error.code).toBe('UNAUTHENTICATED');
+      }
+      expect(await server.db.prisma.tenant.count()).toBe(tenantsBefore);
+      expect(await server.db.prisma.adminUser.count()).toBe(adminsBefore);
+      expect(await server.db.prisma.dialerKey.count()).toBe(keysBefore);
+    });
+
+    it('when the operator token is used, then the operator API answers (control)', async () => {
+      const response = await api().get('/v1/operator/tenants').set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`).expect(200);
+      expect(response.body.tenants.map((tenant: { id: string }) => tenant.id)).toEqual(expect.arrayContaining([a.id, b.id]));
+    });
+  });
+
+  /** One test per tenant route: A's resource exists for A; B's credentials cannot see or change it. */
+  const ISOLATION: Record<string, () => Promise<void>> = {
+    'GET /v1/me': async () => {
+      expect((await api().get('/v1/me').set('authorization', a.auth('admin')).expect(200)).body.tenant.id).toBe(a.id);
+      expect((await api().get('/v1/me').set('authorization', a.auth('dialer')).expect(200)).body.tenant.id).toBe(a.id);
+      expect((await api().get('/v1/me').set('authorization', b.auth('admin')).expect(200)).body.tenant.id).toBe(b.id);
+      expect((await api().get('/v1/me').set('authorization', b.auth('dialer')).expect(200)).body.tenant.id).toBe(b.id);
+    },
+
+    'GET /v1/campaigns': async () => {
+      const { campaign } = await seedA();
+      const aList = await api().get('/v1/campaigns').set('authorization', a.auth('admin')).expect(200);
+      expect(aList.body.campaigns.map((c: { externalId: string }) => c.externalId)).toContain(campaign);
+      const aIds = (await server.db.prisma.campaign.findMany({ where: { tenantId: a.id }, select: { id: true } })).map((row) => row.id);
+      for (const credential of [b.auth('admin'), b.auth('dialer')]) {
+        const bList = await api().get('/v1/campaigns').set('authorization', credential).expect(200);
+        const bIds = bList.body.campaigns.map((c: { id: string }) => c.id);
+        expect(bIds.filter((id: string) => aIds.includes(id))).toEqual([]);
+        expect(bList.body.campaigns.map((c: { externalId: string }) => c.externalId)).not.toContain(campaign);
+      }
+    },
+
+    'POST /v1/campaigns': async () => {
+      const { campaign } = await seedA();
+      const before = await api().get(`/v1/campaigns/${campaign}`).set('authorization', a.auth('admin')).expect(200);
+      const bView = await api().post('/v1/campaigns').set('authorization', b.auth('dialer')).send({ id: campaign, name: 'hijacked' }).expect(201);
+      expect(bView.body.id).not.toBe(before.body.id);
+      expect(bView.body.hygieneEnabled).toBe(false);
+      const after = await api().get(`/v1/campaigns/${campaign}`).set('authorization', a.auth('admin')).expect(200);
+      expect(after.body).toEqual(before.body);
+    },
+
+    'GET /v1/campaigns/:campaignId': async () => {
+      const { campaign } = await seedA();
+      expect((await api().get(`/v1/campaigns/${campaign}`).set('authorization', a.auth('dialer')).expect(200)).body.externalId).toBe(campaign);
+      for (const credential of [b.auth('admin'), b.auth('dialer')]) {
+        const response = await api().get(`/v1/campaigns/${campaign}`).set('authorization', credential).expect(404);
+        expect(response.body.error.code).toBe('NOT_FOUND');
+      }
+    },
+
+    'PUT /v1/campaigns/:campaignId/hygiene': async () => {
+      const { campaign } = await seedA();
+      const history = await api().get(`/v1/campaigns/${campaign}/hygiene/history`).set('authorization', a.auth('admin')).expect(200);
+      const response = await api().put(`/v1/campaigns/${campaign}/hygiene`).set('authorization', b.auth('admin')).send({ enabled: false }).expect(404);
+      expect(response.body.error.code).toBe('NOT_FOUND');
+      const after = await api().get(`/v1/campaigns/${campaign}`).set('authorization', a.auth('admin')).expect(200);
+      expect(after.body).toMatchObject({ hygieneEnabled: true, hygieneChangedBy: a.adminEmail });
+      expect((await api().get(`/v1/campaigns/${campaign}/hygiene/history`).set('authorization', a.auth('admin')).expect(200)).body).toEqual(history.body);
+      // A can switch it (the 404 above is about the tenant, not the route).
+      await api().put(`/v1/campaigns/${campaign}/hygiene`).set('authorization', a.auth('admin')).send({ enabled: false }).expect(200);
+    },
+
+    'GET /v1/campaigns/:campaignId/hygiene/history': async () => {
+      const { campaign } = await seedA();
+      const history = await api().get(`/v1/campaigns/${campaign}/hygiene/history`).set('authorization', a.auth('admin')).expect(200);
+      expect(history.body.events).toEqual([expect.objectContaining({ actor: a.adminEmail, action: 'hygiene_on' })]);
+      expect((await api().get(`/v1/campaigns/${campaign}/hygiene/history`).set('authorization', b.auth('admin')).expect(404)).body.error.code).toBe('NOT_FOUND');
+    },
+
+    'GET /v1/campaigns/:campaignId/mailings': async () => {
+      const { campaign, mailingId } = await seedA();
+      const list = await api().get(`/v1/campaigns/${campaign}/mailings`).set('authorization', a.auth('dialer')).expect(200);
+      expect(list.body.mailings.map((m: { id: string }) => m.id)).toEqual([mailingId]);
+      for (const credential of [b.auth('admin'), b.auth('dialer')]) {
+        expect((await api().get(`/v1/campaigns/${campaign}/mailings`).set('authorization', credential).expect(404)).body.error.code).toBe('NOT_FOUND');
+      }
+    },
+
+    'POST /v1/campaigns/:campaignId/mailings': async () => {
+      const { campaign } = await seedA();
+      const aCampaign = await server.db.prisma.campaign.findUniqueOrThrow({ where: { tenantId_externalId: { tenantId: a.id, externalId: campaign } } });
+      const before = await server.db.prisma.mailing.count({ where: { campaignId: aCampaign.id } });
+      const intrusion = await filterCsvMailing(server, b.auth('dialer'), campaign, 'telefone\n(11) 98765-4321\n');
+      expect(intrusion.status).toBe(404);
+      expect((intrusion.summary as unknown as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+      expect(await server.db.prisma.mailing.count({ where: { campaignId: aCampaign.id } })).toBe(before);
+      expect(await server.db.prisma.mailing.count({ where: { tenantId: b.id, campaignId: aCampaign.id } })).toBe(0);
+      expect((await filterCsvMailing(server, a.auth('dialer'), campaign, 'telefone\n(11) 98765-4321\n')).status).toBe(200);
+    },
+
+    'GET /v1/mailings/:mailingId': async () => {
+      const { mailingId } = await seedA();
+      expect((await api().get(`/v1/mailings/${mailingId}`).set('authorization', a.auth('admin')).expect(200)).body.id).toBe(mailingId);
+      for (const credential of [b.auth('admin'), b.auth('dialer')]) {
+        expect((await api().get(`/v1/mailings/${mailingId}`).set('authorization', credential).expect(404)).body.error.code).toBe('NOT_FOUND');
+      }
+    },
+
+    'GET /v1/stats/daily': async () => {
+      const { campaign } = await seedA();
+      const total = (days: { mailings: number }[]) => days.reduce((sum, day) => sum + day.mailings, 0);
+      const countFor = (tenantId: string) => server.db.prisma.mailing.count({ where: { tenantId, status: 'completed', hygieneApplied: true } });
+      const aStats = await api().get('/v1/stats/daily').set('authorization', a.auth('admin')).expect(200);
+      expect(total(aStats.body.days)).toBe(await countFor(a.id));
+      expect(total(aStats.body.days)).toBeGreaterThan(0);
+      expect(total((await api().get('/v1/stats/daily').query({ campaignId: campaign }).set('authorization', a.auth('admin')).expect(200)).body.days)).toBe(1);
+      const bStats = await api().get('/v1/stats/daily').set('authorization', b.auth('admin')).expect(200);
+      expect(total(bStats.body.days)).toBe(await countFor(b.id));
+      const bOnA = await api().get('/v1/stats/daily').query({ campaignId: campaign }).set('authorization', b.auth('admin')).expect(404);
+      expect(bOnA.body.error.code).toBe('NOT_FOUND');
+    },
+
+    'GET /v1/tabulations': async () => {
+      const { code } = await seedA();
+      const aList = await api().get('/v1/tabulations').set('authorization', a.auth('dialer')).expect(200);
+      expect(aList.body.tabulations).toContainEqual(expect.objectContaining({ code, source: 'tenant' }));
+      const bList = await api().get('/v1/tabulations').set('authorization', b.auth('dialer')).expect(200);
+      expect(bList.body.tabulations.map((entry: { code: string }) => entry.code)).not.toContain(code);
+      expect(bList.body.tabulations.filter((entry: { updatedBy?: string }) => entry.updatedBy === a.adminEmail)).toEqual([]);
+    },
+
+    'PUT /v1/tabulations/:code': async () => {
+      const { code, campaign } = await seedA();
+      await api().put(`/v1/tabulations/${code}`).set('authorization', b.auth('admin')).send({ outcome: 'contact' }).expect(200);
+      const aList = await api().get('/v1/tabulations').set('authorization', a.auth('admin')).expect(200);
+      expect(aList.body.tabulations).toContainEqual(expect.objectContaining({ code, outcome: 'invalid', updatedBy: a.adminEmail }));
+      const aReport = await a.report([{ callId: uniqueId('call'), campaignId: campaign, phone: '(11) 98765-4321', code }]);
+      expect(aReport.results[0]).toMatchObject({ status: 'accepted', outcome: 'invalid' });
+    },
+
+    'DELETE /v1/tabulations/:code': async () => {
+      const { code } = await seedA();
+      expect((await api().delete(`/v1/tabulations/${code}`).set('authorization', b.auth('admin')).expect(404)).body.error.code).toBe('NOT_FOUND');
+      const aList = await api().get('/v1/tabulations').set('authorization', a.auth('admin')).expect(200);
+      expect(aList.body.tabulations).toContainEqual(expect.objectContaining({ code, source: 'tenant' }));
+      await api().delete(`/v1/tabulations/${code}`).set('authorization', a.auth('admin')).expect(204);
+    },
+
+    'POST /v1/outcomes': async () => {
+      const { campaign } = await seedA();
+      const callIds = [uniqueId('call'), uniqueId('call')];
+      const outcomes = callIds.map((callId) => ({ callId, campaignId: campaign, phone: '(21) 3456-7890', code: 'sip:404' }));
+      expect(await a.report(outcomes)).toMatchObject({ accepted: 2, duplicates: 0 });
+      const before = await api().get(`/v1/campaigns/${campaign}`).set('authorization', a.auth('admin')).expect(200);
+      // B sends the same call ids under A's campaign id: B's own calls, in a campaign of B's (hygiene off).
+      const bResult = await b.report(outcomes);
+      expect(bResult).toMatchObject({ accepted: 2, duplicates: 0 });
+      expect(bResult.results.every((item) => item.contributed === false)).toBe(true);
+      const after = await api().get(`/v1/campaigns/${campaign}`).set('authorization', a.auth('admin')).expect(200);
+      expect(after.body.reported).toEqual(before.body.reported);
+      const history = await server.db.prisma.numberHistory.findFirstOrThrow({ where: { pseudonym: server.services.pseudonymizer.phone(552134567890) } });
+      expect(history.invalidReports).toBe(2);
+    },
+
+    'POST /v1/numbers/check': async () => {
+      // A's outcomes in a hygiene-off campaign stay A's: B's check does not see them.
+      const off = await a.campaign(uniqueId('off'), false);
+      await a.report(invalidOutcomes(uniqueId('off'), off, '(31) 99876-5432', 10));
+      await a.report(invalidOutcomes(uniqueId('on'), (await seedA()).campaign, '(31) 99876-1111', 3));
+      for (const credential of [a.auth('dialer'), b.auth('dialer'), b.auth('admin')]) {
+        const response = await api().post('/v1/numbers/check').set('authorization', credential).send({ phones: ['(31) 99876-5432', '(31) 99876-1111'] }).expect(200);
+        // The shared (hygiene-on) history is shared by design; nothing in the answer names a tenant or campaign.
+        expect(response.body).toEqual({ results: [{ status: 'clean' }, { status: 'unconfirmed' }] });
+      }
+    },
+
+    'POST /v1/watch-tokens': async () => {
+      const phones = ['(11) 98765-4321', 'not a phone'];
+      const aTokens = await api().post('/v1/watch-tokens').set('authorization', a.auth('dialer')).send({ phones }).expect(200);
+      const bTokens = await api().post('/v1/watch-tokens').set('authorization', b.auth('dialer')).send({ phones }).expect(200);
+      // Tokens depend on the number only (tenant-neutral by design): no tenant data to leak.
+      expect(Object.keys(aTokens.body)).toEqual(['tokens']);
+      expect(aTokens.body.tokens).toHaveLength(2);
+      expect(aTokens.body.tokens[1]).toBeNull();
+      expect(bTokens.body).toEqual(aTokens.body);
+    },
+
+    'GET /v1/dialer-keys': async () => {
+      const aKeys = await api().get('/v1/dialer-keys').set('authorization', a.auth('admin')).expect(200);
+      const aIds = aKeys.body.keys.map((key: { id: string }) => key.id);
+      expect(aIds).toContain(fixture.spareKeyId);
+      const bKeys = await api().get('/v1/dialer-keys').set('authorization', b.auth('admin')).expect(200);
+      expect(bKeys.body.keys.length).toBeGreaterThan(0);
+      expect(bKeys.body.keys.filter((key: { id: string }) => aIds.includes(key.id))).toEqual([]);
+    },
+
+    'POST /v1/dialer-keys': async () => {
+      const aCount = await server.db.prisma.dialerKey.count({ where: { tenantId: a.id } });
+      const created = await api().post('/v1/dialer-keys').set('authorization', b.auth('admin')).send({ name: uniqueId('bkey') }).expect(201);
+      const me = await api().get('/v1/me').set('authorization', `Bearer ${created.body.key as string}`).expect(200);
+      expect(me.body).toMatchObject({ role: 'dialer', tenant: { id: b.id } });
+      expect(await server.db.prisma.dialerKey.count({ where: { tenantId: a.id } })).toBe(aCount);
+    },
+
+    'DELETE /v1/dialer-keys/:keyId': async () => {
+      const victim = await server.services.tenants.createDialerKey(a.id, uniqueId('victim'), 'test');
+      await api().get('/v1/me').set('authorization', `Bearer ${victim.key}`).expect(200);
+      expect((await api().delete(`/v1/dialer-keys/${victim.id}`).set('authorization', b.auth('admin')).expect(404)).body.error.code).toBe('NOT_FOUND');
+      await api().get('/v1/me').set('authorization', `Bearer ${victim.key}`).expect(200);
+      expect((await server.db.prisma.dialerKey.findUniqueOrThrow({ where: { id: victim.id } })).revokedAt).toBeNull();
+      const revoked = await api().delete(`/v1/dialer-keys/${victim.id}`).set('authorization', a.auth('admin')).expect(200);
+      expect(revoked.body.revokedAt).not.toBeNull();
+      await api().get('/v1/me').set('authorization', `Bearer ${victim.key}`).expect(401);
+    },
+
+    'POST /v1/privacy/forget': async () => {
+      // Erasure acts on the shared, tenant-less history (any tenant may forward a data subject's request);
+      // the answer says only whether a history existed, never who contributed it.
+      const { campaign } = await seedA();
+      await a.report(invalidOutcomes(uniqueId('forget'), campaign, '(41) 99123-4567', 2));
+      const response = await api().post('/v1/privacy/forget').set('authorization', b.auth('admin')).send({ phone: '(41) 99123-4567' }).expect(200);
+      expect(response.body).toEqual({ forgotten: true });
+    },
+  };
+
+  it.each(Object.keys(ISOLATION))("when tenant B's credentials reach tenant A's data through %s, then B sees and changes nothing of A's", async (route) => {
+    await ISOLATION[route]!();
+  });
+
+  describe('socket.io connection', () => {
+    const sockets: Socket[] = [];
+    afterEach(() => {
+      for (const socket of sockets.splice(0)) socket.close();
+    });
+
+    const open = (token: string | undefined) => {
+      const socket = connect(server.url, { transports: ['websocket'], reconnection: false, auth: token === undefined ? {} : { token } });
+      sockets.push(socket);
+      return new Promise<{ connected: true } | { connected: false; code: unknown }>((resolve) => {
+        socket.once('connect', () => resolve({ connected: true }));
+        socket.once('connect_error', (error: Error & { data?: { code?: unknown } }) => resolve({ connected: false, code: error.data?.code }));
+      });
+    };
+
+    it('when a socket connects with a bad credential, then it is refused with UNAUTHENTICATED; with a good one it connects', async () => {
+      const forged = forgedTokens(claimsOf(a.adminToken));
+      for (const token of [undefined, 'garbage', forged.expired, forged.otherSecret, forged.algNone, forged.hs512, `hyg_${'0'.repeat(12)}_nope`]) {
+        expect(await open(token)).toEqual({ connected: false, code: 'UNAUTHENTICATED' });
+      }
+      expect(await open(a.adminToken)).toEqual({ connected: true });
+      expect(await open(a.dialerKey)).toEqual({ connected: true });
+    });
+
+    it("when A's campaign changes, then B's sockets receive nothing of it, while B's own change reaches them", async () => {
+      const { campaign } = await seedA();
+      const received: { socket: string; event: string; payload: unknown }[] = [];
+      const listen = async (name: string, token: string) => {
+        expect(await open(token)).toEqual({ connected: true });
+        sockets[sockets.length - 1]!.onAny((event: string, payload: unknown) => received.push({ socket: name, event, payload }));
+      };
+      await listen('b-admin', b.adminToken);
+      await listen('b-dialer', b.dialerKey);
+      await api().put(`/v1/campaigns/${campaign}/hygiene`).set('authorization', a.auth('admin')).send({ enabled: false }).expect(200);
+      await filterCsvMailing(server, a.auth('dialer'), campaign, 'telefone\n(11) 98765-4321\n');
+      await api().put(`/v1/tabulations/${uniqueId('x').toLowerCase()}`).set('authorization', a.auth('admin')).send({ outcome: 'neutral' }).expect(200);
+      // B's own event comes after A's on the same ordered connection: once it arrives, A's would have too.
+      const marker = uniqueId('marker');
+      await api().post('/v1/campaigns').set('authorization', b.auth('dialer')).send({ id: marker }).expect(201);
+      await waitFor(() => received.filter((entry) => (entry.payload as { externalId?: string })?.externalId === marker).length === 2);
+      expect(received.map((entry) => `${entry.socket} ${entry.event} ${(entry.payload as { externalId?: string }).externalId}`).sort()).toEqual([
+        `b-admin campaign:updated ${marker}`,
+        `b-dialer campaign:updated ${marker}`,
+      ]);
+    });
+  });
+});
+
+/** Polls a condition (no timing assertion: only the jest timeout bounds it). */
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
