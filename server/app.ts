@@ -15,10 +15,8 @@ import { privacyRoutes } from './routes/privacy/privacy';
 import { tabulationRoutes } from './routes/tabulations/tabulations';
 import { consoleRoutes } from './routes/console/console';
 
-export type AppOptions = { staticRoutes?: express.Router[] };
-
 /** Builds the HTTP app with every route registered explicitly; `listen` lives in server.ts. */
-export function createApp(services: Services, logger: Logger, options: AppOptions = {}): Express {
+export function createApp(services: Services, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
@@ -35,7 +33,6 @@ export function createApp(services: Services, logger: Logger, options: AppOption
   app.use(dialerKeyRoutes(services));
   app.use(privacyRoutes(services));
   app.use(operatorRoutes(services));
-  for (const router of options.staticRoutes ?? []) app.use(router);
   app.use(consoleRoutes());
   app.use(notFoundHandler());
   app.use(errorHandler());
