@@ -67,7 +67,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     prisma,
     pseudonymizer,
     auth,
-    tenants: new TenantService(prisma, auth),
+    tenants: new TenantService(prisma, auth, realtime),
     campaigns,
     tabulations,
     outcomes,

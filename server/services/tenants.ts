@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import { AppError, notFound } from '../errors';
+import type { Realtime } from '../realtime/realtime';
 import { generateDialerKey, hashPassword, type AuthService } from './auth';
 
 export type DialerKeyView = {
@@ -33,6 +34,7 @@ export class TenantService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly auth: AuthService,
+    private readonly realtime: Realtime,
   ) {}
 
   async createTenant(input: { slug: string; name: string }): Promise<{ id: string; slug: string; name: string }> {
@@ -73,6 +75,7 @@ export class TenantService {
   async createDialerKey(tenantId: string, name: string, createdBy: string): Promise<DialerKeyView & { key: string }> {
     const { key, prefix, keyHash } = generateDialerKey();
     const row = await this.prisma.dialerKey.create({ data: { tenantId, name, prefix, keyHash, createdBy } });
+    this.realtime.toTenant(tenantId, 'dialer-keys:updated', { id: row.id });
     return { ...presentKey(row), key };
   }
 
@@ -88,6 +91,7 @@ export class TenantService {
       ? existing
       : await this.prisma.dialerKey.update({ where: { id: keyId }, data: { revokedAt: new Date(), revokedBy } });
     await this.auth.forgetKey(row.prefix);
+    this.realtime.toTenant(tenantId, 'dialer-keys:updated', { id: row.id });
     return presentKey(row);
   }
 }

@@ -131,7 +131,19 @@ describe('socket.io', () => {
     await waitFor(() => aAdmin.events.some((e) => (e.payload as CampaignView)?.externalId === `${marker}-a`));
     expect(aAdmin.events.some((e) => (e.payload as CampaignView)?.externalId === marker)).toBe(false);
   });
+
+  it("when an admin creates or revokes a dialer key, then the tenant's admin sockets get dialer-keys:updated without the key, and another tenant's get nothing", async () => {
+    const aAdmin = await connected(a.adminToken);
+    const bAdmin = await connected(b.adminToken);
+    const created = await server.api().post('/v1/dialer-keys').set('authorization', a.auth('admin')).send({ name: 'segundo discador' }).expect(201);
+    await server.api().delete(`/v1/dialer-keys/${created.body.id}`).set('authorization', a.auth('admin')).expect(200);
+    await waitFor(() => aAdmin.events.filter((e) => e.event === 'dialer-keys:updated').length === 2);
+    expect(aAdmin.events.filter((e) => e.event === 'dialer-keys:updated').map((e) => e.payload)).toEqual([{ id: created.body.id }, { id: created.body.id }]);
+    expect(JSON.stringify(aAdmin.events)).not.toContain(created.body.key);
+    expect(bAdmin.events.filter((e) => e.event === 'dialer-keys:updated')).toEqual([]);
+  });
 });
+
 
 /** Polls a condition; only the jest timeout bounds it (no timing assertion). */
 async function waitFor(condition: () => boolean): Promise<void> {

@@ -76,6 +76,8 @@ export interface ServerToClientEvents {
   'mailing:updated': (mailing: MailingView) => void;
   'campaign:updated': (campaign: CampaignView) => void;
   'tabulations:updated': (payload: { code: string }) => void;
+  /** A dialer key of the tenant was created or revoked (never carries the key). */
+  'dialer-keys:updated': (payload: { id: string }) => void;
   'numbers:invalidated': (event: NumbersInvalidatedEvent) => void;
 }
 

@@ -11,6 +11,7 @@ type Handlers = {
   mailing?: (mailing: MailingView) => void;
   campaign?: (campaign: CampaignView) => void;
   tabulations?: (payload: { code: string }) => void;
+  keys?: (payload: { id: string }) => void;
   /** After a reconnect: refetch what is on screen. */
   resync?: () => void;
 };
@@ -70,6 +71,7 @@ export function connectLive(): void {
   socket.on('mailing:updated', (mailing) => each('mailing', mailing));
   socket.on('campaign:updated', (campaign) => each('campaign', campaign));
   socket.on('tabulations:updated', (payload) => each('tabulations', payload));
+  socket.on('dialer-keys:updated', (payload) => each('keys', payload));
 }
 
 export function reconnectNow(): void {

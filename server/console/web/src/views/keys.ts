@@ -2,6 +2,7 @@ import { api, SessionEnded, type DialerKey } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, t } from '../i18n';
 import { announce, confirmDialog, errorText, inlineMessage, loadError, loadingBlock, openDialog, pageTitle } from '../ui';
+import { subscribe } from '../live';
 
 /** Shows a new key once, with a copy button; closing the dialog is the last time anyone sees it. */
 async function showNewKey(key: string): Promise<void> {
@@ -122,5 +123,6 @@ export function keysView(root: HTMLElement): () => void {
   });
 
   void load();
-  return () => undefined;
+  // Another admin's new or revoked key shows up without a reload.
+  return subscribe({ keys: () => void load(), resync: () => void load() });
 }
