@@ -33,19 +33,20 @@ export class StatusIndex {
   ) {}
 
   async start(): Promise<void> {
-    let after = -(2n ** 63n);
-    let first = true;
-    for (;;) {
-      const rows = await this.prisma.$queryRawUnsafe<{ p: string; s: number; v: string }[]>(
-        `SELECT pseudonym::text AS p, status AS s, status_version::text AS v FROM number_history
-         WHERE status > 0 AND pseudonym ${first ? '>=' : '>'} $1::bigint ORDER BY pseudonym LIMIT ${PAGE}`,
-        after.toString(),
-      );
-      first = false;
-      for (const row of rows) this.setOne(BigInt(row.p), Number(row.s));
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < PAGE) break;
-      after = BigInt(last.p);
+    // Keyset pages per status along the (status, pseudonym) index: no page rescans what the previous ones read.
+    for (const status of [1, 2]) {
+      let after: string | undefined;
+      for (;;) {
+        const rows = await this.prisma.$queryRawUnsafe<{ p: string }[]>(
+          `SELECT pseudonym::text AS p FROM number_history
+           WHERE status = $1::smallint ${after === undefined ? '' : 'AND pseudonym > $2::bigint'}
+           ORDER BY pseudonym LIMIT ${PAGE}`,
+          ...(after === undefined ? [status] : [status, after]),
+        );
+        for (const row of rows) this.setOne(BigInt(row.p), status);
+        if (rows.length < PAGE) break;
+        after = rows[rows.length - 1]!.p;
+      }
     }
     // Start polling from versions old enough that no commit can still be in flight below them.
     const [row] = await this.prisma.$queryRawUnsafe<{ v: string | null }[]>(
