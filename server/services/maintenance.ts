@@ -37,14 +37,18 @@ export class Maintenance {
   async run(): Promise<MaintenanceReport> {
     const now = this.clock();
     const expiredBefore = new Date(now.getTime() - this.rules.invalidMarkTtlDays * 86_400_000).toISOString();
-    const expired = await this.prisma.$queryRawUnsafe<{ p: string; v: string }[]>(
+    // The transaction id first: status versions must be taken by a transaction that already has one (StatusIndex).
+    const [, expired] = await this.prisma.$transaction([
+      this.prisma.$queryRawUnsafe('SELECT pg_current_xact_id()::text'),
+      this.prisma.$queryRawUnsafe<{ p: string; v: string }[]>(
       `UPDATE number_history SET status = 0, invalid_score = 0, status_version = nextval('status_version_seq'),
          status_changed_at = $2::timestamptz
        WHERE status > 0 AND last_invalid_at < $1::timestamptz
        RETURNING pseudonym::text AS p, status_version::text AS v`,
-      expiredBefore,
-      now.toISOString(),
-    );
+        expiredBefore,
+        now.toISOString(),
+      ),
+    ]);
     this.statusIndex.applyCommitted(expired.map((row) => ({ pseudonym: BigInt(row.p), status: 0, version: BigInt(row.v) })));
     const erased = await this.prisma.$executeRawUnsafe(
       `DELETE FROM number_history WHERE status = 0 AND invalid_reports = 0 AND contact_reports = 0 AND neutral_reports = 0

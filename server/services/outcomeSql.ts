@@ -22,12 +22,15 @@ export type OutcomeBatch = {
 const join = (values: readonly unknown[]) => values.join(',');
 
 // Idempotency first: only call keys this statement inserts are counted. Sorted, so concurrent batches lock
-// receipts in the same order.
+// receipts in the same order. The usual answer is "all new" (keys null); the list comes back only otherwise.
 const INSERT_RECEIPTS = `
-INSERT INTO call_receipts (call_key, received_at)
-SELECT k, $2::timestamptz FROM unnest(string_to_array($1, ',')::uuid[]) AS k ORDER BY k
-ON CONFLICT DO NOTHING
-RETURNING call_key::text AS k`;
+WITH inserted AS (
+  INSERT INTO call_receipts (call_key, received_at)
+  SELECT k, $2::timestamptz FROM unnest(string_to_array($1, ',')::uuid[]) AS k ORDER BY k
+  ON CONFLICT DO NOTHING
+  RETURNING call_key
+)
+SELECT count(*)::int AS n, CASE WHEN count(*) < $3::int THEN string_agg(call_key::text, ',') END AS keys FROM inserted`;
 
 const COUNT_CAMPAIGN_OUTCOMES = `
 UPDATE campaigns c SET reported_invalid = c.reported_invalid + v.i, reported_contact = c.reported_contact + v.c,
@@ -74,7 +77,8 @@ next AS (
   SELECT pseudonym, inv, con, neu, counted,
          CASE WHEN con > 0 THEN LEAST(counted, inv_after) ELSE counted END AS add_score
   FROM scored
-)
+),
+upserted AS (
 INSERT INTO number_history AS h (pseudonym, status, invalid_score, invalid_reports, contact_reports, neutral_reports,
                                   last_invalid_at, last_contact_at, status_version, status_changed_at)
 SELECT pseudonym,
@@ -95,8 +99,9 @@ ON CONFLICT (pseudonym) DO UPDATE SET
   neutral_reports = h.neutral_reports + EXCLUDED.neutral_reports,
   last_invalid_at = COALESCE(EXCLUDED.last_invalid_at, h.last_invalid_at),
   last_contact_at = COALESCE(EXCLUDED.last_contact_at, h.last_contact_at)
-RETURNING pseudonym::text AS p, status AS s, status_version::text AS v,
-          (status_changed_at = $10::timestamptz AND status_version > 0) AS changed`;
+RETURNING pseudonym, status, status_version, (status_changed_at = $10::timestamptz AND status_version > 0) AS changed
+)
+SELECT pseudonym::text AS p, status AS s, status_version::text AS v FROM upserted WHERE changed`;
 
 type NumberAggregate = { pseudonym: bigint; contributor: bigint; inv: number; con: number; neu: number; lastContact: number; invTimes: number[] };
 
@@ -121,6 +126,26 @@ function aggregateByNumber(rows: readonly ContributionRow[]): NumberAggregate[] 
   return [...byNumber.values()].sort((a, b) => (a.pseudonym < b.pseudonym ? -1 : a.pseudonym > b.pseudonym ? 1 : 0));
 }
 
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+async function upsertHistory(tx: Tx, numbers: readonly NumberAggregate[], batch: OutcomeBatch, nowIso: string, expiredBefore: string): Promise<StatusChange[]> {
+  const rows = await tx.$queryRawUnsafe<{ p: string; s: number; v: string }[]>(
+    UPSERT_HISTORY,
+    join(numbers.map((n) => n.pseudonym)),
+    join(numbers.map((n) => n.contributor)),
+    join(numbers.map((n) => n.inv)),
+    join(numbers.map((n) => n.con)),
+    join(numbers.map((n) => n.neu)),
+    join(numbers.map((n) => n.invTimes.filter((t) => t > n.lastContact).length)),
+    batch.day,
+    batch.rules.tenantDailyInvalidCap,
+    batch.rules.invalidThreshold,
+    nowIso,
+    expiredBefore,
+  );
+  return rows.map((row) => ({ pseudonym: BigInt(row.p), status: Number(row.s), version: BigInt(row.v) }));
+}
+
 /**
  * Commits one batch: receipts, campaign tallies and the shared history, all or nothing. Returns the call keys
  * that were new (the others were already counted) and the numbers whose status changed.
@@ -130,10 +155,14 @@ export async function applyOutcomeBatch(prisma: PrismaClient, batch: OutcomeBatc
   const expiredBefore = new Date(batch.now.getTime() - batch.rules.invalidMarkTtlDays * 86_400_000).toISOString();
   return prisma.$transaction(
     async (tx) => {
-      const inserted = await tx.$queryRawUnsafe<{ k: string }[]>(INSERT_RECEIPTS, join(batch.receipts.map((r) => r.callKey)), nowIso);
-      const fresh = new Set(inserted.map((row) => row.k));
-      if (fresh.size === 0) return { fresh, changes: [] };
+      const callKeys = batch.receipts.map((r) => r.callKey);
+      const [inserted] = await tx.$queryRawUnsafe<{ n: number; keys: string | null }[]>(INSERT_RECEIPTS, join(callKeys), nowIso, callKeys.length);
+      const fresh = new Set(inserted!.keys === null ? callKeys : inserted!.keys.split(','));
+      if (inserted!.n === 0) return { fresh: new Set<string>(), changes: [] };
 
+      const numbers = aggregateByNumber(batch.contributions.filter((row) => fresh.has(row.callKey)));
+      const changes = numbers.length === 0 ? [] : await upsertHistory(tx, numbers, batch, nowIso, expiredBefore);
+      // Last: every batch of a campaign updates its one tally row, so its lock is taken just before the commit.
       const tallies = new Map<string, [number, number, number]>();
       for (const receipt of batch.receipts) {
         if (!fresh.has(receipt.callKey)) continue;
@@ -150,25 +179,6 @@ export async function applyOutcomeBatch(prisma: PrismaClient, batch: OutcomeBatc
         join(ids.map((id) => tallies.get(id)![2])),
       );
 
-      const numbers = aggregateByNumber(batch.contributions.filter((row) => fresh.has(row.callKey)));
-      if (numbers.length === 0) return { fresh, changes: [] };
-      const rows = await tx.$queryRawUnsafe<{ p: string; s: number; v: string; changed: boolean }[]>(
-        UPSERT_HISTORY,
-        join(numbers.map((n) => n.pseudonym)),
-        join(numbers.map((n) => n.contributor)),
-        join(numbers.map((n) => n.inv)),
-        join(numbers.map((n) => n.con)),
-        join(numbers.map((n) => n.neu)),
-        join(numbers.map((n) => n.invTimes.filter((t) => t > n.lastContact).length)),
-        batch.day,
-        batch.rules.tenantDailyInvalidCap,
-        batch.rules.invalidThreshold,
-        nowIso,
-        expiredBefore,
-      );
-      const changes = rows
-        .filter((row) => row.changed)
-        .map((row) => ({ pseudonym: BigInt(row.p), status: Number(row.s), version: BigInt(row.v) }));
       return { fresh, changes };
     },
     { maxWait: 10_000, timeout: 20_000 },

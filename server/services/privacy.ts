@@ -22,7 +22,9 @@ export class PrivacyService {
     const parsed = parsePhone(phone);
     if (!parsed.ok) throw invalid('phone', parsed.message);
     const pseudonym = this.pseudonymizer.phone(parsed.digits);
-    const [, rows] = await this.prisma.$transaction([
+    // pg_current_xact_id first: a status version is only taken by a transaction that has an id (StatusIndex).
+    const [, , rows] = await this.prisma.$transaction([
+      this.prisma.$queryRawUnsafe('SELECT pg_current_xact_id()::text'),
       this.prisma.$executeRawUnsafe('DELETE FROM number_contributions WHERE pseudonym = $1::bigint', pseudonym.toString()),
       this.prisma.$queryRawUnsafe<{ v: string }[]>(
         `UPDATE number_history SET status = 0, invalid_score = 0, invalid_reports = 0, contact_reports = 0, neutral_reports = 0,

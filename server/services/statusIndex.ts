@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import type { PubSub } from '../infra/pubsub';
@@ -7,19 +8,31 @@ import { StatusTable, splitPseudonym } from './statusTable';
 export type StatusChange = { pseudonym: bigint; status: number; version: bigint };
 
 const NUDGE_CHANNEL = 'status:changed';
-/** A status change younger than this may still have a commit with a smaller version in flight (see poll). */
-const IN_FLIGHT_MARGIN_MS = 30_000;
 const PAGE = 50_000;
+/** How long start-up waits for transactions that were running when it began (they end within their timeout). */
+const START_WAIT_MS = 60_000;
+
+/**
+ * A horizon: `version` was the sequence's value when `xmax` was the next transaction id. Every version up to
+ * `version` was taken by a transaction with an id below `xmax`, so once the oldest running transaction's id is
+ * at least `xmax`, all of them are committed or rolled back, and one read shows every one of those versions.
+ */
+type Horizon = { version: bigint; xmax: bigint };
 
 /**
  * Every instance's in-memory copy of the non-clean part of the shared history, which filtering reads.
  * PostgreSQL stays the source of truth: the copy is loaded at start, updated at once by this instance's own
- * commits, and polled for other instances' changes in status_version order (a Redis message makes the poll
- * happen immediately instead of at the next tick), so all instances agree within one poll interval.
+ * commits, and polled for other instances' changes in status_version order (a Redis message from the
+ * committing instance makes the others poll at once instead of at the next tick), so all instances agree
+ * within one poll interval, and within milliseconds with Redis.
  */
 export class StatusIndex {
   readonly table = new StatusTable();
+  /** Every change with a version up to here is applied. */
   private watermark = 0n;
+  private horizon: Horizon | undefined;
+  /** Nudges carry the sender's id: an instance does not poll for its own commits, which it applied already. */
+  private readonly instanceId = randomUUID();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private pollAgain = false;
@@ -33,6 +46,11 @@ export class StatusIndex {
   ) {}
 
   async start(): Promise<void> {
+    // Versions taken by transactions running now may become visible after the load: wait for those to end,
+    // then everything up to `start.version` is in the load, and polling starts above it.
+    const start = await this.captureHorizon();
+    const deadline = Date.now() + START_WAIT_MS;
+    while ((await this.oldestRunningXid()) < start.xmax && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     // Keyset pages per status along the (status, pseudonym) index: no page rescans what the previous ones read.
     for (const status of [1, 2]) {
       let after: string | undefined;
@@ -48,13 +66,11 @@ export class StatusIndex {
         after = rows[rows.length - 1]!.p;
       }
     }
-    // Start polling from versions old enough that no commit can still be in flight below them.
-    const [row] = await this.prisma.$queryRawUnsafe<{ v: string | null }[]>(
-      `SELECT max(status_version)::text AS v FROM number_history WHERE status_changed_at < now() - interval '${IN_FLIGHT_MARGIN_MS} milliseconds'`,
-    );
-    this.watermark = BigInt(row?.v ?? '0');
+    this.watermark = start.version;
     await this.poll();
-    await this.pubsub.subscribe(NUDGE_CHANNEL, () => void this.poll());
+    await this.pubsub.subscribe(NUDGE_CHANNEL, (sender) => {
+      if (sender !== this.instanceId) void this.poll();
+    });
     this.timer = setInterval(() => void this.poll(), this.pollMs);
     this.timer.unref();
     this.logger.info({ numbers: this.table.size }, 'status index loaded');
@@ -74,7 +90,7 @@ export class StatusIndex {
   applyCommitted(changes: readonly StatusChange[]): void {
     if (changes.length === 0) return;
     for (const change of changes) this.setOne(change.pseudonym, change.status);
-    this.pubsub.publish(NUDGE_CHANNEL, String(changes.length)).catch((error: Error) => {
+    this.pubsub.publish(NUDGE_CHANNEL, this.instanceId).catch((error: Error) => {
       this.logger.warn({ err: error.message }, 'status nudge not published; other instances catch up by polling');
     });
   }
@@ -105,27 +121,42 @@ export class StatusIndex {
   }
 
   /**
-   * Reads changes above the watermark. The watermark only moves past changes older than IN_FLIGHT_MARGIN_MS:
-   * a transaction that took version 5 may commit after one that took version 6, so younger changes are read
-   * again until they are old enough for every smaller version to be visible (ingest transactions time out
-   * long before the margin). Re-applying a row is harmless: it carries the number's current status.
+   * Reads every change above the watermark, then moves the watermark to the horizon captured at the previous
+   * poll if every transaction that could hold a version below it has ended (see Horizon). A transaction that
+   * took version 5 may commit after one that took version 6: the watermark never passes 5 before that, and the
+   * changes between the watermark and the newest one (one poll interval of them) are simply read again.
+   * Re-applying a row is harmless: it carries the number's current status.
    */
   private async pollOnce(): Promise<void> {
+    const previous = this.horizon;
+    const settled = previous !== undefined && (await this.oldestRunningXid()) >= previous.xmax;
+    this.horizon = await this.captureHorizon();
+    let from = this.watermark;
     for (;;) {
-      const rows = await this.prisma.$queryRawUnsafe<{ p: string; s: number; v: string; old: boolean }[]>(
-        `SELECT pseudonym::text AS p, status AS s, status_version::text AS v,
-                status_changed_at < now() - interval '${IN_FLIGHT_MARGIN_MS} milliseconds' AS old
+      const rows = await this.prisma.$queryRawUnsafe<{ p: string; s: number; v: string }[]>(
+        `SELECT pseudonym::text AS p, status AS s, status_version::text AS v
          FROM number_history WHERE status_version > $1::bigint ORDER BY status_version LIMIT ${PAGE}`,
-        this.watermark.toString(),
+        from.toString(),
       );
-      let advancing = true;
-      for (const row of rows) {
-        this.setOne(BigInt(row.p), Number(row.s));
-        if (advancing && row.old) this.watermark = BigInt(row.v);
-        else advancing = false;
-      }
-      if (rows.length < PAGE || !advancing) return;
+      for (const row of rows) this.setOne(BigInt(row.p), Number(row.s));
+      if (rows.length < PAGE) break;
+      from = BigInt(rows[rows.length - 1]!.v);
     }
+    if (settled && previous.version > this.watermark) this.watermark = previous.version;
+  }
+
+  private async captureHorizon(): Promise<Horizon> {
+    // The sequence first, then the transaction counter: a version read here was taken before that xmax.
+    const [sequence] = await this.prisma.$queryRawUnsafe<{ v: string }[]>(
+      `SELECT (CASE WHEN is_called THEN last_value ELSE last_value - 1 END)::text AS v FROM status_version_seq`,
+    );
+    const [snapshot] = await this.prisma.$queryRawUnsafe<{ x: string }[]>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x`);
+    return { version: BigInt(sequence!.v), xmax: BigInt(snapshot!.x) };
+  }
+
+  private async oldestRunningXid(): Promise<bigint> {
+    const [row] = await this.prisma.$queryRawUnsafe<{ x: string }[]>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x`);
+    return BigInt(row!.x);
   }
 
   private setOne(pseudonym: bigint, status: number): void {
