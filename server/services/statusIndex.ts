@@ -9,15 +9,19 @@ export type StatusChange = { pseudonym: bigint; status: number; version: bigint 
 
 const NUDGE_CHANNEL = 'status:changed';
 const PAGE = 50_000;
-/** How long start-up waits for transactions that were running when it began (they end within their timeout). */
-const START_WAIT_MS = 60_000;
+/**
+ * A horizon older than this counts as settled even if some transaction of the cluster is older still (a long
+ * report, a backup in another database): every transaction that writes status versions ends within its 20 s
+ * timeout, so a longer wait would only make each poll re-read more.
+ */
+const SETTLE_MS = 30_000;
 
 /**
  * A horizon: `version` was the sequence's value when `xmax` was the next transaction id. Every version up to
  * `version` was taken by a transaction with an id below `xmax`, so once the oldest running transaction's id is
  * at least `xmax`, all of them are committed or rolled back, and one read shows every one of those versions.
  */
-type Horizon = { version: bigint; xmax: bigint };
+type Horizon = { version: bigint; xmax: bigint; capturedAt: number };
 
 /**
  * Every instance's in-memory copy of the non-clean part of the shared history, which filtering reads.
@@ -46,11 +50,9 @@ export class StatusIndex {
   ) {}
 
   async start(): Promise<void> {
-    // Versions taken by transactions running now may become visible after the load: wait for those to end,
-    // then everything up to `start.version` is in the load, and polling starts above it.
+    // Versions taken by transactions still running during the load become visible only later: polling starts
+    // above `start.version` only if those transactions had ended when the load finished.
     const start = await this.captureHorizon();
-    const deadline = Date.now() + START_WAIT_MS;
-    while ((await this.oldestRunningXid()) < start.xmax && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     // Keyset pages per status along the (status, pseudonym) index: no page rescans what the previous ones read.
     for (const status of [1, 2]) {
       let after: string | undefined;
@@ -66,7 +68,7 @@ export class StatusIndex {
         after = rows[rows.length - 1]!.p;
       }
     }
-    this.watermark = start.version;
+    this.watermark = (await this.settled(start)) ? start.version : await this.versionSettledByTime();
     await this.poll();
     await this.pubsub.subscribe(NUDGE_CHANNEL, (sender) => {
       if (sender !== this.instanceId) void this.poll();
@@ -128,9 +130,13 @@ export class StatusIndex {
    * Re-applying a row is harmless: it carries the number's current status.
    */
   private async pollOnce(): Promise<void> {
-    const previous = this.horizon;
-    const settled = previous !== undefined && (await this.oldestRunningXid()) >= previous.xmax;
-    this.horizon = await this.captureHorizon();
+    let advanceTo: bigint | undefined;
+    if (this.horizon && (await this.settled(this.horizon))) {
+      advanceTo = this.horizon.version;
+      this.horizon = undefined;
+    }
+    // A new horizon only once the previous one settled, so one always gets old enough to settle.
+    this.horizon ??= await this.captureHorizon();
     let from = this.watermark;
     for (;;) {
       const rows = await this.prisma.$queryRawUnsafe<{ p: string; s: number; v: string }[]>(
@@ -142,7 +148,19 @@ export class StatusIndex {
       if (rows.length < PAGE) break;
       from = BigInt(rows[rows.length - 1]!.v);
     }
-    if (settled && previous.version > this.watermark) this.watermark = previous.version;
+    if (advanceTo !== undefined && advanceTo > this.watermark) this.watermark = advanceTo;
+  }
+
+  private async settled(horizon: Horizon): Promise<boolean> {
+    return Date.now() - horizon.capturedAt > SETTLE_MS || (await this.oldestRunningXid()) >= horizon.xmax;
+  }
+
+  /** The newest version whose change is older than SETTLE_MS: a fallback start when a long transaction runs. */
+  private async versionSettledByTime(): Promise<bigint> {
+    const [row] = await this.prisma.$queryRawUnsafe<{ v: string | null }[]>(
+      `SELECT max(status_version)::text AS v FROM number_history WHERE status_changed_at < now() - interval '${SETTLE_MS} milliseconds'`,
+    );
+    return BigInt(row?.v ?? '0');
   }
 
   private async captureHorizon(): Promise<Horizon> {
@@ -151,7 +169,7 @@ export class StatusIndex {
       `SELECT (CASE WHEN is_called THEN last_value ELSE last_value - 1 END)::text AS v FROM status_version_seq`,
     );
     const [snapshot] = await this.prisma.$queryRawUnsafe<{ x: string }[]>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x`);
-    return { version: BigInt(sequence!.v), xmax: BigInt(snapshot!.x) };
+    return { version: BigInt(sequence!.v), xmax: BigInt(snapshot!.x), capturedAt: Date.now() };
   }
 
   private async oldestRunningXid(): Promise<bigint> {
