@@ -82,6 +82,8 @@ export class OutcomeService {
     const codeMap = await this.tabulations.resolver(tenantId);
     const valid: { index: number; callId: string; campaign: string; digits: number; outcome: Outcome; occurredAt: number }[] = [];
     const seenCallIds = new Set<string>();
+    // A dialer sends a handful of distinct codes: normalize each spelling once per batch.
+    const outcomeOfCode = new Map<string, Outcome | undefined>();
 
     for (let index = 0; index < items.length; index++) {
       const item = items[index];
@@ -105,7 +107,11 @@ export class OutcomeService {
         results[index] = rejected(index, 'phone', 'INVALID_PHONE', parsed.ok ? 'is not a valid Brazilian number' : parsed.message);
         continue;
       }
-      const outcome = codeMap.get(normalizeTabulationCode(code as string));
+      let outcome = outcomeOfCode.get(code as string);
+      if (outcome === undefined && !outcomeOfCode.has(code as string)) {
+        outcome = codeMap.get(normalizeTabulationCode(code as string));
+        outcomeOfCode.set(code as string, outcome);
+      }
       if (!outcome) {
         results[index] = rejected(index, 'code', 'UNKNOWN_TABULATION', `"${code as string}" is not in this tenant's tabulation map (add it in the console or with PUT /v1/tabulations)`);
         continue;
