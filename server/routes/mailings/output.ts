@@ -25,14 +25,21 @@ async function write(res: Response, data: string | Buffer): Promise<void> {
   if (!res.write(data)) await drained(res);
 }
 
+/** Malformed rows are held in memory up to this many bytes before they move to a temporary file. */
+const SPILL_AFTER_BYTES = 1 << 20;
+
 /**
  * CSV answer: multipart/mixed with parts "kept" (the filtered mailing), "malformed" (rows set apart, with the
- * reason in a last column) and "summary" (JSON counts). Malformed rows wait in a temporary file until the kept
- * part is complete, so memory stays bounded whatever the mailing's size.
+ * reason in a last column) and "summary" (JSON counts). Malformed rows wait until the kept part is complete: in
+ * memory while they are few (up to 1 MiB), then in a temporary file, so memory stays bounded whatever the mailing's
+ * size. Small mailings (a dialer's 1k-row batches, each with a few malformed rows) then cost no mkdtemp, file
+ * creation, read back and rm per request (measured ~10% of the server's CPU with 50 dialers).
  */
 export class MultipartCsvOutput implements MailingOutput {
   private readonly boundary = newBoundary();
   private spill: { dir: string; file: string; stream: WriteStream } | undefined;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
 
   constructor(private readonly res: Response, private readonly headers: Record<string, string>) {}
 
@@ -46,12 +53,22 @@ export class MultipartCsvOutput implements MailingOutput {
   }
 
   async malformed(text: string): Promise<void> {
+    const bytes = Buffer.from(text, 'latin1');
+    if (!this.spill && this.heldBytes + bytes.length <= SPILL_AFTER_BYTES) {
+      this.held.push(bytes);
+      this.heldBytes += bytes.length;
+      return;
+    }
     if (!this.spill) {
       const dir = await mkdtemp(path.join(tmpdir(), 'hyg-malformed-'));
       const file = path.join(dir, 'rows.csv');
       this.spill = { dir, file, stream: createWriteStream(file) };
+      const held = this.held;
+      this.held = [];
+      this.heldBytes = 0;
+      for (const chunk of held) if (!this.spill.stream.write(chunk)) await once(this.spill.stream, 'drain');
     }
-    if (!this.spill.stream.write(Buffer.from(text, 'latin1'))) await once(this.spill.stream, 'drain');
+    if (!this.spill.stream.write(bytes)) await once(this.spill.stream, 'drain');
   }
 
   /** Closes the kept part, sends the malformed rows and the summary. */
@@ -61,6 +78,9 @@ export class MultipartCsvOutput implements MailingOutput {
       this.spill.stream.end();
       await once(this.spill.stream, 'close');
       for await (const chunk of createReadStream(this.spill.file)) await write(this.res, chunk as Buffer);
+    } else {
+      for (const chunk of this.held) await write(this.res, chunk);
+      this.held = [];
     }
     await write(this.res, partHeader(this.boundary, 'summary', 'application/json', false));
     await write(this.res, JSON.stringify(summary));

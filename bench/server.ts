@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { request } from './http';
+
+/** A hygiene server started as a child process (`node dist/server/main.js`), exactly as in production. */
+export type ServerProcess = {
+  name: string;
+  url: string;
+  pid: number;
+  /** CLOCK_MONOTONIC µs at spawn, comparable with the timestamps of a --cpu-prof profile. */
+  spawnedAtUs: number;
+  readyMs: number;
+  logFile: string;
+  profileDir: string | undefined;
+  stop(): Promise<void>;
+};
+
+export type ServerEnv = {
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  jwtSecret: string;
+  pseudonymKeyHex: string;
+  operatorToken: string;
+};
+
+const live = new Set<ChildProcess>();
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startServer(options: { name: string; port: number; env: ServerEnv; workDir: string; profile: boolean; root: string }): Promise<ServerProcess> {
+  const logFile = path.join(options.workDir, `${options.name}.log`);
+  const profileDir = options.profile ? path.join(options.workDir, `${options.name}-profile`) : undefined;
+  const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), path.join(options.root, 'dist/server/main.js')];
+  const spawnedAtUs = monotonicUs();
+  const started = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd: options.root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(options.port),
+      DATABASE_URL: options.env.databaseUrl,
+      REDIS_URL: options.env.redisUrl,
+      REDIS_PREFIX: options.env.redisPrefix,
+      JWT_SECRET: options.env.jwtSecret,
+      PSEUDONYM_KEY: options.env.pseudonymKeyHex,
+      OPERATOR_TOKEN: options.env.operatorToken,
+      LOG_LEVEL: 'warn',
+    },
+  });
+  live.add(child);
+  const log = createWriteStream(logFile);
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exited = code;
+      live.delete(child);
+      resolve();
+    }),
+  );
+  const url = `http://127.0.0.1:${options.port}`;
+  for (;;) {
+    if (exited !== undefined) throw new Error(`${options.name} exited with ${exited} during start; see ${logFile}:\n${await tail(logFile)}`);
+    if (performance.now() - started > 300_000) throw new Error(`${options.name} not ready after 300 s; see ${logFile}`);
+    try {
+      const res = await request(url, { method: 'GET', path: '/readyz' });
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  const readyMs = performance.now() - started;
+  return {
+    name: options.name,
+    url,
+    pid: child.pid!,
+    spawnedAtUs,
+    readyMs,
+    logFile,
+    profileDir,
+    async stop() {
+      if (exited === undefined) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exit;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Kills every server still running (the bench's own children only, by pid). */
+export async function killAll(): Promise<void> {
+  await Promise.all(
+    [...live].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+        }),
+    ),
+  );
+}
+
+async function tail(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').slice(-30).join('\n');
+}
+
+/** VmRSS / VmHWM of a process, in bytes. */
+export async function memoryOf(pid: number): Promise<{ rss: number; hwm: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** Resets the peak RSS (VmHWM) of a process we started (Linux clear_refs 5). */
+export async function resetPeak(pid: number): Promise<boolean> {
+  return writeFile(`/proc/${pid}/clear_refs`, '5').then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Samples VmRSS every `everyMs` until stopped; returns the max seen (a fallback when clear_refs is refused). */
+export function sampleRss(pid: number, everyMs = 50): { stop(): Promise<number> } {
+  let max = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const { rss } = await memoryOf(pid).catch(() => ({ rss: 0 }));
+      max = Math.max(max, rss);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return max;
+    },
+  };
+}
