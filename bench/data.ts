@@ -144,7 +144,7 @@ export async function loadHistory(client: Client, pseudonymKey: Buffer, historyS
   );
   await client.query('ALTER TABLE number_history DROP CONSTRAINT number_history_pkey');
   for (const index of indexes) await client.query(`DROP INDEX "${index.name}"`);
-  const columns = 'pseudonym, status, invalid_score, invalid_reports, contact_reports, neutral_reports, last_invalid_at, status_version, status_changed_at';
+  const columns = 'pseudonym, status, invalid_score, invalid_reports, contact_reports, last_invalid_at, status_version, status_changed_at';
   async function* rows(): AsyncGenerator<Buffer> {
     const header = Buffer.alloc(19);
     COPY_SIGNATURE.copy(header, 0);
@@ -154,20 +154,20 @@ export async function loadHistory(client: Client, pseudonymKey: Buffer, historyS
       const count = Math.min(CHUNK, historySize - base);
       for (let j = 0; j < count; j++) digits[j] = numberAt(base + j);
       const batch = pseudonymizer.phones(digits, count);
-      const ROW = 2 + 9 * 4 + 8 + 2 + 4 * 4 + 8 + 8 + 8; // a field count, 9 lengths, the values (last_invalid_at may be NULL)
+      const ROW = 2 + 8 * 4 + 8 + 2 + 3 * 4 + 8 + 8 + 8; // a field count, 8 lengths, the values (last_invalid_at may be NULL)
       const out = Buffer.allocUnsafe(count * ROW);
       let o = 0;
       for (let j = 0; j < count; j++) {
         const index = base + j;
         const status = statusAt(index, historySize);
         const score = status === 2 ? 10 : status === 1 ? 1 + ((index / 10) % 9) : 0;
-        o = out.writeInt16BE(9, o);
+        o = out.writeInt16BE(8, o);
         o = out.writeInt32BE(8, o);
         o = out.writeInt32BE(batch.hi(j), o); // the 64-bit pseudonym, big-endian, without a BigInt
         o = out.writeInt32BE(batch.lo(j), o);
         o = out.writeInt32BE(2, o);
         o = out.writeInt16BE(status, o);
-        for (const value of [score, status ? score + 2 : 0, index % 7, index % 13]) {
+        for (const value of [score, status ? score + 2 : 0, index % 7]) {
           o = out.writeInt32BE(4, o);
           o = out.writeInt32BE(value, o);
         }

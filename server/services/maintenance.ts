@@ -51,7 +51,7 @@ export class Maintenance {
     ]);
     this.statusIndex.applyCommitted(expired.map((row) => ({ pseudonym: BigInt(row.p), status: 0, version: BigInt(row.v) })));
     const erased = await this.prisma.$executeRawUnsafe(
-      `DELETE FROM number_history WHERE status = 0 AND invalid_reports = 0 AND contact_reports = 0 AND neutral_reports = 0
+      `DELETE FROM number_history WHERE status = 0 AND invalid_reports = 0 AND contact_reports = 0
          AND status_changed_at < $1::timestamptz - interval '5 minutes'`,
       now.toISOString(),
     );

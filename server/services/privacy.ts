@@ -27,7 +27,7 @@ export class PrivacyService {
       this.prisma.$queryRawUnsafe('SELECT pg_current_xact_id()::text'),
       this.prisma.$executeRawUnsafe('DELETE FROM number_contributions WHERE pseudonym = $1::bigint', pseudonym.toString()),
       this.prisma.$queryRawUnsafe<{ v: string }[]>(
-        `UPDATE number_history SET status = 0, invalid_score = 0, invalid_reports = 0, contact_reports = 0, neutral_reports = 0,
+        `UPDATE number_history SET status = 0, invalid_score = 0, invalid_reports = 0, contact_reports = 0,
            last_invalid_at = NULL, last_contact_at = NULL, status_version = nextval('status_version_seq'), status_changed_at = $2::timestamptz
          WHERE pseudonym = $1::bigint RETURNING status_version::text AS v`,
         pseudonym.toString(),

@@ -135,7 +135,7 @@ describe('no raw phone numbers in the database or the logs; LGPD erasure', () =>
     expect(forgotten.body).toEqual({ forgotten: true });
 
     const emptied = await server.db.prisma.numberHistory.findUniqueOrThrow({ where: { pseudonym } });
-    expect(emptied).toMatchObject({ status: 0, invalidScore: 0, invalidReports: 0, contactReports: 0, neutralReports: 0, lastInvalidAt: null, lastContactAt: null });
+    expect(emptied).toMatchObject({ status: 0, invalidScore: 0, invalidReports: 0, contactReports: 0, lastInvalidAt: null, lastContactAt: null });
     expect(await server.db.prisma.numberContribution.count({ where: { pseudonym } })).toBe(0);
     const filtered = await filterCsvMailing(server, b.auth('dialer'), bOn, `telefone\n${MOBILE.canonical}\n`);
     expect(filtered.summary.counts).toMatchObject({ keptRows: 1, invalidPhones: 0, unconfirmedPhones: 0, hygienized: 0 });

@@ -118,6 +118,23 @@ describe('shared history across tenants', () => {
     expect(filtered.summary).toMatchObject({ hygieneApplied: false, counts: { totalRows: 2, keptRows: 2, hygienized: 0 } });
   });
 
+  it('when only neutral outcomes and contacts arrive for numbers without marks, then the history stays empty and the campaign tallies count every one once', async () => {
+    await a.report([
+      { callId: 'n1', campaignId: 'cobranca', phone: N, code: 'sip:486' },
+      { callId: 'n2', campaignId: 'cobranca', phone: M, code: 'q850:18' },
+      { callId: 'n3', campaignId: 'cobranca', phone: FRESH, code: 'sip:200' },
+    ]);
+    expect(await server.db.prisma.numberHistory.count()).toBe(0);
+    const campaign = await server.api().get('/v1/campaigns/cobranca').set('authorization', a.auth('admin')).expect(200);
+    expect(campaign.body.reported).toEqual({ invalid: 0, contact: 1, neutral: 2 });
+  });
+
+  it('when a number with marks gets neutral outcomes, then its score does not move', async () => {
+    await a.report(invalidOutcomes('mark', 'cobranca', N, 3));
+    await b.report([{ callId: 'busy', campaignId: 'vendas', phone: N, code: 'sip:486' }]);
+    expect(await server.db.prisma.numberHistory.findFirstOrThrow()).toMatchObject({ invalidScore: 3, status: 1, contactReports: 0 });
+  });
+
   it('when the threshold is configured lower, then fewer marks invalidate a number', async () => {
     await server.stop();
     server = await startTestServer({ env: { INVALID_THRESHOLD: '3', TENANT_DAILY_INVALID_CAP: '3' } });
