@@ -6,6 +6,8 @@ import type { Realtime } from '../realtime/realtime';
 import type { PhoneClassifier } from './phoneClassifier';
 import type { StatusChange } from './statusIndex';
 
+const STATUS_JSON = STATUS_NAMES.map((status) => JSON.stringify({ status }));
+
 /** Per-number questions a running dialer asks: verdicts for a few numbers, and their watch tokens. */
 export class NumberService {
   constructor(
@@ -13,14 +15,24 @@ export class NumberService {
     private readonly classifier: PhoneClassifier,
   ) {}
 
-  check(phones: readonly string[]): NumberCheck[] {
+  /**
+   * Verdicts for a few numbers as the JSON answer {"results": [NumberCheck…]}, serialized directly: a
+   * clean/unconfirmed/invalid verdict is one of three constant strings, so a 1,000-phone answer costs a join
+   * instead of 1,000 objects for JSON.stringify.
+   */
+  checkJson(phones: readonly string[]): string {
     const verdicts = this.classifier.classify(phones.map((phone) => phone.trim()));
-    return phones.map((phone, i) => {
+    const parts = new Array<string>(phones.length);
+    for (let i = 0; i < phones.length; i++) {
       const verdict = verdicts[i] as number;
-      if (verdict >= 0) return { status: STATUS_NAMES[verdict]! };
-      const parsed = parsePhone(phone);
-      return { status: 'malformed', code: phoneErrorCodeOf(verdict), message: parsed.ok ? 'not a valid Brazilian number' : parsed.message };
-    });
+      parts[i] = verdict >= 0 ? (STATUS_JSON[verdict] as string) : JSON.stringify(this.malformed(phones[i] as string, verdict));
+    }
+    return `{"results":[${parts.join(',')}]}`;
+  }
+
+  private malformed(phone: string, verdict: number): NumberCheck {
+    const parsed = parsePhone(phone);
+    return { status: 'malformed', code: phoneErrorCodeOf(verdict), message: parsed.ok ? 'not a valid Brazilian number' : parsed.message };
   }
 
   /** Watch tokens of phones, null for malformed ones. */
