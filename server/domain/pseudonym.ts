@@ -32,6 +32,18 @@ function ecb(key: Buffer, blocks: Buffer): Buffer {
   return out.byteOffset % 4 === 0 ? out : Buffer.from(out);
 }
 
+/** One block per pseudonym of a batch: (lo, hi, tag, extra), the input of the keys derived from it. */
+function blocksOf(numbers: PseudonymBatch, tag: number, extra: number): Buffer {
+  const words = new Uint32Array(numbers.length * 4);
+  for (let i = 0, w = 0; i < numbers.length; i++, w += 4) {
+    words[w] = numbers.lo(i);
+    words[w + 1] = numbers.hi(i);
+    words[w + 2] = tag;
+    words[w + 3] = extra;
+  }
+  return Buffer.from(words.buffer, 0, numbers.length * 16);
+}
+
 /** A batch of pseudonyms: block i's 64-bit value is (hi = words[4i + 1], lo = words[4i]). */
 export class PseudonymBatch {
   readonly words: Int32Array;
@@ -91,15 +103,7 @@ export class Pseudonymizer {
    */
   contributors(tenantId: string, numbers: PseudonymBatch): PseudonymBatch {
     const tenantTag = createHash('sha256').update(tenantId).digest().readUInt32LE(0);
-    const blocks = Buffer.allocUnsafe(numbers.length * 16);
-    for (let i = 0; i < numbers.length; i++) {
-      const offset = 16 * i;
-      blocks.writeInt32LE(numbers.lo(i), offset);
-      blocks.writeInt32LE(numbers.hi(i), offset + 4);
-      blocks.writeUInt32LE(CONTRIBUTOR_TAG, offset + 8);
-      blocks.writeUInt32LE(tenantTag, offset + 12);
-    }
-    return new PseudonymBatch(ecb(this.contributorKey, blocks), numbers.length);
+    return new PseudonymBatch(ecb(this.contributorKey, blocksOf(numbers, CONTRIBUTOR_TAG, tenantTag)), numbers.length);
   }
 
   /**
@@ -108,15 +112,7 @@ export class Pseudonymizer {
    * server keeps no list of who holds what, and a pushed token does not reveal a number the dialer lacks.
    */
   watchTokens(numbers: PseudonymBatch): number[] {
-    const blocks = Buffer.allocUnsafe(numbers.length * 16);
-    for (let i = 0; i < numbers.length; i++) {
-      const offset = 16 * i;
-      blocks.writeInt32LE(numbers.lo(i), offset);
-      blocks.writeInt32LE(numbers.hi(i), offset + 4);
-      blocks.writeUInt32LE(WATCH_TAG, offset + 8);
-      blocks.writeUInt32LE(0, offset + 12);
-    }
-    const out = ecb(this.watchKey, blocks);
+    const out = ecb(this.watchKey, blocksOf(numbers, WATCH_TAG, 0));
     const tokens = new Array<number>(numbers.length);
     for (let i = 0; i < numbers.length; i++) tokens[i] = out.readUInt32LE(16 * i) >>> (32 - WATCH_TOKEN_BITS);
     return tokens;

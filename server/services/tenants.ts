@@ -1,18 +1,8 @@
 import type { PrismaClient } from '../generated/prisma/client';
+import type { DialerKeyView } from '../../plugin/src/shared/protocol';
 import { AppError, notFound } from '../errors';
 import type { Realtime } from '../realtime/realtime';
 import { generateDialerKey, hashPassword, type AuthService } from './auth';
-
-export type DialerKeyView = {
-  id: string;
-  name: string;
-  prefix: string;
-  createdBy: string;
-  createdAt: string;
-  revokedAt: string | null;
-  revokedBy: string | null;
-  lastUsedAt: string | null;
-};
 
 type DialerKeyRow = { id: string; name: string; prefix: string; createdBy: string; createdAt: Date; revokedAt: Date | null; revokedBy: string | null; lastUsedAt: Date | null };
 

@@ -40,6 +40,18 @@ export type CampaignView = {
   createdAt: string;
 };
 
+/** A dialer key as listed to admins (the key itself is only in the answer that created it). */
+export type DialerKeyView = {
+  id: string;
+  name: string;
+  prefix: string;
+  createdBy: string;
+  createdAt: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  lastUsedAt: string | null;
+};
+
 /** One tabulation in a report batch. */
 export type OutcomeReport = {
   /** The dialer's unique id of the call: the same call is counted once, however often it is sent. */

@@ -1,4 +1,4 @@
-import type { CampaignView, MailingView, OutcomeName } from '../../../../plugin/src/shared/protocol';
+import type { CampaignView, DialerKeyView, MailingView, OutcomeName } from '../../../../plugin/src/shared/protocol';
 import { currentSession, endSession } from './session';
 import { connection } from './connection';
 
@@ -67,16 +67,7 @@ export type Tabulation = {
   updatedBy?: string;
   updatedAt?: string;
 };
-export type DialerKey = {
-  id: string;
-  name: string;
-  prefix: string;
-  createdBy: string;
-  createdAt: string;
-  revokedAt: string | null;
-  revokedBy: string | null;
-  lastUsedAt: string | null;
-};
+export type DialerKey = DialerKeyView;
 export type LoginResult = { token: string; expiresAt: string; admin: { email: string; name: string; tenantName: string } };
 
 const campaignPath = (id: string) => `/v1/campaigns/${encodeURIComponent(id)}`;
