@@ -5,6 +5,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { VALID_DDDS } from '../server/domain/phone';
 import { Pseudonymizer } from '../server/domain/pseudonym';
 import { StatusTable } from '../server/services/statusTable';
+import { prng } from '../plugin/src/shared/prng';
+
+export { prng };
 
 /**
  * Synthetic data for the bench: a bijection from an index to a valid Brazilian mobile number, so the history, the
@@ -30,17 +33,6 @@ export function statusAt(index: number, historySize: number): number {
   return index % 20 === 0 ? 2 : 1;
 }
 
-/** A deterministic PRNG (mulberry32), so runs draw the same rows. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** The spellings a CRM export holds: bare digits, (DDD) masks, +55, trunk 0. */
 export function spell(digits: number, style: number): string {

@@ -11,6 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { HygieneClient, outcomeCode, type DialerSignal, type FilterResult, type OutboxStatus } from '../src/index';
 import { CsvReader } from '../src/shared/csv';
+import { prng } from '../src/shared/prng';
 
 export type SimulatedDialerOptions = {
   serverUrl: string;
@@ -47,17 +48,6 @@ const SIGNALS: Array<[DialerSignal, number]> = [
   [{ code: 'atendeu' }, 0.1],
 ];
 
-/** mulberry32: a small seeded PRNG, so a run is reproducible. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick(random: () => number): DialerSignal {
   let r = random();

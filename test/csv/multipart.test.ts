@@ -6,6 +6,7 @@ import {
   partHeader,
   type MultipartPartStart,
 } from '../../plugin/src/shared/multipart';
+import { prng } from '../../plugin/src/shared/prng';
 
 interface ReadPart extends MultipartPartStart {
   body: Buffer;
@@ -59,16 +60,6 @@ function writeParts(boundary: string, parts: ReadonlyArray<{ name: string; conte
   return Buffer.concat(out);
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const B = 'hyg-0123456789abcdef01234567';
 
