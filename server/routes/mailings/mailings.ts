@@ -7,7 +7,7 @@ import { authenticated } from '../../http/auth';
 import { ctxOf, principalOf } from '../../http/context';
 import { parseInput } from '../../http/validate';
 import { filterCsv, filterJsonContacts, type MailingOutput } from '../../services/mailingFilter';
-import { emptyCounts } from '../../services/mailings';
+import { emptyCounts, type MailingRecord } from '../../services/mailings';
 import { MultipartCsvOutput, NdjsonOutput } from './output';
 import { filterQuery, mailingIdParams, mailingParams, statsQuery } from './schema';
 
@@ -86,13 +86,13 @@ export function mailingRoutes(services: Services): Router {
     const maxBytes = kind === 'json' ? services.config.maxJsonBodyBytes : services.config.maxMailingBytes;
     const name = query.name ?? `mailing ${new Date().toISOString()}`;
 
-    let mailing: MailingView | undefined;
+    let mailing: MailingRecord | undefined;
     let latest: MailingCounts = emptyCounts();
     let lastProgressAt = Date.now();
     let output: MultipartCsvOutput | NdjsonOutput | undefined;
     const sink: MailingOutput = {
       async begin() {
-        mailing = await services.mailings.begin(tenantId, campaign.id, { name, format: kind, hygieneApplied: campaign.hygieneEnabled });
+        mailing = services.mailings.begin(tenantId, campaign, { name, format: kind, hygieneApplied: campaign.hygieneEnabled });
         const headers = { 'X-Mailing-Id': mailing.id, 'X-Hygiene-Applied': String(campaign.hygieneEnabled) };
         output = kind === 'csv' ? new MultipartCsvOutput(res, headers) : new NdjsonOutput(res, headers);
         await output.begin();
@@ -107,7 +107,7 @@ export function mailingRoutes(services: Services): Router {
         latest = counts;
         if (mailing && Date.now() - lastProgressAt > 1000) {
           lastProgressAt = Date.now();
-          void services.mailings.update(tenantId, mailing.id, { ...counts }, 'running').catch(() => undefined);
+          mailing.save(counts, 'running').catch(() => undefined);
         }
       },
     };
@@ -125,7 +125,7 @@ export function mailingRoutes(services: Services): Router {
       if (!(error instanceof AppError)) ctxOf(res).logger.error({ err: error }, 'mailing filter failed mid-stream');
     }
     try {
-      const view = await services.mailings.update(tenantId, mailing!.id, latest, failure ? 'failed' : 'completed');
+      const view = await mailing!.save(latest, failure ? 'failed' : 'completed');
       if (!res.destroyed) {
         await output!.finish(failure ? { ...view, error: { code: failure.code, message: failure.message, field: failure.field } } : view);
       }
