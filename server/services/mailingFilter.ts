@@ -1,5 +1,5 @@
 import type { MailingCounts, MalformedReason } from '../../plugin/src/shared/protocol';
-import { CsvReader, CsvSyntaxError, formatCsvField, formatCsvRow, type CsvRow } from '../../plugin/src/shared/csv';
+import { CsvReader, CsvSyntaxError, formatCsvField, formatCsvRow, parseCsvRecord, type CsvColumns, type CsvRow } from '../../plugin/src/shared/csv';
 import { parsePhone, phoneErrorCodeOf } from '../domain/phone';
 import { AppError } from '../errors';
 import { emptyCounts } from './mailings';
@@ -95,8 +95,12 @@ export async function filterCsv(input: AsyncIterable<Buffer | string>, output: M
   let phoneIndexes: number[] = [];
   let phoneNames: string[] = [];
   let dddIndex = -1;
+  /** Values per row in the reader's column-selective mode: the phone cells, then the DDD cell if any. */
+  let stride = 0;
   let malformedHeaderWritten = false;
-  let pending: CsvRow[] = [];
+  // Rows waiting for a batch, as parallel arrays (CsvReader's column-selective mode): only the phone and DDD
+  // cells are materialized; a row whose fields are all needed (an invalid phone to blank) is parsed again.
+  let pending: CsvColumns = { raws: [], lines: [], values: [] };
   let headerText = '';
   let begun = false;
   // The answer (a 200) starts only with the first batch: a syntax error or an oversized body found while the
@@ -108,84 +112,108 @@ export async function filterCsv(input: AsyncIterable<Buffer | string>, output: M
     await output.kept(headerText);
   };
 
-  const flush = async () => {
-    if (pending.length === 0 || !header) return;
+  const flush = async (batch: CsvColumns) => {
+    if (batch.raws.length === 0 || !header) return;
     await begin();
-    const rows = pending;
-    pending = [];
+    const { raws, lines, values } = batch;
+    const rowCount = raws.length;
     const eol = reader.lineEnding;
     const delimiter = reader.delimiter ?? ',';
-    counts.totalRows += rows.length;
+    counts.totalRows += rowCount;
     if (!options.hygiene) {
-      counts.keptRows += rows.length;
-      await output.kept(rows.map((row) => row.raw + eol).join(''));
+      counts.keptRows += rowCount;
+      await output.kept(raws.join(eol) + eol);
       return;
     }
     // Every row holds exactly `width` phone cells, so row r's cells are phones[r * width, (r + 1) * width).
     const width = phoneIndexes.length;
-    const cellCount = rows.length * width;
-    const phones = new Array<string>(cellCount);
-    const ddds = dddIndex >= 0 ? new Array<string>(cellCount) : undefined;
-    for (let r = 0, cell = 0; r < rows.length; r++) {
-      const fields = (rows[r] as CsvRow).fields;
-      const ddd = ddds ? (fields[dddIndex] ?? '').trim() : '';
-      for (let k = 0; k < width; k++, cell++) {
-        phones[cell] = (fields[phoneIndexes[k] as number] ?? '').trim();
-        if (ddds) ddds[cell] = ddd;
+    const cellCount = rowCount * width;
+    let phones: string[];
+    let ddds: string[] | undefined;
+    if (dddIndex < 0) {
+      // values has the same layout as phones: trim in place (trim() returns the same string when there is nothing to trim).
+      for (let cell = 0; cell < cellCount; cell++) values[cell] = (values[cell] as string).trim();
+      phones = values;
+    } else {
+      phones = new Array<string>(cellCount);
+      ddds = new Array<string>(cellCount);
+      for (let r = 0, cell = 0; r < rowCount; r++) {
+        const base = r * stride;
+        const ddd = (values[base + width] as string).trim();
+        for (let k = 0; k < width; k++, cell++) {
+          phones[cell] = (values[base + k] as string).trim();
+          ddds[cell] = ddd;
+        }
       }
     }
-    const verdicts = classifier.classify(phones, ddds);
-    let kept = '';
+    // Read before any await below: the next batch's call reuses the buffer.
+    const verdicts = classifier.classifyShared(phones, ddds);
+    // Kept rows are compacted in place in `raws` (a rewritten row's new text replaces its raw text) and go out with
+    // one join.
+    let keptCount = 0;
     let malformed = '';
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r] as CsvRow;
+    // Counts of the fast-path rows, added once at the end (judgeRow counts the others itself).
+    let present = 0;
+    let unconfirmed = 0;
+    let plainKept = 0;
+    for (let r = 0; r < rowCount; r++) {
       const first = r * width;
       // Fast path, most rows: every phone present is clean or unconfirmed, so the row goes out as it came in.
       // Counts exactly as judgeRow would for such a row, without its per-row allocations.
-      let present = 0;
-      let unconfirmed = 0;
+      let rowPresent = 0;
+      let rowUnconfirmed = 0;
       let plain = true;
       for (let cell = first; cell < first + width; cell++) {
         if (phones[cell] === '') continue;
-        present++;
+        rowPresent++;
         const verdict = verdicts[cell] as number;
-        if (verdict === UNCONFIRMED) unconfirmed++;
+        if (verdict === UNCONFIRMED) rowUnconfirmed++;
         else if (verdict !== 0) {
           plain = false;
           break;
         }
       }
-      if (plain && present > 0) {
-        counts.phonesTotal += present;
-        counts.unconfirmedPhones += unconfirmed;
-        counts.hygienized = counts.invalidPhones + counts.unconfirmedPhones;
-        counts.keptRows++;
-        kept += row.raw + eol;
+      const raw = raws[r] as string;
+      if (plain && rowPresent > 0) {
+        present += rowPresent;
+        unconfirmed += rowUnconfirmed;
+        plainKept++;
+        if (keptCount !== r) raws[keptCount] = raw;
+        keptCount++;
         continue;
       }
       const verdict = judgeRow(phones.slice(first, first + width), phoneNames, verdicts, first, counts);
       if (verdict.kind === 'kept') {
         if (verdict.removed.length === 0) {
-          kept += row.raw + eol;
+          raws[keptCount++] = raw;
         } else {
-          const fields = row.fields.slice();
+          const fields = parseCsvRecord(raw, delimiter);
           for (const k of verdict.removed) fields[phoneIndexes[k] as number] = '';
-          kept += formatCsvRow(fields, delimiter) + eol;
+          raws[keptCount++] = formatCsvRow(fields, delimiter);
         }
       } else if (verdict.kind === 'malformed') {
         if (!malformedHeaderWritten) {
           malformed += header.raw + delimiter + 'hygiene_error' + eol;
           malformedHeaderWritten = true;
         }
-        malformed += row.raw + delimiter + formatCsvField(`linha ${row.line}: ${describeReasons(verdict.reasons)}`, delimiter) + eol;
+        malformed += raw + delimiter + formatCsvField(`linha ${lines[r] as number}: ${describeReasons(verdict.reasons)}`, delimiter) + eol;
       }
     }
-    if (kept) await output.kept(kept);
+    counts.phonesTotal += present;
+    counts.unconfirmedPhones += unconfirmed;
+    counts.keptRows += plainKept;
+    counts.hygienized = counts.invalidPhones + counts.unconfirmedPhones;
+    if (keptCount > 0) {
+      raws.length = keptCount;
+      await output.kept(raws.join(eol) + eol);
+    }
     if (malformed) await output.malformed(malformed);
     options.onProgress?.(counts);
   };
 
-  const take = async (rows: CsvRow[]) => {
+  // Rows parsed in full (those after the header, in the header's chunk) join the pending arrays, where the reader
+  // then appends the rows it reads in column-selective mode.
+  const take = (rows: CsvRow[]) => {
     for (const row of rows) {
       if (!header) {
         header = row;
@@ -193,22 +221,51 @@ export async function filterCsv(input: AsyncIterable<Buffer | string>, output: M
         phoneNames = phoneIndexes.map((index) => row.fields[index] as string);
         dddIndex = detectDddColumn(row.fields);
         headerText = row.raw + reader.lineEnding;
+        const selected = dddIndex >= 0 ? [...phoneIndexes, dddIndex] : phoneIndexes;
+        stride = selected.length;
+        reader.selectColumns(selected);
+        reader.takeColumns(pending);
         continue;
       }
-      pending.push(row);
-      if (pending.length >= BATCH_ROWS) await flush();
+      pending.raws.push(row.raw);
+      pending.lines.push(row.line);
+      for (let k = 0; k < stride; k++) {
+        const index = k < phoneIndexes.length ? (phoneIndexes[k] as number) : dddIndex;
+        pending.values.push(row.fields[index] ?? '');
+      }
+    }
+  };
+
+  // Whole batches of BATCH_ROWS rows; the rest stays pending (and the reader keeps appending to it).
+  const flushFull = async () => {
+    while (pending.raws.length >= BATCH_ROWS) {
+      const batch = pending;
+      pending =
+        batch.raws.length === BATCH_ROWS
+          ? { raws: [], lines: [], values: [] }
+          : { raws: batch.raws.slice(BATCH_ROWS), lines: batch.lines.slice(BATCH_ROWS), values: batch.values.slice(BATCH_ROWS * stride) };
+      batch.raws.length = BATCH_ROWS;
+      batch.lines.length = BATCH_ROWS;
+      batch.values.length = BATCH_ROWS * stride;
+      reader.takeColumns(pending);
+      await flush(batch);
     }
   };
 
   try {
-    for await (const chunk of input) await take(reader.push(typeof chunk === 'string' ? chunk : chunk.toString('latin1')));
-    await take(reader.end());
+    for await (const chunk of input) {
+      take(reader.push(typeof chunk === 'string' ? chunk : chunk.toString('latin1')));
+      await flushFull();
+    }
+    take(reader.end());
+    await flushFull();
   } catch (error) {
     if (error instanceof CsvSyntaxError) throw new AppError('INVALID_CSV', `line ${error.line}: ${error.message}`, 'body');
     throw error;
   }
   if (!header) throw new AppError('INVALID_CSV', 'the mailing is empty: a header line is required', 'body');
-  await flush();
+  reader.takeColumns();
+  await flush(pending);
   await begin();
   return counts;
 }

@@ -16,13 +16,29 @@ export class PhoneClassifier {
     private readonly statusIndex: StatusIndex,
   ) {}
 
+  private shared = new Int8Array(4096);
+
   classify(phones: readonly string[], ddds?: readonly string[]): Int8Array {
+    return this.classifyInto(new Int8Array(phones.length), phones, ddds);
+  }
+
+  /**
+   * As classify, without allocating: the answer is a view of a buffer that the next call overwrites, so it must be
+   * read before any await (the mailing filter's batches).
+   */
+  classifyShared(phones: readonly string[], ddds?: readonly string[]): Int8Array {
+    const count = phones.length;
+    if (this.shared.length < count) this.shared = new Int8Array(count);
+    return this.classifyInto(count === this.shared.length ? this.shared : this.shared.subarray(0, count), phones, ddds);
+  }
+
+  /** Every verdicts[i] is written (a parse error or a status), so a reused buffer needs no clearing. */
+  private classifyInto(verdicts: Int8Array, phones: readonly string[], ddds: readonly string[] | undefined): Int8Array {
     const count = phones.length;
     if (this.digits.length < count) {
       this.digits = new Float64Array(count);
       this.positions = new Int32Array(count);
     }
-    const verdicts = new Int8Array(count);
     let valid = 0;
     for (let i = 0; i < count; i++) {
       let parsed = parsePhoneFast(phones[i] as string);

@@ -4,6 +4,7 @@ import {
   detectDelimiter,
   formatCsvField,
   formatCsvRow,
+  parseCsvRecord,
   type CsvDelimiter,
   type CsvRow,
 } from '../../plugin/src/shared/csv';
@@ -466,6 +467,115 @@ describe('property: random CSVs round-trip', () => {
       if (rows.length > 1) expect(reader.lineEnding).toBe(eol);
       // raw is each record's exact text
       expect(rows.map((x) => x.raw).join(eol)).toBe(text.slice(0, text.length - (text.endsWith(eol) ? eol.length : 0)));
+    }
+  });
+});
+
+/** Reads in column-selective mode and gives the records back as full-mode-like tuples for comparison. */
+function readSelected(chunks: readonly string[], columns: readonly number[], options?: { delimiter?: CsvDelimiter }): { raw: string; line: number; values: string[] }[] {
+  const reader = new CsvReader({ ...options, columns });
+  for (const c of chunks) expect(reader.push(c)).toEqual([]);
+  expect(reader.end()).toEqual([]);
+  expect(reader.columnsCount).toBeGreaterThanOrEqual(0);
+  const { raws, lines, values } = reader.takeColumns();
+  expect(reader.columnsCount).toBe(0);
+  expect(lines).toHaveLength(raws.length);
+  expect(values).toHaveLength(raws.length * columns.length);
+  return raws.map((raw, r) => ({ raw, line: lines[r] as number, values: values.slice(r * columns.length, (r + 1) * columns.length) }));
+}
+
+function expectedSelected(rows: readonly CsvRow[], columns: readonly number[]): { raw: string; line: number; values: string[] }[] {
+  return rows.map((row) => ({ raw: row.raw, line: row.line, values: columns.map((c) => row.fields[c] ?? '') }));
+}
+
+describe('column-selective mode', () => {
+  const SELECTIONS: number[][] = [[0], [1], [2], [2, 0], [0, 1, 2], [1, 1], [3], [0, 5, 2], []];
+
+  it('when the tricky input is split in two at every position, then raw, line and selected values match the full mode', () => {
+    for (const columns of SELECTIONS) {
+      const expected = expectedSelected(TRICKY_EXPECTED, columns);
+      for (let k = 0; k <= TRICKY.length; k++) {
+        const got = readSelected([TRICKY.slice(0, k), TRICKY.slice(k)], columns);
+        if (JSON.stringify(got) !== JSON.stringify(expected)) expect({ columns, k, got }).toEqual({ columns, k, got: expected });
+      }
+      expect(readSelected(chunked(TRICKY, 1), columns, { delimiter: ';' })).toEqual(expected);
+    }
+  });
+
+  it('when columns are selected after the header, then the later records go to takeColumns and match the full mode', () => {
+    for (let k = 1; k <= TRICKY.length; k++) {
+      const reader = new CsvReader();
+      const first = reader.push(TRICKY.slice(0, k));
+      if (first.length === 0) continue;
+      reader.selectColumns([2, 0]);
+      expect(reader.push(TRICKY.slice(k))).toEqual([]);
+      expect(reader.end()).toEqual([]);
+      const { raws, lines, values } = reader.takeColumns();
+      const got = [
+        ...expectedSelected(first, [2, 0]),
+        ...raws.map((raw, r) => ({ raw, line: lines[r] as number, values: values.slice(r * 2, r * 2 + 2) })),
+      ];
+      expect({ k, got }).toEqual({ k, got: expectedSelected(TRICKY_EXPECTED, [2, 0]) });
+    }
+  });
+
+  it('when selectColumns(null) is called, then full records come back', () => {
+    const reader = new CsvReader({ columns: [0] });
+    reader.push('a;b\n1;2\n');
+    reader.selectColumns(null);
+    expect(reader.push('3;4\n')).toEqual([{ fields: ['3', '4'], raw: '3;4', line: 3 }]);
+    expect(reader.takeColumns()).toEqual({ raws: ['a;b', '1;2'], lines: [1, 2], values: ['a', '1'] });
+    expect(() => reader.selectColumns([-1])).toThrow(RangeError);
+  });
+
+  it('when a raw record is parsed with parseCsvRecord, then it gives the fields of the full mode', () => {
+    for (const row of TRICKY_EXPECTED.slice(1)) expect(parseCsvRecord(row.raw, ';')).toEqual(row.fields);
+    // A data record that starts like a BOM keeps it (only the header's BOM is special).
+    expect(parseCsvRecord(BOM + 'x;y', ';')).toEqual([BOM + 'x', 'y']);
+    expect(parseCsvRecord('a;', ';')).toEqual(['a', '']);
+    expect(parseCsvRecord('""', ';')).toEqual(['']);
+    expect(parseCsvRecord('"x\r\ny";"q\rz"', ';')).toEqual(['x\r\ny', 'q\rz']);
+  });
+});
+
+describe('property: random CSVs, column-selective mode', () => {
+  it('when random CSVs are read in both modes, then raw, line and selected values are identical, and parseCsvRecord(raw) gives the fields', () => {
+    const ALPHABET = ['a', 'Z', '9', ' ', '"', '""', ';', ',', '\t', '|', '\n', '\r', '\r\n', '\u00e9', '\u00ef', '\u00bb', '\u00bf', 'x"y'];
+    const delimiters: CsvDelimiter[] = [';', ',', '\t', '|'];
+    for (let seed = 1; seed <= 300; seed++) {
+      const rnd = prng(seed);
+      const d = delimiters[Math.floor(rnd() * 4)] as CsvDelimiter;
+      const eol = rnd() < 0.5 ? '\n' : '\r\n';
+      const cols = 1 + Math.floor(rnd() * 6);
+      const nrows = 1 + Math.floor(rnd() * 30);
+      const records: string[][] = [Array.from({ length: cols }, (_, i) => `col${i}`)];
+      for (let r = 0; r < nrows; r++) {
+        // Some records shorter or longer than the header.
+        const width = rnd() < 0.1 ? 1 + Math.floor(rnd() * (cols + 2)) : cols;
+        records.push(
+          Array.from({ length: width }, () => {
+            const x = rnd();
+            if (x < 0.1) return '';
+            if (x < 0.5) return String(Math.floor(rnd() * 1e11));
+            let s = '';
+            for (let i = 0, n = 1 + Math.floor(rnd() * 6); i < n; i++) s += ALPHABET[Math.floor(rnd() * ALPHABET.length)] as string;
+            return s;
+          }),
+        );
+      }
+      const text = (rnd() < 0.2 ? BOM : '') + records.map((f) => formatCsvRow(f, d)).join(eol) + (rnd() < 0.5 ? eol : '');
+      const chunks: string[] = [];
+      for (let p = 0; p < text.length; ) {
+        const size = 1 + Math.floor(rnd() * (rnd() < 0.5 ? 4 : 64));
+        chunks.push(text.slice(p, p + size));
+        p += size;
+      }
+      const columns = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => Math.floor(rnd() * (cols + 1)));
+      const options = cols > 1 ? undefined : { delimiter: d };
+      const full = readChunks(chunks, options).rows;
+      const got = readSelected(chunks, columns, options);
+      expect({ seed, columns, got }).toEqual({ seed, columns, got: expectedSelected(full, columns) });
+      for (const row of full.slice(1)) expect({ seed, raw: row.raw, fields: parseCsvRecord(row.raw, d) }).toEqual({ seed, raw: row.raw, fields: row.fields });
     }
   });
 });

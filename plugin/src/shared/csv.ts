@@ -31,6 +31,17 @@ export interface CsvRow {
   line: number;
 }
 
+/**
+ * Records read in column-selective mode (see CsvReader.selectColumns), as parallel arrays: record r has raw text
+ * `raws[r]`, line `lines[r]`, and the values of the selected columns at `values[r * width + k]` (k-th selected
+ * column, `width` = number of selected columns; '' when the record has fewer fields).
+ */
+export interface CsvColumns {
+  raws: string[];
+  lines: number[];
+  values: string[];
+}
+
 export class CsvSyntaxError extends Error {
   line: number;
   constructor(message: string, line: number) {
@@ -118,8 +129,130 @@ export class CsvReader {
   /** The previous chunk ended with a \r inside a quoted field (line counting needs the next char). */
   private quotedCR = false;
 
-  constructor(options?: { delimiter?: CsvDelimiter }) {
+  /** Column-selective mode: the selected columns, their distinct indexes ascending, and where each one goes. */
+  private columns: readonly number[] | undefined;
+  private wanted: number[] = [];
+  private slotOf: number[] = [];
+  private picked: string[] = [];
+  /** The selected columns are strictly ascending: values are appended as they are found. */
+  private inOrder = false;
+  private sink: CsvColumns = { raws: [], lines: [], values: [] };
+
+  /**
+   * `columns`: start in column-selective mode (see selectColumns), the header included.
+   */
+  constructor(options?: { delimiter?: CsvDelimiter; columns?: readonly number[] }) {
     if (options?.delimiter !== undefined) this.setDelimiter(options.delimiter);
+    if (options?.columns !== undefined) this.selectColumns(options.columns);
+  }
+
+  /**
+   * Column-selective mode for the records parsed from now on (typically called once the header has been read;
+   * records already returned or parsed from an earlier chunk are not affected). push() and end() then return no
+   * records: each record's raw text, line and the values of `columns` (0-based field indexes, any order, repeats
+   * allowed) are appended to the arrays returned by takeColumns(), and unselected fields are not materialized.
+   * `null` goes back to full records.
+   */
+  selectColumns(columns: readonly number[] | null): void {
+    if (columns === null) {
+      this.columns = undefined;
+      return;
+    }
+    for (const c of columns) if (!Number.isInteger(c) || c < 0) throw new RangeError(`CsvReader: bad column index ${c}`);
+    this.columns = columns.slice();
+    this.wanted = [...new Set(columns)].sort((a, b) => a - b);
+    this.slotOf = columns.map((c) => this.wanted.indexOf(c));
+    this.picked = this.wanted.map(() => '');
+    this.inOrder = this.wanted.length === columns.length && this.wanted.every((c, k) => c === columns[k]);
+  }
+
+  /**
+   * Records gathered in column-selective mode since the previous call. Later records are appended to `next`
+   * (default: new empty arrays), which lets a caller keep one set of arrays for records from both modes.
+   */
+  takeColumns(next?: CsvColumns): CsvColumns {
+    const taken = this.sink;
+    this.sink = next ?? { raws: [], lines: [], values: [] };
+    return taken;
+  }
+
+  /** Number of records waiting in takeColumns(). */
+  get columnsCount(): number {
+    return this.sink.raws.length;
+  }
+
+  /**
+   * Parses one record's raw text (as CsvRow.raw, read with `delimiter`) into all its fields, exactly as the reader
+   * did (no BOM handling: a BOM only belongs to the header).
+   */
+  static parseRecord(raw: string, delimiter: CsvDelimiter): string[] {
+    const reader = new CsvReader({ delimiter });
+    reader.started = true;
+    const out: CsvRow[] = [];
+    if (raw.length > 0) reader.parse(raw, 0, out);
+    if (out.length === 0) out.push(...reader.end());
+    else if (reader.state !== REC_START) throw new Error('CsvReader.parseRecord: more than one record');
+    return out.length === 1 ? (out[0] as CsvRow).fields : [''];
+  }
+
+  /** Selective mode, a record without any quote: only the wanted fields are sliced out of `raw`. */
+  private pickRaw(raw: string, line: number): void {
+    const sink = this.sink;
+    sink.raws.push(raw);
+    sink.lines.push(line);
+    const wanted = this.wanted;
+    const inOrder = this.inOrder;
+    const picked = inOrder ? sink.values : this.picked;
+    const dstr = this.delim as CsvDelimiter;
+    const n = wanted.length;
+    let pos = 0; // start of field j
+    let j = 0;
+    let u = 0;
+    while (u < n) {
+      const target = wanted[u] as number;
+      while (j < target) {
+        const p = raw.indexOf(dstr, pos);
+        if (p < 0) break;
+        pos = p + 1;
+        j++;
+      }
+      if (j < target) break;
+      const p = raw.indexOf(dstr, pos);
+      if (p < 0) {
+        if (inOrder) picked.push(raw.slice(pos));
+        else picked[u] = raw.slice(pos);
+        u++;
+        break;
+      }
+      if (inOrder) picked.push(raw.slice(pos, p));
+      else picked[u] = raw.slice(pos, p);
+      u++;
+      pos = p + 1;
+      j++;
+    }
+    if (inOrder) {
+      for (; u < n; u++) picked.push('');
+      return;
+    }
+    for (; u < n; u++) picked[u] = '';
+    this.emitPicked();
+  }
+
+  /** Selective mode, a record parsed in full (quotes, or spanning chunks). */
+  private pickFields(fields: string[], raw: string, line: number): void {
+    const sink = this.sink;
+    sink.raws.push(raw);
+    sink.lines.push(line);
+    const wanted = this.wanted;
+    for (let u = 0; u < wanted.length; u++) this.picked[u] = fields[wanted[u] as number] ?? '';
+    this.emitPicked();
+  }
+
+  private emitPicked(): void {
+    const values = this.sink.values;
+    const slotOf = this.slotOf;
+    const picked = this.picked;
+    for (let k = 0; k < slotOf.length; k++) values.push(picked[slotOf[k] as number] as string);
   }
 
   /** The delimiter in use: the configured one, or the detected one once the header has been seen. */
@@ -172,7 +305,8 @@ export class CsvReader {
     // FIELD_START (trailing delimiter), UNQUOTED, QUOTE_SEEN (closing quote at EOF), AFTER_QUOTE.
     const fields = this.fields;
     fields.push(this.fieldParts.join(''));
-    out.push({ fields, raw: this.rawParts.join(''), line: this.recLine });
+    if (this.columns !== undefined) this.pickFields(fields, this.rawParts.join(''), this.recLine);
+    else out.push({ fields, raw: this.rawParts.join(''), line: this.recLine });
     this.fields = [];
     this.fieldParts = [];
     this.rawParts = [];
@@ -231,6 +365,7 @@ export class CsvReader {
     const len = s.length;
     const d = this.delimCode;
     const dstr = this.delim as CsvDelimiter;
+    const selective = this.columns !== undefined;
     let state = this.state;
     let line = this.line;
     let recLine = this.recLine;
@@ -277,7 +412,8 @@ export class CsvReader {
           // Blank line: skip it (counted below).
         } else if (e < len && raw.indexOf('"') < 0) {
           // Fast path: a complete record without any quote.
-          out.push({ fields: raw.split(dstr), raw, line });
+          if (selective) this.pickRaw(raw, line);
+          else out.push({ fields: raw.split(dstr), raw, line });
           if (!this.eolKnown) {
             this.eolKnown = true;
             this.eol = s.charCodeAt(e) === CR ? '\r\n' : '\n';
@@ -375,7 +511,8 @@ export class CsvReader {
           raw = this.rawParts.join('');
           this.rawParts = [];
         }
-        out.push({ fields, raw, line: recLine });
+        if (selective) this.pickFields(fields, raw, recLine);
+        else out.push({ fields, raw, line: recLine });
         fields = [];
         state = REC_START;
         if (!this.eolKnown) {
@@ -437,4 +574,9 @@ export function formatCsvRow(fields: readonly string[], delimiter: CsvDelimiter)
     out += formatCsvField(fields[i] as string, delimiter);
   }
   return out;
+}
+
+/** All the fields of one record's raw text (CsvRow.raw, or CsvColumns.raws[r]), exactly as CsvReader read them. */
+export function parseCsvRecord(raw: string, delimiter: CsvDelimiter): string[] {
+  return CsvReader.parseRecord(raw, delimiter);
 }
