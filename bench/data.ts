@@ -175,7 +175,7 @@ export async function loadHistory(client: Client, pseudonymKey: Buffer, historyS
         o = out.writeInt32BE(8, o);
         o = out.writeBigInt64BE(markedAt, o);
         if (status) {
-          table.set(batch.hi(j), batch.lo(j), status);
+          table.set(batch.hi(j), batch.lo(j), status, 0);
           nonClean++;
         }
       }

@@ -57,13 +57,13 @@ export class StatusIndex {
     for (const status of [1, 2]) {
       let after: string | undefined;
       for (;;) {
-        const rows = await this.prisma.$queryRawUnsafe<{ p: string }[]>(
-          `SELECT pseudonym::text AS p FROM number_history
+        const rows = await this.prisma.$queryRawUnsafe<{ p: string; v: string }[]>(
+          `SELECT pseudonym::text AS p, status_version::text AS v FROM number_history
            WHERE status = $1::smallint ${after === undefined ? '' : 'AND pseudonym > $2::bigint'}
            ORDER BY pseudonym LIMIT ${PAGE}`,
           ...(after === undefined ? [status] : [status, after]),
         );
-        for (const row of rows) this.setOne(BigInt(row.p), status);
+        for (const row of rows) this.setOne(BigInt(row.p), status, Number(row.v));
         if (rows.length < PAGE) break;
         after = rows[rows.length - 1]!.p;
       }
@@ -91,7 +91,7 @@ export class StatusIndex {
   /** This instance's own committed changes: applied now, and other instances told to poll. */
   applyCommitted(changes: readonly StatusChange[]): void {
     if (changes.length === 0) return;
-    for (const change of changes) this.setOne(change.pseudonym, change.status);
+    for (const change of changes) this.setOne(change.pseudonym, change.status, Number(change.version));
     this.pubsub.publish(NUDGE_CHANNEL, this.instanceId).catch((error: Error) => {
       this.logger.warn({ err: error.message }, 'status nudge not published; other instances catch up by polling');
     });
@@ -144,7 +144,7 @@ export class StatusIndex {
          FROM number_history WHERE status_version > $1::bigint ORDER BY status_version LIMIT ${PAGE}`,
         from.toString(),
       );
-      for (const row of rows) this.setOne(BigInt(row.p), Number(row.s));
+      for (const row of rows) this.setOne(BigInt(row.p), Number(row.s), Number(row.v));
       if (rows.length < PAGE) break;
       from = BigInt(rows[rows.length - 1]!.v);
     }
@@ -177,8 +177,8 @@ export class StatusIndex {
     return BigInt(row!.x);
   }
 
-  private setOne(pseudonym: bigint, status: number): void {
+  private setOne(pseudonym: bigint, status: number, version: number): void {
     const { hi, lo } = splitPseudonym(pseudonym);
-    this.table.set(hi, lo, status);
+    this.table.set(hi, lo, status, version);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Open-addressing hash table from 64-bit pseudonyms, held as (hi, lo) int32 pairs, to a status byte.
+ * Open-addressing hash table from 64-bit pseudonyms, held as (hi, lo) int32 pairs, to a status byte (and its version).
  * Only numbers that ever left "clean" are stored (a few million at most), so a lookup costs a couple of
  * typed-array reads and no allocation: this is what makes filtering a 1M-row mailing take milliseconds
  * of lookups instead of seconds of SQL. Pseudonyms are AES output, so their low bits are already uniform.
@@ -8,6 +8,8 @@ export class StatusTable {
   private his: Int32Array;
   private los: Int32Array;
   private statuses: Uint8Array; // 0 = empty slot, otherwise status + 1
+  /** status_version of each slot's status: an older version never overwrites a newer one (reads stay on `statuses`). */
+  private versions: Float64Array;
   private used = 0;
 
   constructor(initialCapacity = 1 << 16) {
@@ -16,6 +18,7 @@ export class StatusTable {
     this.his = new Int32Array(capacity);
     this.los = new Int32Array(capacity);
     this.statuses = new Uint8Array(capacity);
+    this.versions = new Float64Array(capacity);
   }
 
   get size(): number {
@@ -34,12 +37,13 @@ export class StatusTable {
     }
   }
 
-  set(hi: number, lo: number, status: number): void {
+  /** Sets a status unless the slot already holds one of a newer version (a poll read before a local commit). */
+  set(hi: number, lo: number, status: number, version: number): void {
     if ((this.used + 1) * 2 > this.statuses.length) this.grow();
-    this.insert(hi, lo, status);
+    this.insert(hi, lo, status, version);
   }
 
-  private insert(hi: number, lo: number, status: number): void {
+  private insert(hi: number, lo: number, status: number, version: number): void {
     const mask = this.statuses.length - 1;
     let slot = lo & mask;
     for (;;) {
@@ -48,11 +52,15 @@ export class StatusTable {
         this.his[slot] = hi;
         this.los[slot] = lo;
         this.statuses[slot] = status + 1;
+        this.versions[slot] = version;
         this.used++;
         return;
       }
       if (this.los[slot] === lo && this.his[slot] === hi) {
-        this.statuses[slot] = status + 1;
+        if (version >= (this.versions[slot] as number)) {
+          this.statuses[slot] = status + 1;
+          this.versions[slot] = version;
+        }
         return;
       }
       slot = (slot + 1) & mask;
@@ -60,21 +68,22 @@ export class StatusTable {
   }
 
   private grow(): void {
-    const { his, los, statuses } = this;
+    const { his, los, statuses, versions } = this;
     const capacity = statuses.length * 2;
     this.his = new Int32Array(capacity);
     this.los = new Int32Array(capacity);
     this.statuses = new Uint8Array(capacity);
+    this.versions = new Float64Array(capacity);
     this.used = 0;
     for (let slot = 0; slot < statuses.length; slot++) {
       const stored = statuses[slot] as number;
-      if (stored !== 0) this.insert(his[slot] as number, los[slot] as number, stored - 1);
+      if (stored !== 0) this.insert(his[slot] as number, los[slot] as number, stored - 1, versions[slot] as number);
     }
   }
 
   /** Bytes held, for the memory figures in docs/performance.md. */
   get byteLength(): number {
-    return this.statuses.length * 9;
+    return this.statuses.length * 17;
   }
 }
 
