@@ -8,6 +8,7 @@ import {
   type CsvDelimiter,
   type CsvRow,
 } from '../../plugin/src/shared/csv';
+import { prng } from '../../plugin/src/shared/prng';
 
 const BOM = '\u00EF\u00BB\u00BF'; // UTF-8 BOM bytes as decoded with 'latin1'
 
@@ -29,17 +30,6 @@ function chunked(text: string, size: number): string[] {
   return out;
 }
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('CsvReader basics', () => {
   it('when a simple ;-delimited file is read, then each record has its fields, raw text and line', () => {
