@@ -7,6 +7,7 @@ import type { MailingCounts, MailingView, MalformedReason } from './shared/proto
 import { MultipartReader, boundaryFromContentType } from './shared/multipart';
 import { HygieneApiError, HygieneFilterError } from './errors';
 import { apiError, readAll, type HttpTransport } from './http';
+import { drained } from './shared/streams';
 
 /** A CSV (or NDJSON) file path, a byte stream, or contacts as objects. */
 export type MailingInput = string | Readable | AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>;
@@ -56,18 +57,6 @@ function isByteInput(input: MailingInput): input is string | Readable {
   return typeof input === 'string' || (input instanceof Readable && !input.readableObjectMode);
 }
 
-/** Resolves on 'drain' (or 'close'), removing both listeners: a 1M-row mailing waits thousands of times. */
-function drained(stream: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-  });
-}
 
 /** Opens a target: paths are created (and closed at the end); a caller's Writable is written but not ended. */
 function openSink(target: MailingTarget | undefined, objects: boolean): Sink {

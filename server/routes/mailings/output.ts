@@ -6,19 +6,8 @@ import path from 'node:path';
 import type { Response } from 'express';
 import { closingBoundary, newBoundary, partHeader } from '../../../plugin/src/shared/multipart';
 import type { MailingOutput } from '../../services/mailingFilter';
+import { drained } from '../../../plugin/src/shared/streams';
 
-/** Resolves on 'drain' or 'close', whichever comes first, and removes both listeners. */
-function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
 
 /** Writes to the response, waiting for 'drain' so a slow client slows the reader instead of filling memory. */
 async function write(res: Response, data: string | Buffer): Promise<void> {
