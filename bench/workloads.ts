@@ -122,7 +122,11 @@ export async function dialers(
       }
     }),
   );
-  const measuredMs = performance.now() - warmUntil;
+  return summarize(latencies, errors, performance.now() - warmUntil, perRequestNumbers);
+}
+
+/** Latency percentiles and throughput of one dialer run over its measured window. */
+function summarize(latencies: number[], errors: number, measuredMs: number, perRequestNumbers: number): DialerRun {
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
@@ -161,16 +165,7 @@ async function paced(count: number, durationMs: number, perRequestNumbers: numbe
     }),
   );
   await Promise.all(inFlight);
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    errors,
-    perSecond: (latencies.length / durationMs) * 1000,
-    numbersPerSecond: ((latencies.length * perRequestNumbers) / durationMs) * 1000,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: latencies[latencies.length - 1] ?? Number.NaN,
-  };
+  return summarize(latencies, errors, durationMs, perRequestNumbers);
 }
 
 export function smallMailings(count: number, rows: number, historySize: number): Buffer[] {
