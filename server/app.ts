@@ -35,6 +35,6 @@ export function createApp(services: Services, logger: Logger): Express {
   app.use(operatorRoutes(services));
   app.use(consoleRoutes());
   app.use(notFoundHandler());
-  app.use(errorHandler());
+  app.use(errorHandler(services.health.database));
   return app;
 }

@@ -33,6 +33,11 @@ const envSchema = z.object({
   MAX_JSON_BODY_BYTES: int(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   MAX_MAILING_BYTES: int(1024, 64 * 1024 * 1024 * 1024).default(8 * 1024 * 1024 * 1024),
   STATUS_POLL_MS: int(50, 60_000).default(500),
+  // 0 = none: a mailing may stream for hours (up to MAX_MAILING_BYTES); Node's own default cut it at 300 s.
+  HTTP_REQUEST_TIMEOUT_MS: int(0, 7 * 24 * 3600 * 1000).default(0),
+  HTTP_IDLE_TIMEOUT_MS: int(0, 24 * 3600 * 1000).default(120_000),
+  HTTP_HEADERS_TIMEOUT_MS: int(1000, 3600 * 1000).default(60_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 3600 * 1000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -59,7 +64,18 @@ export type Config = {
   maxJsonBodyBytes: number;
   maxMailingBytes: number;
   statusPollMs: number;
+  /** Limits of the HTTP server (server.ts); 0 = none. */
+  http: HttpTimeouts;
   logLevel: string;
+};
+
+export type HttpTimeouts = {
+  /** Whole request, headers and body (Node's requestTimeout). */
+  requestTimeoutMs: number;
+  /** A connection that sends and reads nothing for this long is cut (Node's server.timeout). */
+  idleTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -109,6 +125,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  if (e.HTTP_REQUEST_TIMEOUT_MS > 0 && e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    // Node refuses this combination; say so in the variables' own names.
+    throw new ConfigError(
+      `Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (${e.HTTP_HEADERS_TIMEOUT_MS} > ${e.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   let jwtSecret = e.JWT_SECRET;
   let pseudonymKey = e.PSEUDONYM_KEY;
@@ -148,6 +170,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,
     maxMailingBytes: e.MAX_MAILING_BYTES,
     statusPollMs: e.STATUS_POLL_MS,
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

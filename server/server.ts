@@ -1,11 +1,10 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type Server as HttpServer, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type Redis from 'ioredis';
-import type { Config } from './config';
+import type { Config, HttpTimeouts } from './config';
 import { openDatabase, type Database } from './db/database';
 import { createLogger, type Logger } from './logger';
 import { createApp } from './app';
-import { createRedis } from './infra/redis';
+import { RedisConnections } from './infra/redis';
 import { MemoryPubSub, RedisPubSub, type PubSub } from './infra/pubsub';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './infra/ratelimit';
 import { createServices, type Services } from './services/container';
@@ -27,31 +26,46 @@ export type StartOptions = {
   clock?: () => Date;
 };
 
+/**
+ * Node's HTTP limits, from config instead of Node's defaults: its requestTimeout of 300 s cut slow streamed mailings
+ * (up to MAX_MAILING_BYTES). Node checks the request and headers timeouts only every connectionsCheckingInterval
+ * (30 s by default), so the interval follows the shortest of them.
+ */
+export function httpServerOptions(timeouts: HttpTimeouts): ServerOptions {
+  const checked = [timeouts.requestTimeoutMs, timeouts.headersTimeoutMs].filter((ms) => ms > 0);
+  return {
+    requestTimeout: timeouts.requestTimeoutMs,
+    headersTimeout: timeouts.headersTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(30_000, ...checked.map((ms) => Math.floor(ms / 4)))),
+  };
+}
+
 /** The composition root: picks Redis or in-process infrastructure, builds services, app and sockets, listens. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = options.db ?? (await openDatabase(config));
-  let redis: { client: Redis; sub: Redis; socketPub: Redis; socketSub: Redis } | undefined;
+  let redis: RedisConnections | undefined;
   let pubsub: PubSub;
   let rateLimiter: RateLimiter;
   if (config.redis) {
     const { url, prefix } = config.redis;
-    redis = {
-      client: createRedis(url, logger, 'hygiene'),
-      sub: createRedis(url, logger, 'hygiene-sub', { subscriber: true }),
-      socketPub: createRedis(url, logger, 'hygiene-socket-pub'),
-      socketSub: createRedis(url, logger, 'hygiene-socket-sub', { subscriber: true }),
-    };
-    pubsub = new RedisPubSub(redis.client, redis.sub, prefix);
+    // An instance starts with Redis away (degraded: see infra/redis.ts) and picks it up when it comes.
+    redis = new RedisConnections(url, logger);
+    await redis.settle();
+    pubsub = new RedisPubSub(redis.client, redis.sub, prefix, logger);
     rateLimiter = new RedisRateLimiter(redis.client, prefix);
   } else {
     pubsub = new MemoryPubSub();
     rateLimiter = new MemoryRateLimiter();
   }
   const realtime = new SocketRealtime();
-  const services = await createServices({ config, db, logger, pubsub, rateLimiter, realtime, clock: options.clock ?? (() => new Date()) });
+  const services = await createServices({ config, db, logger, pubsub, rateLimiter, realtime, clock: options.clock ?? (() => new Date()), redisHealth: redis?.health });
   const app = createApp(services, logger);
-  const http = createServer(app);
+  const http = createServer(httpServerOptions(config.http), app);
+  // Idle = nothing sent or read on the connection; the mailing route turns it into REQUEST_TIMEOUT on its body.
+  http.timeout = config.http.idleTimeoutMs;
+  http.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   const io = attachSocketServer(http, services, logger, redis ? { pub: redis.socketPub, sub: redis.socketSub } : undefined);
   realtime.bind(io);
   await new Promise<void>((resolve, reject) => {
@@ -76,7 +90,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await new Promise<void>((resolve) => http.close(() => resolve()));
         await services.stop();
         await pubsub.close();
-        if (redis) await Promise.all(Object.values(redis).map((connection) => connection.quit().catch(() => undefined)));
+        await redis?.close();
         if (!options.db) await db.close();
       })();
       return closing;

@@ -4,7 +4,7 @@ import { HygieneConfigError } from './errors';
 import { HttpTransport, withRetry, type RetryPolicy } from './http';
 import { silentLog, type LogFn } from './logger';
 import { MailingFilter, type FilterFailurePolicy, type FilterMailingOptions, type FilterResult, type MailingInput } from './mailing';
-import { Outbox, type DeadLetter, type OutboxStatus } from './outbox';
+import { Outbox, type DeadLetter, type FlushStatus, type OutboxStatus } from './outbox';
 import { CampaignWatcher } from './watch';
 
 export type HygieneClientOptions = {
@@ -153,7 +153,11 @@ export class HygieneClient {
     return this.reportOutcomes([outcome]);
   }
 
-  /** Appends outcomes to the durable outbox; resolves once they are on the local disk (fdatasync). */
+  /**
+   * Appends outcomes to the durable outbox; resolves once they are on the local disk (fdatasync). Rejects with
+   * OutboxWriteError when the disk refuses them (full, read-only): then none of them was recorded; report them
+   * again later. Outcomes acknowledged before are not affected.
+   */
   async reportOutcomes(outcomes: readonly OutcomeReport[]): Promise<void> {
     this.assertOpen();
     outcomes.forEach(checkOutcome);
@@ -161,8 +165,11 @@ export class HygieneClient {
     await outbox.append(outcomes.map((o) => ({ callId: o.callId, campaignId: o.campaignId, phone: o.phone, code: o.code, ...(o.occurredAt ? { occurredAt: o.occurredAt } : {}) })));
   }
 
-  /** Sends everything pending now; resolves with the status once the outbox is empty. */
-  async flush(): Promise<OutboxStatus> {
+  /**
+   * Sends everything pending now; resolves with the status once the outbox is empty. `deadLettered` counts the
+   * outcomes of this flush the server refused (not counted; see deadLetters()): check it, it is not an error.
+   */
+  async flush(): Promise<FlushStatus> {
     return (await this.openOutbox()).flush();
   }
 

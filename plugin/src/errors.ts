@@ -22,9 +22,17 @@ export class HygieneApiError extends HygieneError {
     super(`${status} ${code}: ${message}${requestId ? ` (requestId ${requestId})` : ''}`);
   }
 
-  /** 5xx is the server's trouble and may pass; 4xx means this request will never succeed as it is. */
+  /**
+   * 5xx is the server's trouble and may pass, and so do 408 (timeout) and 429 (slow down): they say "not now",
+   * not "never". Any other 4xx means this request will never succeed as it is.
+   */
   get retryable(): boolean {
-    return this.status >= 500;
+    return this.status >= 500 || this.status === 408 || this.status === 429;
+  }
+
+  /** The credential itself was refused (revoked or wrong key): nothing but a new key helps. */
+  get credentialRefused(): boolean {
+    return this.status === 401 || this.status === 403;
   }
 }
 
@@ -55,6 +63,21 @@ export class HygieneFilterError extends HygieneError {
 
 /** Another live process holds the outbox directory. */
 export class OutboxLockedError extends HygieneError {}
+
+/**
+ * The outbox could not make outcomes durable (disk full, read-only, I/O error): the append was undone and those
+ * outcomes were NOT recorded; report them again once the disk is fixed. Outcomes acknowledged before stay safe.
+ */
+export class OutboxWriteError extends HygieneError {
+  constructor(
+    message: string,
+    /** The system error code: ENOSPC, EROFS, EIO, EDQUOT… */
+    readonly causeCode: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
 
 export function isRetryable(error: unknown): boolean {
   return (error instanceof HygieneApiError || error instanceof HygieneNetworkError) && error.retryable;

@@ -1,7 +1,7 @@
 /** Public entry point of the dialer plugin. */
 export { HygieneClient, type HygieneClientOptions } from './client';
-export { HygieneError, HygieneApiError, HygieneConfigError, HygieneFilterError, HygieneNetworkError, OutboxLockedError } from './errors';
-export { Outbox, type OutboxStatus, type DeadLetter } from './outbox';
+export { HygieneError, HygieneApiError, HygieneConfigError, HygieneFilterError, HygieneNetworkError, OutboxLockedError, OutboxWriteError } from './errors';
+export { Outbox, type OutboxStatus, type FlushStatus, type DeadLetter } from './outbox';
 export { CampaignWatcher } from './watch';
 export type { FilterMailingOptions, FilterResult, FilterFailurePolicy, MailingInput, MailingTarget, FilterProgress } from './mailing';
 export { sipOutcome, q850Outcome, asteriskHangupOutcome, parseAmiMessage, vicidialOutcome, ownOutcome, outcomeCode, type DialerSignal, type AmiEvent } from './adapters';

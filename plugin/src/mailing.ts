@@ -1,5 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Readable, Transform, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -7,7 +6,7 @@ import type { MailingCounts, MailingView, MalformedReason } from './shared/proto
 import { MultipartReader, boundaryFromContentType } from './shared/multipart';
 import { HygieneApiError, HygieneFilterError } from './errors';
 import { apiError, readAll, type HttpTransport } from './http';
-import { drained } from './shared/streams';
+import { HeaderCapture, openSink, type Sink } from './outputFile';
 
 /** A CSV (or NDJSON) file path, a byte stream, or contacts as objects. */
 export type MailingInput = string | Readable | AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>;
@@ -47,7 +46,8 @@ export type FilterResult = {
   rowsSent: number;
 };
 
-type Sink = { write(data: Buffer | string | object): Promise<void>; finish(): Promise<void> };
+/** Output files are removed when incomplete; a caller's Writable keeps what it received. */
+const INCOMPLETE = 'the output is incomplete and no output file was kept; do not dial this mailing yet';
 
 const emptyCounts = (): MailingCounts => ({
   totalRows: 0, keptRows: 0, droppedRows: 0, malformedRows: 0, phonesTotal: 0, hygienized: 0, invalidPhones: 0, unconfirmedPhones: 0, malformedPhones: 0,
@@ -58,36 +58,13 @@ function isByteInput(input: MailingInput): input is string | Readable {
 }
 
 
-/** Opens a target: paths are created (and closed at the end); a caller's Writable is written but not ended. */
-function openSink(target: MailingTarget | undefined, objects: boolean): Sink {
-  if (target === undefined) return { write: async () => undefined, finish: async () => undefined };
-  const owned = typeof target === 'string';
-  const stream = owned ? createWriteStream(target) : target;
-  const encode = objects && (owned || !stream.writableObjectMode) ? (value: unknown) => JSON.stringify(value) + '\n' : (value: unknown) => value;
-  let failure: Error | undefined;
-  stream.on('error', (error: Error) => (failure = error));
-  return {
-    async write(data) {
-      if (failure) throw failure;
-      if (!stream.write(encode(data))) await drained(stream);
-    },
-    async finish() {
-      if (failure) throw failure;
-      if (owned) {
-        stream.end();
-        await once(stream, 'close');
-      }
-    },
-  };
-}
-
 /** Counts bytes and line feeds on their way to the server. */
-function counter(onChunk: (bytes: number, lines: number) => void): Transform {
+function counter(onChunk: (chunk: Buffer, bytes: number, lines: number) => void): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       let lines = 0;
       for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
-      onChunk(chunk.length, lines);
+      onChunk(chunk, chunk.length, lines);
       callback(null, chunk);
     },
   });
@@ -120,12 +97,14 @@ export class MailingFilter {
 
     const progress: FilterProgress = { bytesSent: 0, rowsSent: 0, keptBytes: 0 };
     const report = () => options.onProgress?.({ ...progress });
+    const header = new HeaderCapture();
     let body: Readable;
     if (bytes) {
       const source = typeof input === 'string' ? createReadStream(input, { highWaterMark: 256 * 1024 }) : input;
       let headerSeen = format === 'ndjson';
       body = source.pipe(
-        counter((n, lines) => {
+        counter((chunk, n, lines) => {
+          header.push(chunk);
           progress.bytesSent += n;
           progress.rowsSent += lines;
           if (!headerSeen && lines > 0) {
@@ -167,19 +146,19 @@ export class MailingFilter {
       const summary = format === 'csv'
         ? await readMultipart(response, kept, malformed, (n) => { progress.keptBytes += n; })
         : await readNdjson(response, kept, malformed, !bytes, (n) => { progress.keptBytes += n; });
-      await kept.finish();
-      await malformed.finish();
-      if (!summary) throw new HygieneFilterError('the answer ended before its summary (connection cut?): the output files are partial, do not dial them');
-      if (summary.error) throw new HygieneFilterError(`the server could not finish the mailing (${summary.error.code}: ${summary.error.message}): the output files are partial, do not dial them`);
+      if (!summary) throw new HygieneFilterError(`the answer ended before its summary (connection cut?): ${INCOMPLETE}`);
+      if (summary.error) throw new HygieneFilterError(`the server could not finish the mailing (${summary.error.code}: ${summary.error.message}): ${INCOMPLETE}`);
+      await commitOutputs(kept, malformed, format === 'csv' ? header : undefined);
       report();
       return { mailing: summary, counts: summary.counts, hygieneApplied: summary.hygieneApplied, unfiltered: null, bytesSent: progress.bytesSent, rowsSent: progress.rowsSent };
     } catch (error) {
       body.destroy();
       response.destroy();
-      await kept.finish().catch(() => undefined);
-      await malformed.finish().catch(() => undefined);
+      // Output files appear only complete: a partial one is removed, nothing is left at the final names.
+      await kept.abort();
+      await malformed.abort();
       if (error instanceof HygieneFilterError) throw error;
-      throw new HygieneFilterError(`filtering failed mid-stream (${(error as Error).message}): the output files are partial, do not dial them`, { cause: error });
+      throw new HygieneFilterError(`filtering failed mid-stream (${(error as Error).message}): ${INCOMPLETE}`, { cause: error });
     }
   }
 
@@ -191,28 +170,46 @@ export class MailingFilter {
     }
     this.log('the hygiene server is unreachable; policy fail-open: the mailing goes out UNFILTERED', { reason, campaignId: options.campaignId });
     const kept = openSink(options.kept, !isByteInput(input));
+    const malformed = openSink(options.malformed, !isByteInput(input));
+    const header = new HeaderCapture();
     let bytesSent = 0;
     let rows = 0;
-    if (isByteInput(input)) {
-      const source = typeof input === 'string' ? createReadStream(input) : input;
-      for await (const chunk of source) {
-        const buffer = chunk as Buffer;
-        bytesSent += buffer.length;
-        for (let i = buffer.indexOf(10); i >= 0; i = buffer.indexOf(10, i + 1)) rows++;
-        await kept.write(buffer);
+    try {
+      if (isByteInput(input)) {
+        const source = typeof input === 'string' ? createReadStream(input) : input;
+        for await (const chunk of source) {
+          const buffer = chunk as Buffer;
+          header.push(buffer);
+          bytesSent += buffer.length;
+          for (let i = buffer.indexOf(10); i >= 0; i = buffer.indexOf(10, i + 1)) rows++;
+          await kept.write(buffer);
+        }
+        rows = Math.max(0, rows - 1);
+      } else {
+        for await (const contact of input as AsyncIterable<Record<string, unknown>>) {
+          rows++;
+          await kept.write(contact);
+        }
       }
-      rows = Math.max(0, rows - 1);
-    } else {
-      for await (const contact of input as AsyncIterable<Record<string, unknown>>) {
-        rows++;
-        await kept.write(contact);
-      }
+      const csv = isByteInput(input) && (options.format ?? (typeof input === 'string' && /\.(nd)?jsonl?$/i.test(input) ? 'ndjson' : 'csv')) === 'csv';
+      await commitOutputs(kept, malformed, csv ? header : undefined);
+    } catch (error) {
+      await kept.abort();
+      await malformed.abort();
+      throw error;
     }
-    await kept.finish();
-    await openSink(options.malformed, false).finish();
     const counts = { ...emptyCounts(), totalRows: rows, keptRows: rows };
     return { mailing: null, counts, hygieneApplied: false, unfiltered: { reason }, bytesSent, rowsSent: rows };
   }
+}
+
+/** Both outputs complete: an empty CSV rejects file still gets its header, then both take their final names. */
+async function commitOutputs(kept: Sink, malformed: Sink, header: HeaderCapture | undefined): Promise<void> {
+  const rejectsHeader = header?.rejectsHeader();
+  if (malformed.written === 0 && rejectsHeader) await malformed.write(rejectsHeader);
+  // Rejects first: if anything fails between the two renames, the file a dialer loads is the one missing.
+  await malformed.commit();
+  await kept.commit();
 }
 
 async function* ndjsonLines(contacts: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>, onLine: (bytes: number) => void): AsyncGenerator<Buffer> {

@@ -1,28 +1,41 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutcomeBatchResult, OutcomeReport } from './shared/protocol';
-import { HygieneApiError, OutboxLockedError, isRetryable } from './errors';
+import { HygieneApiError, OutboxWriteError, isRetryable } from './errors';
 import { backoffDelay, type RetryPolicy } from './http';
 import type { LogFn } from './logger';
+import {
+  DEAD_LETTERS, STATE, acquireLock, appendDurably, loadDirectory, readDeadLetters, readSegment, releaseLock, segmentName,
+  syncDirectory, truncateDurably, writeFileAtomic, writeFully, type DeadLetter, type Line, type SavedState,
+} from './outboxFiles';
+
+export type { DeadLetter } from './outboxFiles';
 
 /**
- * Durable outbox of call outcomes: nothing a dialer reported is lost to a crash of the dialer, the server or the
- * network, and nothing is counted twice.
+ * Durable outbox of call outcomes: nothing a dialer reported is lost to a crash of the dialer, the server, the
+ * network or the disk, and nothing is counted twice.
  *
  * On disk (one directory per dialer process, guarded by a LOCK file holding the owner's pid):
  * - `seg-<seq>.ndjson`: append-only segments, one line per outcome `{"q":queuedAtMs,"o":{…outcome}}`. An
- *   append returns only after fdatasync, so an acknowledged outcome survives SIGKILL and power loss. A segment
- *   holds at most `batchSize` outcomes and is sealed (never written again) before it is sent, so one segment is
- *   exactly one server batch.
- * - A segment is deleted only after the server committed its batch. A crash between the server's commit and
- *   the delete re-sends the segment on restart; call ids are idempotent server-side, so the items come back as
- *   "duplicate" and count nothing twice.
+ *   append resolves only once all its bytes are written and fdatasynced, so an acknowledged outcome survives
+ *   SIGKILL and power loss. An append that cannot finish (ENOSPC, EROFS, EIO) rejects with OutboxWriteError and
+ *   is undone: the segments it touched are cut back to their last whole record, so nothing unacknowledged stays
+ *   and nothing half-written sits in the middle of a segment (see outboxFiles.ts). The outbox keeps, per
+ *   segment, the byte length it acknowledged and only ever sends those bytes.
+ * - A segment holds at most `batchSize` outcomes (fewer once the server said its limit is lower) and is sealed
+ *   (never written again) before it is sent. It is sent in one batch, or in several when the server refuses the
+ *   size (BATCH_TOO_LARGE: split, remember the limit). It is deleted only after the server committed all of it.
+ *   A crash between a commit and the delete re-sends; call ids are idempotent server-side, so the items come
+ *   back as "duplicate" and count nothing twice.
  * - `dead-letters.ndjson`: outcomes the server refused with a 4xx (per item, or a whole batch), with the error.
  *   They are never retried automatically (the same request would fail the same way) and never dropped: they
  *   stay visible in status() until someone fixes and re-reports them. A crash right after a dead-letter write
  *   may record the same outcome twice there (at-least-once), never zero times.
- * - `state.json`: last error and last delivery, for `hygiene fila` run from another process.
+ * - `state.json`: last error, last delivery and a refused credential, for `hygiene fila` run from another process.
+ *
+ * Delivery backs off (jittered, at most retry.maxMs apart) after every kind of failure, not only network ones: a
+ * failure that repeats (a full disk under the dead letters, an answer the client cannot read) must not turn into
+ * a request loop. A refused credential (401/403) stops the flusher until flush() or a new client.
  */
 
 export type OutboxOptions = {
@@ -36,8 +49,6 @@ export type OutboxOptions = {
   now?: () => number;
 };
 
-export type DeadLetter = { at: string; outcome: OutcomeReport; error: { status?: number; code: string; message: string; field?: string } };
-
 export type OutboxStatus = {
   dir: string;
   /** Outcomes durable on disk, not yet committed by the server. */
@@ -45,24 +56,22 @@ export type OutboxStatus = {
   segments: number;
   oldestPendingAt: string | null;
   oldestPendingAgeMs: number | null;
+  /** Outcomes in the dead-letter file (refused by the server, not counted), this run's and earlier ones. */
   deadLetters: number;
   lastError: { at: string; message: string; code?: string } | null;
   lastDeliveryAt: string | null;
-  /** Set when the server refused the credential: delivery waits for flush() (a 401/403 is never retried). */
+  /** Set when the server refused the credential: delivery stops until flush() or a new client (never retried). */
   blockedBy: string | null;
   /** Totals since this process opened the outbox. */
   delivered: { accepted: number; duplicates: number; rejected: number };
 };
 
-type Segment = { seq: number; file: string; count: number; firstQueuedAt: number | null };
-type Line = { q: number; o: OutcomeReport };
+/** What flush() resolves with: the status, plus how many outcomes this flush moved to the dead letters. */
+export type FlushStatus = OutboxStatus & { deadLettered: number };
 
-const SEGMENT = /^seg-(\d{12})\.ndjson$/;
-const DEAD_LETTERS = 'dead-letters.ndjson';
-const STATE = 'state.json';
-const LOCK = 'LOCK';
-
-const segmentName = (seq: number) => `seg-${String(seq).padStart(12, '0')}.ndjson`;
+type Segment = { seq: number; file: string; count: number; bytes: number; firstQueuedAt: number | null; sent: number };
+/** A segment as an append found it, to undo the append. */
+type Mark = { segment: Segment; count: number; bytes: number };
 
 export class Outbox {
   private segments: Segment[] = [];
@@ -72,8 +81,10 @@ export class Outbox {
   private lastError: OutboxStatus['lastError'] = null;
   private lastDeliveryAt: string | null = null;
   private blockedBy: string | null = null;
+  /** Largest batch the server takes, learned from a BATCH_TOO_LARGE answer (it never grows back in a process). */
+  private sendLimit: number;
   private readonly delivered = { accepted: 0, duplicates: 0, rejected: 0 };
-  /** Serializes appends and seals (they touch the active segment). */
+  /** Serializes appends, seals and the choice of the head segment (they touch the active segment). */
   private writeChain: Promise<unknown> = Promise.resolve();
   /** Serializes deliveries (one batch in flight: order and dedup stay simple). */
   private deliveryChain: Promise<unknown> = Promise.resolve();
@@ -85,16 +96,17 @@ export class Outbox {
 
   private constructor(private readonly options: OutboxOptions) {
     this.now = options.now ?? Date.now;
+    this.sendLimit = options.batchSize;
   }
 
-  /** Opens (creating if needed) and locks the directory, repairs a torn last line, starts the flusher. */
+  /** Opens (creating if needed) and locks the directory, repairs torn tails, starts the flusher. */
   static async open(options: OutboxOptions): Promise<Outbox> {
     await mkdir(options.dir, { recursive: true });
     acquireLock(options.dir);
     const outbox = new Outbox(options);
     try {
       const loaded = await loadDirectory(options.dir, true);
-      outbox.segments = loaded.segments;
+      outbox.segments = loaded.segments.map((s) => ({ ...s, sent: 0 }));
       outbox.nextSeq = loaded.segments.reduce((max, s) => Math.max(max, s.seq), 0) + 1;
       outbox.deadLetterCount = loaded.deadLetters;
       outbox.lastError = loaded.state.lastError ?? null;
@@ -110,54 +122,83 @@ export class Outbox {
   /** Status of an outbox directory without opening it (another process may own it). */
   static async inspect(dir: string, now: () => number = Date.now): Promise<OutboxStatus> {
     const loaded = await loadDirectory(dir, false);
-    return summarize(dir, loaded.segments, loaded.deadLetters, loaded.state.lastError ?? null, loaded.state.lastDeliveryAt ?? null, null, { accepted: 0, duplicates: 0, rejected: 0 }, now());
+    const segments = loaded.segments.map((s) => ({ ...s, sent: 0 }));
+    const { lastError = null, lastDeliveryAt = null, blockedBy = null } = loaded.state;
+    return summarize(dir, segments, loaded.deadLetters, lastError, lastDeliveryAt, blockedBy, { accepted: 0, duplicates: 0, rejected: 0 }, now());
   }
 
-  /** Appends outcomes; resolves once they are on disk (fdatasync). Concurrent appends share one sync. */
+  /**
+   * Appends outcomes; resolves once all their bytes are on disk (fdatasync). Rejects with OutboxWriteError when
+   * the disk refuses them; then none of them is kept (report them again later), and earlier ones are untouched.
+   */
   append(outcomes: readonly OutcomeReport[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('outbox is closed'));
     if (outcomes.length === 0) return Promise.resolve();
     const queuedAt = this.now();
-    const lines = outcomes.map((o) => JSON.stringify({ q: queuedAt, o } satisfies Line) + '\n');
+    const records = outcomes.map((o) => Buffer.from(JSON.stringify({ q: queuedAt, o } satisfies Line) + '\n', 'utf8'));
     const done = this.exclusiveWrite(async () => {
-      const touched = new Set<FileHandle>();
-      let i = 0;
-      while (i < lines.length) {
-        const active = await this.activeSegment(queuedAt);
-        const room = this.options.batchSize - active.segment.count;
-        const slice = lines.slice(i, i + room);
-        await active.handle.write(slice.join(''));
-        active.segment.count += slice.length;
-        touched.add(active.handle);
-        i += slice.length;
-        if (active.segment.count >= this.options.batchSize) {
-          await active.handle.datasync();
-          await this.sealActive();
-          touched.delete(active.handle);
+      const marks: Mark[] = [];
+      try {
+        let i = 0;
+        while (i < records.length) {
+          const active = await this.activeSegment(queuedAt, marks);
+          const capacity = this.capacity();
+          const slice = records.slice(i, i + Math.max(1, capacity - active.segment.count));
+          const data = Buffer.concat(slice);
+          await writeFully(active.handle, data);
+          active.segment.bytes += data.length;
+          active.segment.count += slice.length;
+          i += slice.length;
+          if (active.segment.count >= capacity) {
+            await active.handle.datasync();
+            await this.sealActive();
+          }
         }
+        if (this.active && marks.some((mark) => mark.segment === this.active!.segment)) await this.active.handle.datasync();
+      } catch (error) {
+        await this.undo(marks);
+        const code = (error as NodeJS.ErrnoException).code;
+        const failure = new OutboxWriteError(
+          `the outbox could not write to ${this.options.dir} (${code ?? 'error'}: ${(error as Error).message}); these ${outcomes.length} outcomes were NOT recorded — report them again once the disk is fixed (outcomes recorded before are safe and keep being delivered)`,
+          code,
+          { cause: error },
+        );
+        this.options.log('error', 'outbox append failed; the outcomes were not recorded', { error: failure.message, code, count: outcomes.length });
+        throw failure;
       }
-      for (const handle of touched) await handle.datasync();
     });
     // A full segment is a full batch: send it now rather than at the next tick.
     void done.then(() => this.segments.length > 1 && this.kick(), () => undefined);
     return done;
   }
 
-  /** Delivers everything pending now; rejects with the last error once retry.maxAttempts are used up. */
-  async flush(): Promise<OutboxStatus> {
-    this.blockedBy = null;
+  /**
+   * Delivers everything pending now; rejects with the last error once retry.maxAttempts are used up (or at once on
+   * a refused credential). Resolves with the status and `deadLettered`: outcomes of this flush the server refused.
+   */
+  async flush(): Promise<FlushStatus> {
+    this.blockedBy = null; // an explicit flush is the human saying "try the credential again"
+    const deadLettersBefore = this.deadLetterCount;
     let attempt = 0;
-    while (this.segments.length > 0) {
-      try {
-        await this.deliverHead();
-        attempt = 0;
-      } catch (error) {
-        attempt++;
-        if (!isRetryable(error) || attempt >= this.options.retry.maxAttempts || this.closed) throw error;
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, this.options.retry)));
+    try {
+      while (this.segments.length > 0) {
+        try {
+          await this.deliverHead();
+          attempt = 0;
+        } catch (error) {
+          attempt++;
+          if (!isRetryable(error) || attempt >= this.options.retry.maxAttempts || this.closed) throw error;
+          await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, this.options.retry)));
+        }
       }
+    } finally {
+      if (!this.blockedBy && !this.timer && !this.closed) this.schedule(this.options.flushIntervalMs);
     }
-    return this.status();
+    const deadLettered = this.deadLetterCount - deadLettersBefore;
+    if (deadLettered > 0) {
+      this.options.log('error', 'the server refused outcomes of this flush; they are in the dead letters and were NOT counted', { deadLettered, file: path.join(this.options.dir, DEAD_LETTERS) });
+    }
+    return { ...this.status(), deadLettered };
   }
 
   status(): OutboxStatus {
@@ -183,21 +224,60 @@ export class Outbox {
     releaseLock(this.options.dir);
   }
 
+  private capacity(): number {
+    return Math.min(this.options.batchSize, this.sendLimit);
+  }
+
   private exclusiveWrite<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.writeChain.then(fn, fn);
     this.writeChain = run.catch(() => undefined);
     return run;
   }
 
-  private async activeSegment(queuedAt: number): Promise<{ segment: Segment; handle: FileHandle }> {
-    if (this.active) return this.active;
-    const seq = this.nextSeq++;
-    const segment: Segment = { seq, file: path.join(this.options.dir, segmentName(seq)), count: 0, firstQueuedAt: queuedAt };
-    const handle = await open(segment.file, 'a');
-    syncDirectory(this.options.dir); // the new file's entry must survive a power loss too
-    this.segments.push(segment);
-    this.active = { segment, handle };
+  private async activeSegment(queuedAt: number, marks: Mark[]): Promise<{ segment: Segment; handle: FileHandle }> {
+    if (!this.active) {
+      const seq = this.nextSeq++;
+      const segment: Segment = { seq, file: path.join(this.options.dir, segmentName(seq)), count: 0, bytes: 0, firstQueuedAt: queuedAt, sent: 0 };
+      const handle = await open(segment.file, 'a');
+      syncDirectory(this.options.dir); // the new file's entry must survive a power loss too
+      this.segments.push(segment);
+      this.active = { segment, handle };
+    }
+    const { segment } = this.active;
+    if (!marks.some((mark) => mark.segment === segment)) marks.push({ segment, count: segment.count, bytes: segment.bytes });
     return this.active;
+  }
+
+  /**
+   * Undoes a failed append: every segment it touched goes back to its size before the append (a segment it
+   * created goes away). Runs inside the write chain, and delivery picks its head there too, so no segment the
+   * append sealed was sent meanwhile. If even the truncate fails (a read-only filesystem), the segment is sealed
+   * with its acknowledged length: later appends go elsewhere and delivery reads only the acknowledged bytes.
+   */
+  private async undo(marks: Mark[]): Promise<void> {
+    for (const mark of [...marks].reverse()) {
+      const { segment } = mark;
+      segment.count = mark.count;
+      segment.bytes = mark.bytes;
+      const isActive = this.active?.segment === segment;
+      try {
+        if (mark.bytes === 0) {
+          if (isActive) await this.sealActive();
+          await unlink(segment.file).catch((error: NodeJS.ErrnoException) => {
+            if (error.code !== 'ENOENT') throw error;
+          });
+          this.segments = this.segments.filter((s) => s !== segment);
+        } else if (isActive) {
+          await this.active!.handle.truncate(mark.bytes);
+          await this.active!.handle.datasync();
+        } else {
+          await truncateDurably(segment.file, mark.bytes);
+        }
+      } catch (error) {
+        if (isActive) await this.sealActive().catch(() => undefined);
+        this.options.log('error', 'outbox could not undo a failed append; the segment is sealed at its last acknowledged record', { error: (error as Error).message, segment: path.basename(segment.file) });
+      }
+    }
   }
 
   private async sealActive(): Promise<void> {
@@ -218,69 +298,85 @@ export class Outbox {
     this.timer.unref(); // the flusher alone must not keep a dialer process alive
   }
 
-  /** The background flusher: delivers while there is something, backs off on transient errors, never gives up. */
+  /**
+   * The background flusher: delivers while there is something; after any failure it waits a jittered, growing
+   * delay (at most retry.maxMs) and tries again, forever, because giving up would lose tabulations. A refused
+   * credential stops it instead (a new key needs a human): flush() or a new client starts it again.
+   */
   private async background(): Promise<void> {
+    this.timer = undefined;
     if (this.closed || this.backgroundBusy) return;
     this.backgroundBusy = true;
-    let next = this.options.flushIntervalMs;
+    let next: number | null = this.options.flushIntervalMs;
     try {
       while (this.segments.length > 0 && !this.closed && !this.blockedBy) {
         await this.deliverHead();
         this.backgroundAttempt = 0;
       }
     } catch (error) {
-      if (isRetryable(error)) {
-        this.backgroundAttempt++;
-        next = backoffDelay(this.backgroundAttempt, this.options.retry);
-        this.options.log('warn', 'outbox delivery failed; will retry', { error: (error as Error).message, retryInMs: next, pending: this.status().pending });
-      } else if (!this.blockedBy) {
-        this.recordError(error);
-        this.options.log('error', 'outbox delivery failed and needs attention', { error: (error as Error).message });
+      this.backgroundAttempt++;
+      next = backoffDelay(this.backgroundAttempt, this.options.retry);
+      const message = (error as Error).message;
+      if (this.blockedBy) {
+        next = null;
+        this.options.log('error', 'the server refused the dialer key; delivery is STOPPED and outcomes stay in the outbox until a valid key (new client) or flush()', { error: message, pending: this.status().pending });
+      } else if (isRetryable(error)) {
+        this.options.log('warn', 'outbox delivery failed; will retry', { error: message, retryInMs: next, pending: this.status().pending });
       } else {
-        this.options.log('error', 'the server refused the credential; outcomes stay in the outbox until flush()', { error: (error as Error).message });
+        this.recordError(error);
+        this.options.log('error', 'outbox delivery failed and needs attention; will retry', { error: message, retryInMs: next, pending: this.status().pending });
       }
     } finally {
       this.backgroundBusy = false;
-      this.schedule(next);
+      if (next !== null) this.schedule(next);
     }
   }
 
-  /** Sends the oldest segment as one batch; deletes it once the server committed it. */
+  /** Sends the oldest segment (in batches the server takes); deletes it once the server committed all of it. */
   private deliverHead(): Promise<void> {
     const run = this.deliveryChain.then(async () => {
-      const head = this.segments[0];
+      // Chosen inside the write chain: an append still running may yet undo the segments it touched.
+      const head = await this.exclusiveWrite(async () => {
+        const first = this.segments[0];
+        if (first && this.active?.segment === first) await this.sealActive();
+        return first;
+      });
       if (!head) return;
-      if (this.active?.segment === head) await this.exclusiveWrite(() => this.sealActive());
-      const lines = await readSegment(head.file);
-      const batch = lines.map((line) => line.o);
-      if (batch.length > 0) {
+      const batch = (await readSegment(head.file, head.bytes)).map((line) => line.o);
+      while (head.sent < batch.length) {
+        const chunk = batch.slice(head.sent, head.sent + this.sendLimit);
         let result: OutcomeBatchResult;
         try {
-          result = await this.options.send(batch);
+          result = await this.options.send(chunk);
         } catch (error) {
+          const limit = oversizedLimit(error, chunk.length);
+          if (limit !== undefined) {
+            this.learnLimit(limit, error as Error);
+            continue;
+          }
           this.recordError(error);
-          if (error instanceof HygieneApiError && !error.retryable) {
-            if (error.status === 401 || error.status === 403) {
-              // The credential, not the data, is wrong: keep everything and wait for a human.
-              this.blockedBy = error.message;
-              throw error;
-            }
-            await this.deadLetter(batch.map((outcome) => ({ outcome, error: { status: error.status, code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } })));
-            this.delivered.rejected += batch.length;
-          } else {
+          if (!(error instanceof HygieneApiError) || error.retryable) throw error;
+          if (error.credentialRefused) {
+            // The credential, not the data, is wrong: keep everything and wait for a human.
+            this.blockedBy = error.message;
+            void this.saveState();
             throw error;
           }
-          result = { accepted: 0, duplicates: 0, rejected: 0, results: [] };
+          await this.deadLetter(chunk.map((outcome) => ({ outcome, error: { status: error.status, code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } })));
+          this.delivered.rejected += chunk.length;
+          head.sent += chunk.length;
+          continue;
         }
         const refused: Omit<DeadLetter, 'at'>[] = [];
         for (const item of result.results) {
-          if (item.status === 'rejected') refused.push({ outcome: batch[item.index]!, error: { status: 400, ...item.error } });
+          if (item.status === 'rejected') refused.push({ outcome: chunk[item.index]!, error: { status: 400, ...item.error } });
         }
         if (refused.length > 0) await this.deadLetter(refused);
         this.delivered.accepted += result.accepted;
         this.delivered.duplicates += result.duplicates;
         this.delivered.rejected += result.rejected;
         this.lastDeliveryAt = new Date(this.now()).toISOString();
+        head.sent += chunk.length;
       }
       await unlink(head.file).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
@@ -292,16 +388,16 @@ export class Outbox {
     return run;
   }
 
+  private learnLimit(limit: number, error: Error): void {
+    this.sendLimit = limit;
+    this.options.log('warn', 'the server takes smaller batches; splitting this batch and sending smaller ones from now on', { batchLimit: limit, error: error.message });
+  }
+
+  /** Appends dead letters whole or not at all (a torn record would hide every later one). */
   private async deadLetter(items: Omit<DeadLetter, 'at'>[]): Promise<void> {
     const at = new Date(this.now()).toISOString();
-    const text = items.map((item) => JSON.stringify({ at, ...item })).join('\n') + '\n';
-    const handle = await open(path.join(this.options.dir, DEAD_LETTERS), 'a');
-    try {
-      await handle.write(text);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
+    const text = items.map((item) => JSON.stringify({ at, ...item }) + '\n').join('');
+    await appendDurably(path.join(this.options.dir, DEAD_LETTERS), Buffer.from(text, 'utf8'));
     this.deadLetterCount += items.length;
     this.options.log('warn', 'outcomes refused by the server moved to the dead-letter file', { count: items.length, firstError: items[0]?.error.message });
   }
@@ -312,16 +408,24 @@ export class Outbox {
   }
 
   private async saveState(): Promise<void> {
-    // Informational only (status from another process): written by rename, not fsynced.
-    const file = path.join(this.options.dir, STATE);
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify({ lastError: this.lastError, lastDeliveryAt: this.lastDeliveryAt }));
-      await rename(tmp, file);
-    } catch {
-      // a status file is not worth failing a delivery for
-    }
+    // Informational only (status from another process): replaced by rename, not fsynced.
+    const state: SavedState = { lastError: this.lastError, lastDeliveryAt: this.lastDeliveryAt, blockedBy: this.blockedBy };
+    await writeFileAtomic(path.join(this.options.dir, STATE), JSON.stringify(state), false).catch(() => undefined); // not worth failing a delivery for
   }
+}
+
+/**
+ * When the server refused a batch for its size, the size to retry with: the limit it names ("at most N outcomes
+ * per batch"), else half. Older servers said so with VALIDATION_FAILED on `outcomes`; a body over the server's
+ * byte limit (PAYLOAD_TOO_LARGE) is split the same way. A single outcome too large is the data's fault: undefined.
+ */
+function oversizedLimit(error: unknown, size: number): number | undefined {
+  if (!(error instanceof HygieneApiError) || size <= 1) return undefined;
+  const named = /at most (\d+) outcomes per batch/.exec(error.message);
+  const oversized = error.code === 'BATCH_TOO_LARGE' || error.status === 413 || (error.code === 'VALIDATION_FAILED' && error.field === 'outcomes' && named !== null);
+  if (!oversized) return undefined;
+  const limit = named ? Number(named[1]) : Math.floor(size / 2);
+  return Math.max(1, Math.min(limit, size - 1));
 }
 
 function summarize(
@@ -334,10 +438,10 @@ function summarize(
   delivered: OutboxStatus['delivered'],
   now: number,
 ): OutboxStatus {
-  const oldest = segments.find((s) => s.count > 0)?.firstQueuedAt ?? null;
+  const oldest = segments.find((s) => s.count > s.sent)?.firstQueuedAt ?? null;
   return {
     dir,
-    pending: segments.reduce((sum, s) => sum + s.count, 0),
+    pending: segments.reduce((sum, s) => sum + s.count - s.sent, 0),
     segments: segments.length,
     oldestPendingAt: oldest === null ? null : new Date(oldest).toISOString(),
     oldestPendingAgeMs: oldest === null ? null : Math.max(0, now - oldest),
@@ -349,132 +453,3 @@ function summarize(
   };
 }
 
-async function loadDirectory(dir: string, repair: boolean) {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') names = [];
-    else throw error;
-  }
-  const segments: Segment[] = [];
-  for (const name of names.sort()) {
-    const match = SEGMENT.exec(name);
-    if (!match) continue;
-    const file = path.join(dir, name);
-    const buffer = await readFile(file);
-    const end = buffer.lastIndexOf(10) + 1;
-    if (end < buffer.length && repair) {
-      // A torn last line was never acknowledged (its fdatasync did not return): cut it.
-      await truncate(file, end);
-    }
-    let count = 0;
-    for (let i = buffer.indexOf(10); i >= 0 && i < end; i = buffer.indexOf(10, i + 1)) count++;
-    const firstLine = count > 0 ? buffer.toString('utf8', 0, buffer.indexOf(10)) : '';
-    let firstQueuedAt: number | null = null;
-    try {
-      firstQueuedAt = count > 0 ? (JSON.parse(firstLine) as Line).q : null;
-    } catch {
-      firstQueuedAt = null;
-    }
-    if (count === 0 && repair) {
-      await unlink(file);
-      continue;
-    }
-    segments.push({ seq: Number(match[1]), file, count, firstQueuedAt });
-  }
-  let deadLetters = 0;
-  try {
-    const buffer = await readFile(path.join(dir, DEAD_LETTERS));
-    for (let i = buffer.indexOf(10); i >= 0; i = buffer.indexOf(10, i + 1)) deadLetters++;
-  } catch {
-    deadLetters = 0;
-  }
-  let state: { lastError?: OutboxStatus['lastError']; lastDeliveryAt?: string | null } = {};
-  try {
-    state = JSON.parse(await readFile(path.join(dir, STATE), 'utf8')) as typeof state;
-  } catch {
-    state = {};
-  }
-  return { segments, deadLetters, state };
-}
-
-async function readSegment(file: string): Promise<Line[]> {
-  const text = await readFile(file, 'utf8');
-  const lines: Line[] = [];
-  for (const line of text.split('\n')) {
-    if (line.length === 0) continue;
-    lines.push(JSON.parse(line) as Line);
-  }
-  return lines;
-}
-
-export async function readDeadLetters(dir: string): Promise<DeadLetter[]> {
-  try {
-    const text = await readFile(path.join(dir, DEAD_LETTERS), 'utf8');
-    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as DeadLetter);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
-function syncDirectory(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // some filesystems refuse fsync on a directory; the data itself is synced
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Directories this process holds (two clients of one process must not share one either). */
-const heldHere = new Set<string>();
-
-/** One owner per directory: two processes appending and deleting segments would send batches twice. */
-function acquireLock(dir: string): void {
-  if (heldHere.has(dir)) throw new OutboxLockedError(`the outbox ${dir} is in use by process ${process.pid} (another client of this process); give each client its own outboxDir`);
-  const file = path.join(dir, LOCK);
-  for (let tries = 0; tries < 3; tries++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      heldHere.add(dir);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number(readFileSync(file, 'utf8').trim());
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-      throw new OutboxLockedError(`the outbox ${dir} is in use by process ${owner}; give each dialer process its own outboxDir`);
-    }
-    // The owner died (SIGKILL, crash): take over the stale lock.
-    const tmp = `${file}.${process.pid}`;
-    writeFileSync(tmp, String(process.pid));
-    renameSync(tmp, file);
-    heldHere.add(dir);
-    return;
-  }
-}
-
-function releaseLock(dir: string): void {
-  heldHere.delete(dir);
-  const file = path.join(dir, LOCK);
-  try {
-    if (Number(readFileSync(file, 'utf8').trim()) === process.pid) unlinkSync(file);
-  } catch {
-    // already gone
-  }
-}

@@ -23,6 +23,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   const pool = new Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
+    // Without a bound, a request waits for a connection as long as an unresponsive database lets it (a host that
+    // drops packets): with one, it fails into a 503 UNAVAILABLE (db/availability.ts) the client can retry.
+    connectionTimeoutMillis: 5000,
     ...(options.schema ? { options: `-c search_path="${options.schema}"` } : {}),
   });
   pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing

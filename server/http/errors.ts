@@ -1,6 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../errors';
 import { ctxOf } from './context';
+import { DATABASE_RETRY_AFTER_SECONDS, type DatabaseAvailability } from '../db/availability';
+import { isUndecodableParam, undecodableParamError } from './params';
 
 type BodyParserError = Error & { type?: string; status?: number; limit?: number };
 
@@ -20,11 +22,23 @@ function toAppError(error: unknown): AppError | undefined {
   }
 }
 
-/** The one error middleware: {error: {code, message, field?, requestId}}; only 5xx are logged as errors. */
-export function errorHandler() {
-  return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+/**
+ * The one error middleware: {error: {code, message, field?, requestId}}; only 5xx are logged as errors. A
+ * database connectivity error is a 503 UNAVAILABLE with Retry-After, not a bug: `database` logs the outage once
+ * (see db/availability.ts), so such a request gets a debug line, not a stack each.
+ */
+export function errorHandler(database?: DatabaseAvailability) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const ctx = ctxOf(res);
-    const known = toAppError(error);
+    if (database?.noteFailure(error)) {
+      ctx.logger.debug({ code: 'UNAVAILABLE' }, 'request refused: database unavailable');
+      if (res.headersSent) return void res.destroy();
+      res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      const unavailable = new AppError('UNAVAILABLE', `the database is unavailable; retry in ${DATABASE_RETRY_AFTER_SECONDS} s or more`);
+      res.status(unavailable.status).json({ error: { code: unavailable.code, message: unavailable.message, requestId: ctx.requestId } });
+      return;
+    }
+    const known = isUndecodableParam(error) ? undecodableParamError(req, error) : toAppError(error);
     if (known) {
       ctx.logger.info({ code: known.code, field: known.field }, 'request rejected');
     } else {

@@ -35,14 +35,30 @@ return {count, redis.call('PTTL', KEYS[1])}
 
 type RedisWithConsume = Redis & { hygRateConsume(key: string, windowMs: number): Promise<[number, number]> };
 
+/**
+ * Counters shared by every instance; while Redis is away (or a command fails), this instance's own counters.
+ * Why fall back rather than refuse or wave through: refusing would lock every admin out for as long as Redis is
+ * down, a cache outage turned into a sign-in outage; waving through would leave password guessing unthrottled.
+ * The cost: during an outage each of N instances allows the limit on its own (at most N times the limit).
+ */
 export class RedisRateLimiter implements RateLimiter {
   private readonly redis: RedisWithConsume;
-  constructor(redis: Redis, private readonly prefix: string) {
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+    private readonly fallback: RateLimiter = new MemoryRateLimiter(),
+  ) {
     redis.defineCommand('hygRateConsume', { numberOfKeys: 1, lua: CONSUME_SCRIPT });
     this.redis = redis as RedisWithConsume;
   }
   async consume(key: string, limit: number, windowMs: number): Promise<RateLimitVerdict> {
-    const [count, ttl] = await this.redis.hygRateConsume(`${this.prefix}rl:${key}`, windowMs);
-    return { allowed: count <= limit, remaining: Math.max(0, limit - count), retryAfterMs: Math.max(0, ttl) };
+    // A connection that is not ready fails fast anyway (no offline queue, see infra/redis.ts); skip the attempt.
+    if (this.redis.status !== 'ready') return this.fallback.consume(key, limit, windowMs);
+    try {
+      const [count, ttl] = await this.redis.hygRateConsume(`${this.prefix}rl:${key}`, windowMs);
+      return { allowed: count <= limit, remaining: Math.max(0, limit - count), retryAfterMs: Math.max(0, ttl) };
+    } catch {
+      return this.fallback.consume(key, limit, windowMs);
+    }
   }
 }

@@ -64,6 +64,9 @@ export function attachSocketServer(httpServer: HttpServer, services: Services, l
       } catch (error) {
         if (error instanceof AppError) {
           ack({ ok: false, error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } });
+        } else if (services.health.database.noteFailure(error)) {
+          // Logged once per outage by the database's DependencyHealth, not once per batch.
+          ack({ ok: false, error: { code: 'UNAVAILABLE', message: 'the database is unavailable; send the batch again later (call ids make a resend safe)' } });
         } else {
           logger.error({ err: error }, 'socket outcome batch failed');
           ack({ ok: false, error: { code: 'INTERNAL', message: 'internal error; the batch was not committed, send it again' } });

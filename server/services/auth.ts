@@ -102,6 +102,9 @@ export class AuthService {
 
   private async authenticateKey(key: string): Promise<Principal> {
     const prefix = key.split('_')[1] ?? '';
+    // Prefixes are 12 hex digits (generateDialerKey); anything else (a NUL from a socket's JSON auth) is no key
+    // rather than a query the database refuses.
+    if (!/^[0-9a-f]{12}$/.test(prefix)) throw new AppError('UNAUTHENTICATED', 'invalid or revoked dialer key');
     const keyHash = sha256Hex(key);
     const cached = this.keyCache.get(keyHash);
     const now = Date.now();

@@ -4,6 +4,8 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import type { PubSub } from '../infra/pubsub';
 import type { RateLimiter } from '../infra/ratelimit';
+import type { DependencyHealth } from '../infra/health';
+import { DatabaseAvailability } from '../db/availability';
 import { Pseudonymizer } from '../domain/pseudonym';
 import type { Realtime } from '../realtime/realtime';
 import { AuthService } from './auth';
@@ -27,7 +29,12 @@ export type Infra = {
   rateLimiter: RateLimiter;
   realtime: Realtime;
   clock: () => Date;
+  /** Redis's availability when Redis is configured (see infra/redis.ts). */
+  redisHealth?: DependencyHealth;
 };
+
+/** What /readyz, the error middleware and the socket handlers know about the dependencies. */
+export type Health = { database: DatabaseAvailability; redis: DependencyHealth | undefined };
 
 export type Services = {
   config: Config;
@@ -44,6 +51,7 @@ export type Services = {
   statusIndex: StatusIndex;
   classifier: PhoneClassifier;
   maintenance: Maintenance;
+  health: Health;
   stop(): Promise<void>;
 };
 
@@ -51,10 +59,11 @@ export async function createServices(infra: Infra): Promise<Services> {
   const { config, logger, pubsub, realtime, clock } = infra;
   const prisma = infra.db.prisma;
   const pseudonymizer = new Pseudonymizer(config.pseudonymKey);
+  const database = new DatabaseAvailability(() => prisma.$queryRawUnsafe('SELECT 1'), logger);
   const auth = new AuthService(prisma, config.jwtSecret, config.adminTokenTtlSeconds, infra.rateLimiter, pubsub);
   const campaigns = new CampaignService(prisma, realtime);
   const tabulations = new TabulationMapService(prisma, pubsub, realtime);
-  const statusIndex = new StatusIndex(prisma, pubsub, logger, config.statusPollMs);
+  const statusIndex = new StatusIndex(prisma, pubsub, logger, config.statusPollMs, database);
   const outcomes = new OutcomeService(prisma, pseudonymizer, campaigns, tabulations, statusIndex, config.rules, config.maxBatchSize, clock, logger);
   const maintenance = new Maintenance(prisma, config.rules, config.callIdRetentionDays, statusIndex, logger, clock);
   const classifier = new PhoneClassifier(pseudonymizer, statusIndex);
@@ -77,7 +86,9 @@ export async function createServices(infra: Infra): Promise<Services> {
     statusIndex,
     classifier,
     maintenance,
+    health: { database, redis: infra.redisHealth },
     async stop() {
+      database.stop();
       maintenance.stop();
       await statusIndex.stop();
     },

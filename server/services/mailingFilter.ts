@@ -2,6 +2,7 @@ import type { MailingCounts, MalformedReason } from '../../plugin/src/shared/pro
 import { CsvReader, CsvSyntaxError, formatCsvField, formatCsvRow, parseCsvRecord, type CsvColumns, type CsvRow } from '../../plugin/src/shared/csv';
 import { parsePhone, phoneErrorCodeOf } from '../domain/phone';
 import { AppError } from '../errors';
+import { MAX_CONTACT_DEPTH, nestedDeeperThan, tooDeepLine } from './contactDepth';
 import { emptyCounts } from './mailings';
 import { detectDddColumn, detectPhoneColumns, type PhoneClassifier } from './phoneClassifier';
 
@@ -323,19 +324,35 @@ export async function filterJsonContacts(contacts: AsyncIterable<{ contact: unkn
     pending = [];
     counts.totalRows += items.length;
     if (!options.hygiene) {
-      counts.keptRows += items.length;
-      await output.kept(items.map((item) => JSON.stringify({ kept: item.contact }) + '\n').join(''));
+      let passed = '';
+      for (const item of items) {
+        if (nestedDeeperThan(item.contact, MAX_CONTACT_DEPTH)) {
+          counts.malformedRows++;
+          passed += tooDeepLine(item.line);
+        } else {
+          counts.keptRows++;
+          passed += JSON.stringify({ kept: item.contact }) + '\n';
+        }
+      }
+      await output.kept(passed);
       return;
     }
+    // Too deep is sorted out first: nothing below may recurse into such a contact.
     const prepared = items.map((item) => {
-      const isObject = typeof item.contact === 'object' && item.contact !== null && !Array.isArray(item.contact);
-      return { item, isObject, ...(isObject ? contactPhones(item.contact as JsonContact, phoneKeysOf(item.contact as JsonContact)) : { cells: [], names: [], slots: [] }) };
+      const tooDeep = nestedDeeperThan(item.contact, MAX_CONTACT_DEPTH);
+      const isObject = !tooDeep && typeof item.contact === 'object' && item.contact !== null && !Array.isArray(item.contact);
+      return { item, tooDeep, isObject, ...(isObject ? contactPhones(item.contact as JsonContact, phoneKeysOf(item.contact as JsonContact)) : { cells: [], names: [], slots: [] }) };
     });
     const phones = prepared.flatMap((entry) => entry.cells);
     const verdicts = classifier.classify(phones);
     let out = '';
     let first = 0;
     for (const entry of prepared) {
+      if (entry.tooDeep) {
+        counts.malformedRows++;
+        out += tooDeepLine(entry.item.line);
+        continue;
+      }
       if (!entry.isObject) {
         counts.malformedRows++;
         const reason = { column: '*', code: 'NOT_AN_OBJECT', message: `line ${entry.item.line}: a contact must be a JSON object` };

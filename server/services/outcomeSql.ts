@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import type { RuleConfig } from '../config';
 import type { StatusChange } from './statusIndex';
+import { retryOnConflict } from '../db/conflicts';
 
 /** outcome codes in SQL arrays */
 const INVALID = 0;
@@ -104,6 +105,16 @@ RETURNING pseudonym, status, status_version, (status_changed_at = $9::timestampt
 )
 SELECT pseudonym::text AS p, status AS s, status_version::text AS v FROM upserted WHERE changed`;
 
+/**
+ * Locks a batch's existing history rows in pseudonym order. MARK_NUMBERS and RESET_ON_CONTACT each lock in that
+ * order, but one after the other: a batch marking A and resetting B and another marking B and resetting A
+ * deadlocked (test/faults/instances-soak.test.ts found it). Taken only when a batch runs both statements.
+ */
+const LOCK_NUMBERS = `
+SELECT count(*)::int AS n FROM (
+  SELECT 1 FROM number_history WHERE pseudonym = ANY(string_to_array($1, ',')::bigint[]) ORDER BY pseudonym FOR UPDATE
+) locked`;
+
 /** A human answered: a number with marks goes back to clean; a number without marks has nothing to reset. */
 const RESET_ON_CONTACT = `
 WITH input AS (
@@ -147,6 +158,7 @@ async function updateHistory(tx: Tx, numbers: readonly NumberAggregate[], batch:
   const marked = numbers.filter((n) => n.inv > 0);
   const contactOnly = numbers.filter((n) => n.inv === 0);
   const changes: StatusChange[] = [];
+  if (marked.length > 0 && contactOnly.length > 0) await tx.$queryRawUnsafe(LOCK_NUMBERS, join(numbers.map((n) => n.pseudonym)));
   if (marked.length > 0) {
     const rows = await tx.$queryRawUnsafe<{ p: string; s: number; v: string }[]>(
       MARK_NUMBERS,
@@ -182,7 +194,8 @@ async function updateHistory(tx: Tx, numbers: readonly NumberAggregate[], batch:
 export async function applyOutcomeBatch(prisma: PrismaClient, batch: OutcomeBatch): Promise<{ fresh: Set<string>; changes: StatusChange[] }> {
   const nowIso = batch.now.toISOString();
   const expiredBefore = new Date(batch.now.getTime() - batch.rules.invalidMarkTtlDays * 86_400_000).toISOString();
-  return prisma.$transaction(
+  // A deadlock or serialization failure rolled the whole batch back: running it again counts it once.
+  return retryOnConflict(() => prisma.$transaction(
     async (tx) => {
       const callKeys = batch.receipts.map((r) => r.callKey);
       const [inserted] = await tx.$queryRawUnsafe<{ n: number; keys: string | null }[]>(INSERT_RECEIPTS, join(callKeys), nowIso, callKeys.length);
@@ -211,5 +224,5 @@ export async function applyOutcomeBatch(prisma: PrismaClient, batch: OutcomeBatc
       return { fresh, changes };
     },
     { maxWait: 10_000, timeout: 20_000 },
-  );
+  ));
 }

@@ -7,6 +7,7 @@ import { AppError } from '../errors';
 import { parsePhone, parsePhoneFast } from '../domain/phone';
 import type { Pseudonymizer } from '../domain/pseudonym';
 import { normalizeTabulationCode } from '../domain/tabulations';
+import { unstorableTextProblem } from '../domain/text';
 import type { Outcome } from '../domain/outcomes';
 import type { CampaignService } from './campaigns';
 import type { TabulationMapService } from './tabulationMap';
@@ -44,6 +45,9 @@ function stringField(item: Record<string, unknown>, name: string, index: number,
   if (typeof value !== 'string' && typeof value !== 'number') return rejected(index, name, 'VALIDATION_FAILED', 'must be a string');
   const text = String(value);
   if (text.length > MAX_ID_LENGTH) return rejected(index, name, 'VALIDATION_FAILED', `must be at most ${MAX_ID_LENGTH} characters`);
+  // Per item, like a bad phone: one unstorable campaign id used to fail the whole batch's statement, on every retry.
+  const unstorable = unstorableTextProblem(text);
+  if (unstorable) return rejected(index, name, 'VALIDATION_FAILED', unstorable);
   return text;
 }
 
@@ -75,7 +79,8 @@ export class OutcomeService {
     if (!Array.isArray(items)) throw new AppError('VALIDATION_FAILED', 'must be an array of outcomes', 'outcomes');
     if (items.length === 0) throw new AppError('VALIDATION_FAILED', 'must not be empty', 'outcomes');
     if (items.length > this.maxBatchSize) {
-      throw new AppError('VALIDATION_FAILED', `at most ${this.maxBatchSize} outcomes per batch (got ${items.length})`, 'outcomes');
+      // Its own code: nothing is wrong with the items, so a client splits the batch instead of refusing them.
+      throw new AppError('BATCH_TOO_LARGE', `at most ${this.maxBatchSize} outcomes per batch (got ${items.length}); split it and send again`, 'outcomes');
     }
     const now = this.clock();
     const results = new Array<OutcomeItemResult>(items.length);

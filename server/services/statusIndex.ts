@@ -3,6 +3,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import type { PubSub } from '../infra/pubsub';
 import type { PseudonymBatch } from '../domain/pseudonym';
+import type { DatabaseAvailability } from '../db/availability';
 import { StatusTable, splitPseudonym } from './statusTable';
 
 export type StatusChange = { pseudonym: bigint; status: number; version: bigint };
@@ -17,11 +18,21 @@ const PAGE = 50_000;
 const SETTLE_MS = 30_000;
 
 /**
- * A horizon: `version` was the sequence's value when `xmax` was the next transaction id. Every version up to
- * `version` was taken by a transaction with an id below `xmax`, so once the oldest running transaction's id is
- * at least `xmax`, all of them are committed or rolled back, and one read shows every one of those versions.
+ * A horizon: `version` was the sequence's value before transaction id `xid` was handed out. Every writer takes
+ * its transaction id before its first status version (the receipts insert comes first; forget and maintenance
+ * call pg_current_xact_id() first), and ids are handed out in order, so every version up to `version` belongs
+ * to a transaction with an id below `xid`. Once the oldest running transaction's id is at least `xid`, all of
+ * them are committed or rolled back, and one read shows every one of those versions.
+ *
+ * `xid` is a fresh transaction id of our own (pg_current_xact_id() in a one-statement transaction), not
+ * `pg_snapshot_xmax(pg_current_snapshot())`: that is the latest *completed* id + 1, and a transaction that got
+ * its id after the latest completion is running yet not below it, so a batch still holding versions looked
+ * settled and the watermark passed them for good (issue 8; test/realtime/instances.test.ts).
  */
-type Horizon = { version: bigint; xmax: bigint; capturedAt: number };
+type Horizon = { version: bigint; xid: bigint; capturedAt: number };
+
+/** How long start() waits for its horizon to settle before falling back to the versions settled by time. */
+const START_SETTLE_WAIT_MS = 2_000;
 
 /**
  * Every instance's in-memory copy of the non-clean part of the shared history, which filtering reads.
@@ -47,12 +58,16 @@ export class StatusIndex {
     private readonly pubsub: PubSub,
     private readonly logger: Logger,
     private readonly pollMs: number,
+    private readonly database?: DatabaseAvailability,
   ) {}
 
   async start(): Promise<void> {
-    // Versions taken by transactions still running during the load become visible only later: polling starts
-    // above `start.version` only if those transactions had ended when the load finished.
+    // The watermark polling starts from must hold only versions committed before the load reads anything: a
+    // transaction that commits while the pages are read may be missed by both its old and its new status page.
+    // So the load starts once the horizon has settled (milliseconds, normally); with a long transaction
+    // elsewhere in the cluster, from the versions settled by time instead, and polling re-reads the rest.
     const start = await this.captureHorizon();
+    const startWatermark = (await this.waitSettled(start, START_SETTLE_WAIT_MS)) ? start.version : await this.versionSettledByTime();
     // Keyset pages per status along the (status, pseudonym) index: no page rescans what the previous ones read.
     for (const status of [1, 2]) {
       let after: string | undefined;
@@ -68,7 +83,7 @@ export class StatusIndex {
         after = rows[rows.length - 1]!.p;
       }
     }
-    this.watermark = (await this.settled(start)) ? start.version : await this.versionSettledByTime();
+    this.watermark = startWatermark;
     await this.poll();
     await this.pubsub.subscribe(NUDGE_CHANNEL, (sender) => {
       if (sender !== this.instanceId) void this.poll();
@@ -116,7 +131,8 @@ export class StatusIndex {
       try {
         await this.pollOnce();
       } catch (error) {
-        this.logger.warn({ err: (error as Error).message }, 'status poll failed; retrying at next tick');
+        // An outage is logged once by the database's availability (db/availability.ts), not once per tick.
+        if (!this.database?.noteFailure(error)) this.logger.warn({ err: (error as Error).message }, 'status poll failed; retrying at next tick');
         return;
       }
     } while (this.pollAgain && !this.stopped);
@@ -152,7 +168,16 @@ export class StatusIndex {
   }
 
   private async settled(horizon: Horizon): Promise<boolean> {
-    return Date.now() - horizon.capturedAt > SETTLE_MS || (await this.oldestRunningXid()) >= horizon.xmax;
+    return Date.now() - horizon.capturedAt > SETTLE_MS || (await this.oldestRunningXid()) >= horizon.xid;
+  }
+
+  private async waitSettled(horizon: Horizon, waitMs: number): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (await this.settled(horizon)) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** The newest version whose change is older than SETTLE_MS: a fallback start when a long transaction runs. */
@@ -164,12 +189,13 @@ export class StatusIndex {
   }
 
   private async captureHorizon(): Promise<Horizon> {
-    // The sequence first, then the transaction counter: a version read here was taken before that xmax.
+    // The sequence first, then a transaction id of our own: every version read here was taken by a transaction
+    // whose id was handed out before ours. One id per settled horizon (a few a second) is a negligible cost.
     const [sequence] = await this.prisma.$queryRawUnsafe<{ v: string }[]>(
       `SELECT (CASE WHEN is_called THEN last_value ELSE last_value - 1 END)::text AS v FROM status_version_seq`,
     );
-    const [snapshot] = await this.prisma.$queryRawUnsafe<{ x: string }[]>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS x`);
-    return { version: BigInt(sequence!.v), xmax: BigInt(snapshot!.x), capturedAt: Date.now() };
+    const [own] = await this.prisma.$queryRawUnsafe<{ x: string }[]>(`SELECT pg_current_xact_id()::text AS x`);
+    return { version: BigInt(sequence!.v), xid: BigInt(own!.x), capturedAt: Date.now() };
   }
 
   private async oldestRunningXid(): Promise<bigint> {

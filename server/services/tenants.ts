@@ -38,7 +38,7 @@ export class TenantService {
 
   async findTenant(slugOrId: string): Promise<{ id: string; slug: string; name: string }> {
     const tenant = await this.prisma.tenant.findFirst({
-      where: /^[0-9a-f-]{36}$/.test(slugOrId) ? { OR: [{ id: slugOrId }, { slug: slugOrId }] } : { slug: slugOrId },
+      where: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(slugOrId) ? { OR: [{ id: slugOrId }, { slug: slugOrId }] } : { slug: slugOrId },
       select: { id: true, slug: true, name: true },
     });
     if (!tenant) throw notFound(`tenant "${slugOrId}"`);

@@ -1,15 +1,40 @@
-import { buildTenant, invalidOutcomes } from '../support/factories';
-import { startTestServer, uniqueId, type TestServer } from '../support/harness';
+import { Client } from 'pg';
+import { buildTenant, invalidOutcomes, type BuiltTenant } from '../support/factories';
+import { startTestServer, testDatabaseUrl, uniqueId, type TestServer } from '../support/harness';
+import { eventually } from '../support/eventually';
 import { filterCsvMailing } from '../support/mailing';
 
-/** Polls until the condition holds; only jest's timeout bounds it (no timing assertion). */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 async function statusOn(server: TestServer, credential: string, phone: string): Promise<string> {
   const response = await server.api().post('/v1/numbers/check').set('authorization', credential).send({ phones: [phone] }).expect(200);
   return response.body.results[0].status as string;
+}
+
+/**
+ * Holds a campaign's tally row locked from a connection of its own. A batch of that campaign then takes its
+ * transaction id and its status versions and waits on the lock, still uncommitted, until `release()`: a
+ * transaction held open deterministically, not by a sleep that merely makes the race likely.
+ */
+async function holdCampaignTally(server: TestServer, tenant: BuiltTenant, externalId: string) {
+  const client = new Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  await client.query(`SET search_path TO "${server.schema}"`);
+  await client.query('BEGIN');
+  await client.query('SELECT id FROM campaigns WHERE tenant_id = $1::uuid AND external_id = $2 FOR UPDATE', [tenant.id, externalId]);
+  return {
+    /** Resolves once a batch of the campaign is waiting on the lock (its versions are taken by then). */
+    async batchWaiting(): Promise<void> {
+      await eventually(async () => {
+        // Any backend blocked by this connection's lock: only the batch's transaction can be.
+        const { rows } = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pg_blocking_pids(pid) @> ARRAY[pg_backend_pid()]`);
+        return rows[0].n > 0;
+      }, 'the batch to wait on the held tally lock');
+    },
+    async release(): Promise<void> {
+      await client.query('COMMIT');
+      await client.end();
+    },
+  };
 }
 
 describe.each([
@@ -43,9 +68,53 @@ describe.each([
     await tenant.report(invalidOutcomes('b', 'c', phone, 5));
     expect(await statusOn(first, tenant.auth('dialer'), phone)).toBe('invalid');
 
-    await eventually(async () => (await statusOn(second, tenant.auth('dialer'), phone)) === 'invalid');
+    await eventually(async () => (await statusOn(second, tenant.auth('dialer'), phone)) === 'invalid', 'the other instance to see invalid');
     const filtered = await filterCsvMailing(second, tenant.auth('dialer'), 'c', `telefone\n${phone}\n`);
     expect(filtered.summary.counts).toMatchObject({ droppedRows: 1, invalidPhones: 1 });
+  });
+
+  it('when a batch commits after the other instance polled past its status versions, then that instance still applies them', async () => {
+    const tenant = await buildTenant(first);
+    await tenant.campaign('held', true);
+    const phone = '31 98765-1234';
+    const hold = await holdCampaignTally(first, tenant, 'held');
+    let reported: Promise<unknown> | undefined;
+    try {
+      reported = tenant.report(invalidOutcomes('held', 'held', phone, 3));
+      await hold.batchWaiting();
+      // Several polls while the batch holds its versions: each captures or settles a horizon past them.
+      for (let i = 0; i < 4; i++) await second.services.statusIndex.poll();
+    } finally {
+      await hold.release();
+    }
+    await reported;
+    expect(await statusOn(first, tenant.auth('dialer'), phone)).toBe('unconfirmed');
+    for (let i = 0; i < 4; i++) await second.services.statusIndex.poll();
+    expect(await statusOn(second, tenant.auth('dialer'), phone)).toBe('unconfirmed');
+  });
+
+  it('when a batch commits while another instance loads its status index at start, then that instance applies it', async () => {
+    const tenant = await buildTenant(first);
+    await tenant.campaign('loading', true);
+    const phone = '21 98888-7777';
+    const hold = await holdCampaignTally(first, tenant, 'loading');
+    let third: TestServer | undefined;
+    let reported: Promise<unknown> | undefined;
+    try {
+      reported = tenant.report(invalidOutcomes('load', 'loading', phone, 2));
+      await hold.batchWaiting();
+      // The third instance starts (captures its horizon and loads) while the batch holds its versions.
+      third = await startTestServer({ schema: first.schema, redis, redisPrefix: `${first.schema}:`, keepSchema: true });
+    } finally {
+      await hold.release();
+    }
+    try {
+      await reported;
+      for (let i = 0; i < 4; i++) await third.services.statusIndex.poll();
+      expect(await statusOn(third, tenant.auth('dialer'), phone)).toBe('unconfirmed');
+    } finally {
+      await third.stop();
+    }
   });
 
   it('when a number recovers through one instance, then the other dials it again', async () => {
@@ -53,8 +122,8 @@ describe.each([
     await tenant.campaign('r', true);
     const phone = '51 3456-7890';
     await tenant.report(invalidOutcomes('x', 'r', phone, 3));
-    await eventually(async () => (await statusOn(first, tenant.auth('dialer'), phone)) === 'unconfirmed');
+    await eventually(async () => (await statusOn(first, tenant.auth('dialer'), phone)) === 'unconfirmed', 'the other instance to see unconfirmed');
     await tenant.report([{ callId: 'human', campaignId: 'r', phone, code: 'sip:200' }]);
-    await eventually(async () => (await statusOn(first, tenant.auth('dialer'), phone)) === 'clean');
+    await eventually(async () => (await statusOn(first, tenant.auth('dialer'), phone)) === 'clean', 'the other instance to see clean');
   });
 });

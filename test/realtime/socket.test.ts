@@ -4,6 +4,7 @@ import { buildTenant, type BuiltTenant } from '../support/factories';
 import { startTestServer, uniqueId, type TestServer } from '../support/harness';
 import { claimsOf, forgedTokens } from '../support/credentials';
 import { filterCsvMailing } from '../support/mailing';
+import { eventually } from '../support/eventually';
 
 /**
  * Issue 2: ingestion over socket.io with acknowledgements (idempotent with HTTP), and counts pushed live to the
@@ -114,7 +115,7 @@ describe('socket.io', () => {
     await server.api().put(`/v1/campaigns/${campaign}/hygiene`).set('authorization', a.auth('admin')).send({ enabled: false }).expect(200);
 
     // A's admin sees the mailing complete, with its counts, then the switch.
-    await waitFor(() => aAdmin.events.some((e) => e.event === 'campaign:updated' && (e.payload as CampaignView).hygieneEnabled === false));
+    await eventually(() => aAdmin.events.some((e) => e.event === 'campaign:updated' && (e.payload as CampaignView).hygieneEnabled === false), 'the event');
     const mailingEvents = aAdmin.events.filter((e) => e.event === 'mailing:updated').map((e) => e.payload as MailingView);
     expect(mailingEvents.every((m) => m.id === mailingId)).toBe(true);
     expect(mailingEvents.at(-1)).toMatchObject({ id: mailingId, status: 'completed', counts: { totalRows: 2, keptRows: 1, malformedRows: 1 } });
@@ -124,11 +125,11 @@ describe('socket.io', () => {
     // B's own event, emitted after A's, reaches B's sockets; nothing of A's came before it.
     const marker = uniqueId('marker');
     await server.api().post('/v1/campaigns').set('authorization', b.auth('dialer')).send({ id: marker }).expect(201);
-    await waitFor(() => [bAdmin, bDialer].every((s) => s.events.some((e) => (e.payload as CampaignView)?.externalId === marker)));
+    await eventually(() => [bAdmin, bDialer].every((s) => s.events.some((e) => (e.payload as CampaignView)?.externalId === marker)), 'the event');
     for (const s of [bAdmin, bDialer]) expect(s.events.map((e) => `${e.event} ${(e.payload as CampaignView).externalId}`)).toEqual([`campaign:updated ${marker}`]);
     // The other way round too: B's marker never reached A's admin socket.
     await server.api().post('/v1/campaigns').set('authorization', a.auth('dialer')).send({ id: `${marker}-a` }).expect(201);
-    await waitFor(() => aAdmin.events.some((e) => (e.payload as CampaignView)?.externalId === `${marker}-a`));
+    await eventually(() => aAdmin.events.some((e) => (e.payload as CampaignView)?.externalId === `${marker}-a`), 'the event');
     expect(aAdmin.events.some((e) => (e.payload as CampaignView)?.externalId === marker)).toBe(false);
   });
 
@@ -137,7 +138,7 @@ describe('socket.io', () => {
     const bAdmin = await connected(b.adminToken);
     const created = await server.api().post('/v1/dialer-keys').set('authorization', a.auth('admin')).send({ name: 'segundo discador' }).expect(201);
     await server.api().delete(`/v1/dialer-keys/${created.body.id}`).set('authorization', a.auth('admin')).expect(200);
-    await waitFor(() => aAdmin.events.filter((e) => e.event === 'dialer-keys:updated').length === 2);
+    await eventually(() => aAdmin.events.filter((e) => e.event === 'dialer-keys:updated').length === 2, 'the event');
     expect(aAdmin.events.filter((e) => e.event === 'dialer-keys:updated').map((e) => e.payload)).toEqual([{ id: created.body.id }, { id: created.body.id }]);
     expect(JSON.stringify(aAdmin.events)).not.toContain(created.body.key);
     expect(bAdmin.events.filter((e) => e.event === 'dialer-keys:updated')).toEqual([]);
@@ -145,7 +146,3 @@ describe('socket.io', () => {
 });
 
 
-/** Polls a condition; only the jest timeout bounds it (no timing assertion). */
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}

@@ -1,26 +1,13 @@
 import type { Response } from 'supertest';
 import { buildTenant, type BuiltTenant } from '../support/factories';
 import { startTestServer, type TestServer } from '../support/harness';
+import { expectError } from '../support/errors';
 import { filterCsvMailing, filterJsonMailing } from '../support/mailing';
 
 /**
  * Issue 2, done-when 7: bad input gets a 4xx with a code and the field, in the one error shape, and nothing else
  * in the request is lost (a bad item of a batch costs only that item; a bad row of a mailing only that row).
  */
-type ErrorBody = { error: { code: string; message: string; field?: string; requestId: string } };
-
-/** The one error shape: {error: {code, message, requestId, field?}} and nothing else, requestId echoed in X-Request-Id. */
-function expectError(response: Response, status: number, code: string, field?: string): ErrorBody['error'] {
-  expect({ status: response.status, body: response.body }).toMatchObject({ status, body: { error: { code } } });
-  const body = response.body as ErrorBody;
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(typeof body.error.message).toBe('string');
-  expect(body.error.message.length).toBeGreaterThan(0);
-  expect(body.error.requestId).toBe(response.headers['x-request-id']);
-  if (field !== undefined) expect(body.error.field).toBe(field);
-  return body.error;
-}
-
 describe('bad input', () => {
   let server: TestServer;
   let tenant: BuiltTenant;
@@ -255,9 +242,9 @@ describe('bad input', () => {
       expect(await small.db.prisma.callReceipt.count()).toBe(0);
     });
 
-    it('when a batch has more than MAX_BATCH_SIZE outcomes, then 400 VALIDATION_FAILED on outcomes naming the limit', async () => {
+    it('when a batch has more than MAX_BATCH_SIZE outcomes, then 413 BATCH_TOO_LARGE on outcomes naming the limit', async () => {
       const outcomes = Array.from({ length: 6 }, (_v, i) => ({ callId: `n-${i}`, campaignId: 'c', phone: '11987654321', code: 'sip:404' }));
-      const error = expectError(await small.api().post('/v1/outcomes').set('authorization', smallTenant.auth('dialer')).send({ outcomes }), 400, 'VALIDATION_FAILED', 'outcomes');
+      const error = expectError(await small.api().post('/v1/outcomes').set('authorization', smallTenant.auth('dialer')).send({ outcomes }), 413, 'BATCH_TOO_LARGE', 'outcomes');
       expect(error.message).toMatch(/at most 5/);
     });
 

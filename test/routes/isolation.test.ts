@@ -6,6 +6,7 @@ import { claimsOf, forgedTokens } from '../support/credentials';
 import { filterCsvMailing } from '../support/mailing';
 import { createApp } from '../../server/app';
 import { createLogger } from '../../server/logger';
+import { eventually } from '../support/eventually';
 
 /**
  * Tenant isolation, route by route (issue 2, done-when 5). Every registered route is listed below; a test fails
@@ -472,7 +473,7 @@ describe('tenant isolation, route by route', () => {
       // B's own event comes after A's on the same ordered connection: once it arrives, A's would have too.
       const marker = uniqueId('marker');
       await api().post('/v1/campaigns').set('authorization', b.auth('dialer')).send({ id: marker }).expect(201);
-      await waitFor(() => received.filter((entry) => (entry.payload as { externalId?: string })?.externalId === marker).length === 2);
+      await eventually(() => received.filter((entry) => (entry.payload as { externalId?: string })?.externalId === marker).length === 2, 'both sockets to get the event');
       expect(received.map((entry) => `${entry.socket} ${entry.event} ${(entry.payload as { externalId?: string }).externalId}`).sort()).toEqual([
         `b-admin campaign:updated ${marker}`,
         `b-dialer campaign:updated ${marker}`,
@@ -481,7 +482,3 @@ describe('tenant isolation, route by route', () => {
   });
 });
 
-/** Polls a condition (no timing assertion: only the jest timeout bounds it). */
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}

@@ -45,6 +45,10 @@ export type TestServerOptions = {
   keepSchema?: boolean;
   /** The server's logger (e.g. one writing to memory, see support/logs.ts); by default pino at TEST_LOG_LEVEL. */
   logger?: Logger;
+  /** Another PostgreSQL than the shared test one (a private cluster a fault test may stop, see support/services.ts). */
+  databaseUrl?: string;
+  /** Another Redis than the shared test one (implies redis on). */
+  redisUrl?: string;
 };
 
 /** Fixed test keys, the same for every instance of a test so they share pseudonyms. */
@@ -60,18 +64,19 @@ export const TEST_KEYS = {
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const schema = options.schema ?? uniqueId('hyg');
+  const databaseUrl = options.databaseUrl ?? testDatabaseUrl;
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
-    DATABASE_URL: testDatabaseUrl,
-    ...(options.redis === false ? {} : { REDIS_URL: testRedisUrl, REDIS_PREFIX: options.redisPrefix ?? `${schema}:` }),
+    DATABASE_URL: databaseUrl,
+    ...(options.redis === false ? {} : { REDIS_URL: options.redisUrl ?? testRedisUrl, REDIS_PREFIX: options.redisPrefix ?? `${schema}:` }),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     STATUS_POLL_MS: '200',
     ...TEST_KEYS,
     ...options.env,
   });
-  const db: Database = await openPostgres({ url: testDatabaseUrl, schema, poolSize: 5 });
+  const db: Database = await openPostgres({ url: databaseUrl, schema, poolSize: 5 });
   const clock = options.clock ?? new TestClock();
   const server = await startServer(config, { db, clock: clock.now, logger: options.logger ?? createLogger(config.logLevel) });
   return {
@@ -83,13 +88,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async stop() {
       await server.close();
       await db.close();
-      if (!options.keepSchema) await dropSchema(schema);
+      if (!options.keepSchema) await dropSchema(schema, databaseUrl);
     },
   };
 }
 
-export async function dropSchema(schema: string): Promise<void> {
-  const pool = new Pool({ connectionString: testDatabaseUrl, max: 1 });
+export async function dropSchema(schema: string, databaseUrl = testDatabaseUrl): Promise<void> {
+  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
   try {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   } finally {

@@ -2,16 +2,17 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HygieneClient } from '../client';
-import { HygieneApiError, HygieneError, HygieneFilterError } from '../errors';
+import { HygieneApiError, HygieneError, HygieneFilterError, OutboxWriteError } from '../errors';
 import { HttpTransport } from '../http';
-import { Outbox } from '../outbox';
+import { Outbox, type FlushStatus } from '../outbox';
 import type { OutcomeReport } from '../shared/protocol';
 import { messages, pickLang, type Messages } from './messages';
 import { ProgressBar } from './progress';
 import { parseCodeKind, readOutcomeFile } from './outcomeFile';
 
 /**
- * `hygiene` CLI. Exit codes: 0 done; 1 failed (server error, refused rows); 2 usage or configuration;
+ * `hygiene` CLI. Exit codes: 0 done; 1 failed (server error, rows refused into the dead letters, a full outbox disk,
+ * an incomplete filter whose outputs were removed); 2 usage or configuration;
  * 3 the server could not be reached (outcomes stay queued; a filter under fail-closed wrote nothing).
  * The CLI is the edge: it alone reads the environment (HYGIENE_URL, HYGIENE_API_KEY, HYGIENE_OUTBOX, HYGIENE_LANG).
  */
@@ -83,7 +84,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       io.stderr.write(`${(error as Error).message}\n\n${text.usage}`);
       return 2;
     }
-    io.stderr.write(`${text.failed((error as Error).message)}\n`);
+    if (error instanceof HygieneFilterError && !error.unreachable) io.stderr.write(`${text.filterIncomplete(error.message)}\n`);
+    else io.stderr.write(`${text.failed((error as Error).message)}\n`);
     if (error instanceof HygieneError && error.name === 'HygieneConfigError') return 2;
     if (error instanceof HygieneApiError) return 1;
     return error instanceof HygieneFilterError && error.unreachable ? 3 : 1;
@@ -149,27 +151,35 @@ async function report(client: HygieneClient, file: string | undefined, flags: Fl
   let queued = 0;
   let bad = 0;
   let batch: OutcomeReport[] = [];
-  for await (const item of readOutcomeFile(input, flags.campaign as string | undefined, kind)) {
-    if (item.error || !item.outcome) {
-      bad++;
-      io.stderr.write(`${text.badRow(item.line, item.error ?? '')}\n`);
-      continue;
+  const queue = async () => {
+    await client.reportOutcomes(batch);
+    queued += batch.length;
+    batch = [];
+  };
+  try {
+    for await (const item of readOutcomeFile(input, flags.campaign as string | undefined, kind)) {
+      if (item.error || !item.outcome) {
+        bad++;
+        io.stderr.write(`${text.badRow(item.line, item.error ?? '')}\n`);
+        continue;
+      }
+      batch.push(item.outcome);
+      if (batch.length >= 5000) await queue();
     }
-    batch.push(item.outcome);
-    if (batch.length >= 5000) {
-      await client.reportOutcomes(batch);
-      queued += batch.length;
-      batch = [];
-    }
+    if (batch.length > 0) await queue();
+  } catch (error) {
+    if (!(error instanceof OutboxWriteError)) throw error;
+    // What was queued before is safe and still goes out; say exactly what was not recorded.
+    io.stderr.write(`${text.outboxWriteFailed(queued, error.causeCode ?? error.message)}\n`);
+    await client.flush().catch(() => undefined);
+    return 1;
   }
-  if (batch.length > 0) await client.reportOutcomes(batch);
-  queued += batch.length;
   io.stdout.write(`${text.queued(queued)}\n`);
   try {
     const status = await client.flush();
     io.stdout.write(`${text.delivered(status.delivered)}\n`);
-    if (status.deadLetters > 0) io.stdout.write(`${text.deadLetters(status.deadLetters, path.join(status.dir, 'dead-letters.ndjson'))}\n`);
-    return bad > 0 || status.delivered.rejected > 0 ? 1 : 0;
+    reportDeadLettered(status, io, text);
+    return bad > 0 || status.deadLettered > 0 ? 1 : 0;
   } catch (error) {
     const status = await client.outboxStatus();
     io.stderr.write(`${text.stillPending(status.pending, (error as Error).message)}\n`);
@@ -177,16 +187,22 @@ async function report(client: HygieneClient, file: string | undefined, flags: Fl
   }
 }
 
+/** Outcomes this run's flush moved to the dead letters: the run failed for them, however well the rest went. */
+function reportDeadLettered(status: FlushStatus, io: CliIo, text: Messages): void {
+  if (status.deadLettered > 0) io.stderr.write(`${text.deadLettered(status.deadLettered, path.join(status.dir, 'dead-letters.ndjson'))}\n`);
+}
+
 function printStatus(status: Awaited<ReturnType<typeof Outbox.inspect>>, io: CliIo, text: Messages): void {
   io.stdout.write(
     [
       text.outboxTitle(status.dir),
+      text.blocked(status.blockedBy),
       text.pending(status.pending),
       text.oldest(status.oldestPendingAt, status.oldestPendingAgeMs),
       text.deadLetters(status.deadLetters, path.join(status.dir, 'dead-letters.ndjson')),
       text.lastError(status.lastError),
       text.lastDelivery(status.lastDeliveryAt),
-    ].join('\n') + '\n',
+    ].filter(Boolean).join('\n') + '\n',
   );
 }
 
@@ -200,7 +216,8 @@ async function flushOutbox(client: HygieneClient, io: CliIo, text: Messages): Pr
     const status = await client.flush();
     io.stdout.write(`${text.delivered(status.delivered)}\n`);
     printStatus(status, io, text);
-    return 0;
+    reportDeadLettered(status, io, text);
+    return status.deadLettered > 0 ? 1 : 0;
   } catch (error) {
     const status = await client.outboxStatus();
     io.stderr.write(`${text.stillPending(status.pending, (error as Error).message)}\n`);

@@ -104,6 +104,16 @@ global options:
       pt
         ? `O servidor não recebeu tudo (${reason}). ${n(count)} tabulações continuam na fila e serão enviadas por "hygiene fila --enviar" ou pelo próximo "reportar". Nada foi perdido.`
         : `The server did not take everything (${reason}). ${n(count)} outcomes stay in the outbox and go out with "hygiene outbox --flush" or the next "report". Nothing was lost.`,
+    deadLettered: (count: number, file: string) =>
+      pt
+        ? `ATENÇÃO: ${n(count)} tabulações foram RECUSADAS pelo servidor e NÃO foram contadas; estão em ${file}. Corrija o mapa de tabulações ou os dados e reenvie-as com "hygiene reportar".`
+        : `WARNING: ${n(count)} outcomes were REFUSED by the server and NOT counted; they are in ${file}. Fix the tabulation map or the data and report them again with "hygiene report".`,
+    outboxWriteFailed: (queued: number, reason: string) =>
+      pt
+        ? `Não foi possível gravar na fila local (${reason}). ${n(queued)} tabulações gravadas antes estão seguras e serão enviadas; as demais NÃO foram gravadas: libere espaço e rode "hygiene reportar" de novo (as já contadas voltam como duplicadas).`
+        : `Could not write to the local outbox (${reason}). ${n(queued)} outcomes written before are safe and will be sent; the rest were NOT written: free some space and run "hygiene report" again (those already counted come back as duplicates).`,
+    blocked: (reason: string | null) =>
+      reason === null ? '' : pt ? `  BLOQUEADA: o servidor recusou a chave do discador (${reason}); nada é enviado até haver uma chave válida` : `  BLOCKED: the server refused the dialer key (${reason}); nothing is sent until a valid key is configured`,
     badRow: (line: number, message: string) => (pt ? `linha ${line}: ${message}` : `line ${line}: ${message}`),
     outboxTitle: (dir: string) => (pt ? `Fila local: ${dir}` : `Local outbox: ${dir}`),
     pending: (count: number) => (pt ? `  pendentes: ${n(count)}` : `  pending: ${n(count)}`),
@@ -118,6 +128,10 @@ global options:
     serverDown: (url: string, reason: string) => (pt ? `Servidor ${url} inacessível: ${reason}` : `Server ${url} unreachable: ${reason}`),
     keyOk: (campaigns: number) => (pt ? `Chave do discador aceita (${n(campaigns)} campanhas).` : `Dialer key accepted (${n(campaigns)} campaigns).`),
     keyRefused: (reason: string) => (pt ? `Chave do discador recusada: ${reason}` : `Dialer key refused: ${reason}`),
+    filterIncomplete: (reason: string) =>
+      pt
+        ? `Erro: o mailing NÃO foi filtrado até o fim (${reason}). Nenhum arquivo de saída foi gravado; não disque este mailing — rode "hygiene filtrar" de novo.`
+        : `Error: the mailing was NOT filtered to its end (${reason}). No output file was written; do not dial this mailing — run "hygiene filter" again.`,
     failed: (message: string) => (pt ? `Erro: ${message}` : `Error: ${message}`),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { dbSafeText } from '../../http/validate';
 
 export const loginBody = z.object({
-  email: z.string().trim().email('must be an email address'),
-  password: z.string().min(1, 'is required'),
+  email: dbSafeText().trim().email('must be an email address'),
+  password: dbSafeText().min(1, 'is required'),
 });

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/availability';
 import type { Services } from '../../services/container';
 
 export function healthRoutes(services: Services): Router {
@@ -6,9 +7,28 @@ export function healthRoutes(services: Services): Router {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  /**
+   * For the load balancer. 503 only when this instance cannot serve: PostgreSQL, the system of record, does not
+   * answer. Redis away is 200 "degraded": every instance shares the one Redis, so failing readiness for it would
+   * take all of them out of rotation at once, turning a loss of live events between instances into a full outage,
+   * while each instance still serves every route from PostgreSQL (docs/operations.md, "Health").
+   */
   router.get('/readyz', async (_req, res) => {
-    await services.prisma.$queryRawUnsafe('SELECT 1');
-    res.json({ status: 'ready', numbersIndexed: services.statusIndex.table.size });
+    const { database, redis } = services.health;
+    const databaseState = await database.check();
+    const redisState = redis ? (redis.up ? 'up' : 'down') : 'off';
+    if (!databaseState.up) {
+      res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      res.status(503).json({ status: 'unavailable', database: 'down', redis: redisState, reason: `database: ${databaseState.reason}` });
+      return;
+    }
+    res.json({
+      status: redisState === 'down' ? 'degraded' : 'ready',
+      database: 'up',
+      redis: redisState,
+      ...(redis && !redis.up ? { reason: `redis: ${redis.reason}` } : {}),
+      numbersIndexed: services.statusIndex.table.size,
+    });
   });
   return router;
 }

@@ -21,12 +21,36 @@ function inputKind(req: Request): InputKind {
   throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be text/csv, application/x-ndjson or application/json (got "${type || 'none'}")`, 'content-type');
 }
 
-async function* limitBytes(req: Request, maxBytes: number): AsyncGenerator<Buffer> {
+/**
+ * The body, bounded in size. A client that sends nothing for HTTP_IDLE_TIMEOUT_MS (the server's socket timeout)
+ * gets REQUEST_TIMEOUT on the body — the 408, or the summary's error once the answer has started — rather than a
+ * dropped connection: a listener on the request's 'timeout' is what keeps Node from destroying the socket.
+ */
+async function* readBody(req: Request, res: Response, maxBytes: number, idleTimeoutMs: number): AsyncGenerator<Buffer> {
+  let cut!: () => void;
+  const stalled = new Promise<never>((_resolve, reject) => {
+    cut = () => {
+      if (!res.headersSent) res.setHeader('Connection', 'close'); // the rest of the body is not read
+      reject(new AppError('REQUEST_TIMEOUT', `nothing received for ${idleTimeoutMs} ms (HTTP_IDLE_TIMEOUT_MS); the mailing was cut`, 'body'));
+    };
+  });
+  stalled.catch(() => undefined);
+  req.once('timeout', cut);
+  // Read by hand, not with for-await: its cleanup would destroy the request, and the socket with the 408.
+  const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let total = 0;
-  for await (const chunk of req) {
-    total += (chunk as Buffer).length;
-    if (total > maxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `the mailing is larger than the limit of ${maxBytes} bytes`, 'body');
-    yield chunk as Buffer;
+  try {
+    for (;;) {
+      const next = chunks.next();
+      next.catch(() => undefined); // still pending when the stream is cut; it fails with the socket
+      const { value: chunk, done } = await Promise.race([next, stalled]);
+      if (done) return;
+      total += chunk.length;
+      if (total > maxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `the mailing is larger than the limit of ${maxBytes} bytes`, 'body');
+      yield chunk;
+    }
+  } finally {
+    req.off('timeout', cut);
   }
 }
 
@@ -35,7 +59,6 @@ async function* ndjsonContacts(input: AsyncIterable<Buffer>): AsyncGenerator<{ c
   let rest = '';
   let line = 0;
   const parse = (text: string) => {
-    line++;
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
@@ -46,12 +69,13 @@ async function* ndjsonContacts(input: AsyncIterable<Buffer>): AsyncGenerator<{ c
     const lines = (rest + decoder.write(chunk)).split('\n');
     rest = lines.pop() ?? '';
     for (const text of lines) {
-      if (text.trim()) yield { contact: parse(text), line: line + 1 };
-      else line++;
+      line++;
+      if (text.trim()) yield { contact: parse(text), line };
     }
   }
   rest += decoder.end();
-  if (rest.trim()) yield { contact: parse(rest), line: line + 1 };
+  line++;
+  if (rest.trim()) yield { contact: parse(rest), line };
 }
 
 async function* jsonArrayContacts(input: AsyncIterable<Buffer>): AsyncGenerator<{ contact: unknown; line: number }> {
@@ -112,7 +136,7 @@ export function mailingRoutes(services: Services): Router {
       },
     };
 
-    const input = limitBytes(req, maxBytes);
+    const input = readBody(req, res, maxBytes, services.config.http.idleTimeoutMs);
     let failure: AppError | undefined;
     try {
       latest =

@@ -1,13 +1,13 @@
 import { z } from 'zod';
+import { dbSafeText, uuidText } from '../../http/validate';
 import { externalId } from '../campaigns/schema';
 
 export const mailingParams = z.object({ campaignId: externalId });
-export const mailingIdParams = z.object({ mailingId: z.string().trim().min(1, 'is required') });
+export const mailingIdParams = z.object({ mailingId: uuidText('must be a mailing id (a UUID)') });
 
 export const filterQuery = z.object({
-  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
-  phoneColumns: z
-    .string()
+  name: dbSafeText().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+  phoneColumns: dbSafeText()
     .trim()
     .min(1, 'must name at least one column')
     .transform((value) => value.split(',').map((name) => name.trim()).filter(Boolean))

@@ -1,16 +1,23 @@
 import { z } from 'zod';
+import { dbSafeText } from '../../http/validate';
 
-export const slug = z
-  .string()
-  .trim()
-  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or dashes');
+const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const createTenantBody = z.object({ slug, name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters') });
-export const tenantParams = z.object({ tenant: z.string().trim().min(1, 'is required') });
-export const createAdminBody = z.object({
-  email: z.string().trim().email('must be an email address'),
-  name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
-  password: z.string().min(10, 'must be at least 10 characters').max(200, 'must be at most 200 characters'),
+export const slug = dbSafeText().trim().regex(SLUG, 'must be 2-63 lower-case letters, digits or dashes');
+
+export const createTenantBody = z.object({ slug, name: dbSafeText().trim().min(1, 'is required').max(200, 'must be at most 200 characters') });
+/** A tenant by slug or id; anything else ("-" × 36 looked like an id) never reaches a query. */
+export const tenantParams = z.object({
+  tenant: dbSafeText()
+    .trim()
+    .min(1, 'is required')
+    .refine((value) => SLUG.test(value) || GUID.test(value), 'must be a tenant slug or id'),
 });
-export const createKeyBody = z.object({ name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters') });
-export const forgetBody = z.object({ phone: z.string().trim().min(1, 'is required') });
+export const createAdminBody = z.object({
+  email: dbSafeText().trim().email('must be an email address'),
+  name: dbSafeText().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+  password: dbSafeText().min(10, 'must be at least 10 characters').max(200, 'must be at most 200 characters'),
+});
+export const createKeyBody = z.object({ name: dbSafeText().trim().min(1, 'is required').max(100, 'must be at most 100 characters') });
+export const forgetBody = z.object({ phone: dbSafeText().trim().min(1, 'is required') });

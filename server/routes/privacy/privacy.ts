@@ -1,10 +1,8 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Services } from '../../services/container';
 import { authenticated } from '../../http/auth';
 import { parseInput } from '../../http/validate';
-
-const forgetBody = z.object({ phone: z.string().trim().min(1, 'is required').max(64, 'must be at most 64 characters') });
+import { forgetBody } from './schema';
 
 export function privacyRoutes(services: Services): Router {
   const router = Router();

@@ -2,11 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HygieneClient } from '../../plugin/src/index';
+import { expectedCounters, outcomeFor } from '../plugin/fixtures/outcomes';
 import { buildTenant, type BuiltTenant } from '../support/factories';
 import { startTestServer, uniqueId, type TestServer } from '../support/harness';
 import { freePort, killAllChildren, spawnChild, startServerProcess, TS_REGISTER, type Child } from '../support/processes';
 import { TcpProxy } from '../support/tcp-proxy';
-import { expectedCounters, outcomeFor } from './fixtures/outcomes';
+import { recordFault } from '../support/reliability';
+import { eventually } from '../support/eventually';
 
 /**
  * Fault tests: the server killed (SIGKILL) and restarted, the dialer process killed and restarted, the network
@@ -15,20 +17,19 @@ import { expectedCounters, outcomeFor } from './fixtures/outcomes';
  */
 
 const COUNT = 3000;
+const REPORTER = path.join(__dirname, '..', 'plugin', 'fixtures', 'reporter.ts');
+
+const total = (counters: { invalid: number; contact: number; neutral: number }) => counters.invalid + counters.contact + counters.neutral;
+const delivered = async (client: HygieneClient) => {
+  const { accepted, duplicates } = (await client.outboxStatus()).delivered;
+  return accepted + duplicates;
+};
 
 async function reportedCounters(server: TestServer, tenant: BuiltTenant, campaignId: string) {
   const response = await server.api().get(`/v1/campaigns/${campaignId}`).set('authorization', tenant.auth('dialer')).expect(200);
   return response.body.reported as { invalid: number; contact: number; neutral: number };
 }
 
-/** Waits until `predicate` holds, polling; fails with `what` after `ms`. */
-async function until(predicate: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('fault tolerance of outcome reporting', () => {
   let dir: string;
@@ -51,16 +52,23 @@ describe('fault tolerance of outcome reporting', () => {
     let serverProcess: Child & { url: string } = await startServerProcess({ schema, port });
     const tenant = await buildTenant(observer);
     const client = new HygieneClient({ serverUrl: serverProcess.url, apiKey: tenant.dialerKey, outboxDir: path.join(dir, 'outbox'), batchSize: 100, flushIntervalMs: 20, requestTimeoutMs: 2000, retry: { baseMs: 50, maxMs: 500, maxAttempts: 100 } });
+    let recoveryMs: number | null = null;
     try {
       let killed = false;
       for (let i = 0; i < COUNT; i += 50) {
         await client.reportOutcomes(Array.from({ length: 50 }, (_v, j) => outcomeFor('srv', 'campanha', i + j)));
         if (i === 1000) {
-          await until(async () => (await client.outboxStatus()).delivered.accepted > 0, 'a first delivery');
+          await eventually(async () => (await client.outboxStatus()).delivered.accepted > 0, 'a first delivery');
           await serverProcess.kill('SIGKILL');
           killed = true;
         }
-        if (i === 2000) serverProcess = await startServerProcess({ schema, port });
+        if (i === 2000) {
+          serverProcess = await startServerProcess({ schema, port });
+          const restartedAt = Date.now();
+          const before = await delivered(client);
+          await eventually(async () => (await delivered(client)) > before, 'a delivery after the restart');
+          recoveryMs = Date.now() - restartedAt;
+        }
       }
       expect(killed).toBe(true);
       const status = await client.flush();
@@ -68,7 +76,18 @@ describe('fault tolerance of outcome reporting', () => {
       // Each outcome got exactly one final answer: accepted, or duplicate when an earlier send was committed but
       // its answer was lost (the server counted it then, not now).
       expect(status.delivered.accepted + status.delivered.duplicates).toBe(COUNT);
-      expect(await reportedCounters(observer, tenant, 'campanha')).toEqual(expectedCounters(COUNT));
+      const counters = await reportedCounters(observer, tenant, 'campanha');
+      expect(counters).toEqual(expectedCounters(COUNT));
+      recordFault({
+        fault: 'server SIGKILL during ingest, restarted',
+        load: `${COUNT.toLocaleString('en-US')} tabulations through the plugin outbox, batches of 100`,
+        sent: COUNT,
+        counted: total(counters),
+        lost: Math.max(0, COUNT - total(counters)),
+        doubled: Math.max(0, total(counters) - COUNT),
+        clientSaw: `connection refused, retried from the outbox; ${status.delivered.duplicates} answered "duplicate" after the restart`,
+        recoveryMs,
+      });
     } finally {
       await client.close();
       await serverProcess.kill('SIGKILL');
@@ -82,16 +101,18 @@ describe('fault tolerance of outcome reporting', () => {
       const tenant = await buildTenant(server);
       const outbox = path.join(dir, 'outbox');
       const env = { HYGIENE_URL: server.url, HYGIENE_API_KEY: tenant.dialerKey, OUTBOX: outbox, CAMPAIGN: 'campanha', PREFIX: 'dlr', COUNT: '20000' };
-      const reporter = spawnChild(['-r', TS_REGISTER, path.join(__dirname, 'fixtures', 'reporter.ts')], { ...env, MODE: 'report' });
+      const reporter = spawnChild(['-r', TS_REGISTER, REPORTER], { ...env, MODE: 'report' });
       await reporter.waitForLine(/^acked (\d{4,})$/, 60_000);
       // Kill it while it is still appending and delivering.
-      await until(async () => (await reportedCounters(server, tenant, 'campanha')).contact > 0, 'a first delivery');
+      await eventually(async () => (await reportedCounters(server, tenant, 'campanha')).contact > 0, 'a first delivery');
       await reporter.kill('SIGKILL');
       expect(reporter.stdout()).not.toContain('all acked');
       const acked = Math.max(...[...reporter.stdout().matchAll(/^acked (\d+)$/gm)].map((m) => Number(m[1])));
 
-      const restarted = spawnChild(['-r', TS_REGISTER, path.join(__dirname, 'fixtures', 'reporter.ts')], { ...env, MODE: 'flush' });
+      const restartedAt = Date.now();
+      const restarted = spawnChild(['-r', TS_REGISTER, REPORTER], { ...env, MODE: 'flush' });
       const [, json] = await restarted.waitForLine(/^flushed (.*)$/, 60_000);
+      const recoveryMs = Date.now() - restartedAt;
       expect(JSON.parse(json!)).toMatchObject({ pending: 0, deadLetters: 0 });
       expect(await restarted.exited).toEqual({ code: 0, signal: null });
 
@@ -105,6 +126,16 @@ describe('fault tolerance of outcome reporting', () => {
       const again = await tenant.report(Array.from({ length: counted }, (_v, i) => outcomeFor('dlr', 'campanha', i)));
       expect(again).toMatchObject({ accepted: 0, duplicates: counted });
       expect(await reportedCounters(server, tenant, 'campanha')).toEqual(counters);
+      recordFault({
+        fault: 'dialer SIGKILL mid-reporting, restarted',
+        load: '20,000 tabulations appended and delivered by a separate dialer process',
+        sent: acked,
+        counted,
+        lost: Math.max(0, acked - counted),
+        doubled: 0,
+        clientSaw: `${acked.toLocaleString('en-US')} acknowledged before the kill; the restarted process re-sent its outbox (${counted - acked} unacknowledged in flight were also counted once)`,
+        recoveryMs,
+      });
     } finally {
       await server.stop();
     }
@@ -123,20 +154,35 @@ describe('fault tolerance of outcome reporting', () => {
         if (i % 700 === 350) {
           // Cut once bytes are flowing, so requests and answers in transit are lost.
           const before = proxy.bytesUp;
-          await until(() => proxy.bytesUp > before, 'traffic through the proxy');
+          await eventually(() => proxy.bytesUp > before, 'traffic through the proxy');
           proxy.cut();
           cuts++;
         }
         if (i % 700 === 650) proxy.restore();
       }
       proxy.restore();
+      const restoredAt = Date.now();
+      const before = await delivered(client);
+      await eventually(async () => (await delivered(client)) > before || (await client.outboxStatus()).pending === 0, 'a delivery after the last restore');
+      const recoveryMs = Date.now() - restoredAt;
       expect(cuts).toBeGreaterThanOrEqual(4);
       const status = await client.flush();
       expect(status).toMatchObject({ pending: 0, deadLetters: 0 });
       // Each outcome got exactly one final answer: accepted, or duplicate when an earlier send was committed but
       // its answer was lost (the server counted it then, not now).
       expect(status.delivered.accepted + status.delivered.duplicates).toBe(COUNT);
-      expect(await reportedCounters(server, tenant, 'campanha')).toEqual(expectedCounters(COUNT));
+      const counters = await reportedCounters(server, tenant, 'campanha');
+      expect(counters).toEqual(expectedCounters(COUNT));
+      recordFault({
+        fault: 'network cut and restored during ingest',
+        load: `${COUNT.toLocaleString('en-US')} tabulations, batches of 100, ${cuts} cuts through a loopback TCP proxy`,
+        sent: COUNT,
+        counted: total(counters),
+        lost: Math.max(0, COUNT - total(counters)),
+        doubled: Math.max(0, total(counters) - COUNT),
+        clientSaw: `timeouts and resets, retried from the outbox; ${status.delivered.duplicates} answers lost after commit came back as "duplicate"`,
+        recoveryMs,
+      });
     } finally {
       await client.close();
       await proxy.close();
