@@ -1,4 +1,4 @@
-/** Tests run against real PostgreSQL and Redis (see test/support/env.ts); each file makes its own schema. */
+/** Tests run against real PostgreSQL and Redis (see test/support/harness.ts); each file makes its own schema. */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { VALID_DDDS } from '../server/domain/phone';
 import { Pseudonymizer } from '../server/domain/pseudonym';
 import { StatusTable } from '../server/services/statusTable';
-import { prng } from '../plugin/src/shared/prng';
+import { prng } from '../plugin/contract/prng';
 
 export { prng };
 

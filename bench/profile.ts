@@ -28,7 +28,7 @@ function areaOf(name: string, url: string): string {
   if (name === '(idle)') return 'idle';
   if (name === '(program)') return 'V8/native (program)';
   if (url.includes('/dist/server/')) return 'server code (dist/server)';
-  if (url.includes('/dist/plugin/src/shared/')) return 'shared CSV/multipart (dist/plugin/src/shared)';
+  if (url.includes('/dist/plugin/contract/')) return 'shared CSV/multipart (dist/plugin/contract)';
   if (url.includes('node_modules/@prisma') || url.includes('/generated/prisma')) return 'Prisma client';
   if (url.includes('node_modules/pg')) return 'pg driver';
   if (url.includes('node_modules/express') || url.includes('node_modules/router') || url.includes('node_modules/body-parser')) return 'express';

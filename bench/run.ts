@@ -13,10 +13,13 @@ import { killAll, memoryOf, startServer, type ServerEnv, type ServerProcess } fr
 import { createDatabase, createTenant, databaseUrl, dropDatabase, dropRedisPrefix, REDIS_URL, type BenchTenant } from './setup';
 import { checkBodies, crossInstance, dialers, filterMailing, ingest, smallMailings, streamLargeMailing, buildOutcomeBodies } from './workloads';
 import { cliFilter } from './cli';
+import { ORACLE_FULL_SIZE, oracleProblems, oracleSummary, runPhoneOracle } from './phoneOracle';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const profile = args.has('--profile');
+/** `npm run bench -- --phone-oracle`: only the full libphonenumber comparison (no database, no server). */
+const oracleOnly = args.has('--phone-oracle');
 const size = quick
   ? { history: 2_000_000, mailing: 100_000, ingest: 100_000, stream: 1_000_000, dialerMs: 5_000, filterReps: 3 }
   : { history: 20_000_000, mailing: 1_000_000, ingest: 1_000_000, stream: 10_000_000, dialerMs: 15_000, filterReps: 3 };
@@ -263,6 +266,9 @@ async function main(): Promise<void> {
   await one.stop();
   await client.end();
   dbClient = undefined;
+
+  // 8. the full libphonenumber comparison (`npm test` runs its first 25k)
+  rows.push(phoneOracleRow());
   const profileText = profile ? await profileSections(one, windows) : '';
   notes.push(
     'The machine is shared with other agents running test suites, so absolute timings are noisy (a rerun can differ by 20-30%); ' +
@@ -277,6 +283,21 @@ async function main(): Promise<void> {
   log('docs/performance.md written');
 }
 
+/** The 250k-spelling oracle of bench/phoneOracle.ts; its problems fail the bench like a failed phase. */
+function phoneOracleRow(): Row {
+  const report = runPhoneOracle(ORACLE_FULL_SIZE);
+  log(oracleSummary(report));
+  const problems = oracleProblems(report);
+  if (problems.length) throw new Error(`phone oracle over ${report.inputs} spellings:\n  ${problems.join('\n  ')}`);
+  return {
+    metric: `phone oracle: ${report.inputs.toLocaleString('en-US')} spellings against libphonenumber-js`,
+    value: seconds(report.seconds * 1000),
+    detail: `${report.agreements.toLocaleString('en-US')} agreements, ${report.disagreements.toLocaleString('en-US')} disagreements, each explained by a named rule`,
+    target: 'no unexplained disagreement',
+    met: true,
+  };
+}
+
 async function profileSections(server: ServerProcess, windows: { name: string; fromUs: number; toUs: number }[]): Promise<string> {
   const cpu = await readProfile(server.profileDir!);
   return windows.map((window) => profileMarkdown(summarize(cpu, window, ROOT))).join('\n');
@@ -284,10 +305,11 @@ async function profileSections(server: ServerProcess, windows: { name: string; f
 
 process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
-main()
-  .then(() => cleanup(), async (error: unknown) => {
+// The oracle alone touches neither the database nor Redis, so it has nothing to clean up.
+(oracleOnly ? Promise.resolve().then(() => printTable([phoneOracleRow()])) : main().then(() => cleanup()))
+  .then(undefined, async (error: unknown) => {
     process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
-    await cleanup(true);
+    if (!oracleOnly) await cleanup(true);
     process.exitCode = 1;
   })
   .then(() => process.exit());

@@ -208,8 +208,8 @@ export async function streamLargeMailing(url: string, pid: number, tenant: Bench
 // ---- consistency between instances ----
 
 /**
- * Makes a fresh number invalid through instance 1 (5 invalid tabulations from each of 2 tenants: the per-tenant
- * daily cap is 5 and the threshold 10) and measures how long after the commit acknowledgement instance 2's
+ * Makes a fresh number invalid through instance 1 (5 invalid tabulations from each of 2 tenants: one tenant counts
+ * at most 5 and the threshold is 10; the bench server waives the day-long span, see server.ts) and measures how long after the commit acknowledgement instance 2's
  * POST /v1/numbers/check (polled every 10 ms) says "invalid".
  */
 export async function crossInstance(one: string, two: string, tenants: readonly [BenchTenant, BenchTenant], numberIndex: number, runTag: string): Promise<{ fromAck: number; fromSend: number }> {
@@ -233,7 +233,8 @@ export async function crossInstance(one: string, two: string, tenants: readonly 
     return (JSON.parse(res.body.toString('utf8')) as { results: { status: string }[] }).results[0]?.status;
   };
   if ((await report(tenants[0], 'a')).status !== 200) throw new Error('consistency: first report failed');
-  if ((await check(one)) !== 'unconfirmed') throw new Error('consistency: the number should be unconfirmed after 5 marks');
+  // One tenant's 5 marks leave it dialable (a check answers clean for "não confirmado").
+  if ((await check(one)) === 'invalid') throw new Error('consistency: 5 marks from one tenant must not invalidate a number');
   const sentAt = performance.now();
   const second = await report(tenants[1], 'b');
   const ackedAt = performance.now();

@@ -1,3 +1,4 @@
+import { DEFAULT_TRUST_RULES, type TrustRules } from './domain/trust';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,9 +26,20 @@ const envSchema = z.object({
   PSEUDONYM_KEY: hexKey(16).optional(),
   OPERATOR_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   ADMIN_TOKEN_TTL_SECONDS: int(60, 7 * 24 * 3600).default(8 * 3600),
+  // The trust rules of the shared history (server/domain/trust.ts, docs/rules.md).
   INVALID_THRESHOLD: int(1, 1000).default(10),
-  TENANT_DAILY_INVALID_CAP: int(1, 1000).default(5),
-  INVALID_MARK_TTL_DAYS: int(1, 3650).default(90),
+  TRUST_MIN_SOURCES: int(1, 100).default(2),
+  TRUST_SOURCE_WEIGHT_CAP: z.coerce.number().positive().max(1000).default(5),
+  TRUST_SOURCE_RATE_PER_DAY: z.coerce.number().positive().max(1000).default(5),
+  TRUST_MIN_SPAN_HOURS: z.coerce.number().min(0).max(24 * 365).default(24),
+  TRUST_AGENT_WEIGHT: z.coerce.number().min(0).max(1).default(0.5),
+  TRUST_CONTACTS_TO_CLEAR: int(1, 100).default(2),
+  TRUST_CONTACT_WINDOW_DAYS: int(1, 3650).default(30),
+  QUARANTINE_DAYS: int(1, 3650).default(180),
+  PROBATION_DAYS: int(1, 3650).default(28),
+  TRUST_REPUTATION_MIN_MARKS: int(1, 1_000_000).default(20),
+  READ_BUDGET_BASE: int(0, 1_000_000_000).default(2_000_000),
+  READ_BUDGET_PER_TABULATION: int(0, 1_000_000).default(20),
   CALL_ID_RETENTION_DAYS: int(1, 365).default(14),
   MAX_BATCH_SIZE: int(1, 100_000).default(10_000),
   MAX_JSON_BODY_BYTES: int(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
@@ -38,14 +50,12 @@ const envSchema = z.object({
   HTTP_IDLE_TIMEOUT_MS: int(0, 24 * 3600 * 1000).default(120_000),
   HTTP_HEADERS_TIMEOUT_MS: int(1000, 3600 * 1000).default(60_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 3600 * 1000).default(5_000),
+  // Under the 30 s most orchestrators (systemd, Kubernetes) wait between SIGTERM and SIGKILL.
+  SHUTDOWN_DRAIN_MS: int(0, 24 * 3600 * 1000).default(25_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type RuleConfig = {
-  invalidThreshold: number;
-  tenantDailyInvalidCap: number;
-  invalidMarkTtlDays: number;
-};
+export type RuleConfig = TrustRules;
 
 export type Config = {
   env: 'development' | 'production' | 'test';
@@ -59,6 +69,8 @@ export type Config = {
   operatorToken: string;
   adminTokenTtlSeconds: number;
   rules: RuleConfig;
+  /** Verdict reads per tenant per rolling 24 h (server/services/readBudget.ts). */
+  readBudget: { base: number; perContribution: number };
   callIdRetentionDays: number;
   maxBatchSize: number;
   maxJsonBodyBytes: number;
@@ -66,6 +78,8 @@ export type Config = {
   statusPollMs: number;
   /** Limits of the HTTP server (server.ts); 0 = none. */
   http: HttpTimeouts;
+  /** How long a shutdown lets requests in flight (a streaming mailing) finish before it cuts them. */
+  shutdownDrainMs: number;
   logLevel: string;
 };
 
@@ -161,10 +175,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     operatorToken,
     adminTokenTtlSeconds: e.ADMIN_TOKEN_TTL_SECONDS,
     rules: {
+      ...DEFAULT_TRUST_RULES,
       invalidThreshold: e.INVALID_THRESHOLD,
-      tenantDailyInvalidCap: e.TENANT_DAILY_INVALID_CAP,
-      invalidMarkTtlDays: e.INVALID_MARK_TTL_DAYS,
+      minSources: e.TRUST_MIN_SOURCES,
+      sourceWeightCap: e.TRUST_SOURCE_WEIGHT_CAP,
+      sourceRatePerDay: e.TRUST_SOURCE_RATE_PER_DAY,
+      minSpanHours: e.TRUST_MIN_SPAN_HOURS,
+      agentWeight: e.TRUST_AGENT_WEIGHT,
+      contactsToClear: e.TRUST_CONTACTS_TO_CLEAR,
+      contactWindowDays: e.TRUST_CONTACT_WINDOW_DAYS,
+      quarantineDays: e.QUARANTINE_DAYS,
+      probationDays: e.PROBATION_DAYS,
+      reputationMinMarks: e.TRUST_REPUTATION_MIN_MARKS,
     },
+    readBudget: { base: e.READ_BUDGET_BASE, perContribution: e.READ_BUDGET_PER_TABULATION },
     callIdRetentionDays: e.CALL_ID_RETENTION_DAYS,
     maxBatchSize: e.MAX_BATCH_SIZE,
     maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,
@@ -176,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

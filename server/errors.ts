@@ -21,12 +21,18 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** A typed domain error. `field` names the offending input ("outcomes[3].phone") when there is one. */
 export class AppError extends Error {
+  /** Seconds a client should wait before trying again (429, 503): sent as Retry-After. */
+  retryAfterSeconds: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
   ) {
     super(field ? `${field}: ${message}` : message);
+  }
+  withRetryAfter(seconds: number): this {
+    this.retryAfterSeconds = Math.max(1, Math.ceil(seconds));
+    return this;
   }
   get status(): number {
     return ERROR_STATUS[this.code];

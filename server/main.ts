@@ -19,15 +19,22 @@ async function main(): Promise<void> {
         `Create a tenant, an admin and a dialer key:  npm run admin -- help\n\n`,
     );
   }
+  // The first signal drains (server.ts, close(): requests in flight get SHUTDOWN_DRAIN_MS); a second one cuts.
+  let shuttingDown = false;
   const shutdown = (signal: string) => {
-    process.stdout.write(`${signal}: shutting down\n`);
+    if (shuttingDown) {
+      process.stdout.write(`${signal} again: exiting without waiting for requests in flight\n`);
+      process.exit(1);
+    }
+    shuttingDown = true;
+    process.stdout.write(`${signal}: shutting down (draining requests in flight for up to ${config.shutdownDrainMs} ms)\n`);
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 main().catch((error: unknown) => {

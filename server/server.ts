@@ -7,7 +7,9 @@ import { createApp } from './app';
 import { RedisConnections } from './infra/redis';
 import { MemoryPubSub, RedisPubSub, type PubSub } from './infra/pubsub';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './infra/ratelimit';
+import { MemoryMeter, RedisMeter, type Meter } from './infra/meter';
 import { createServices, type Services } from './services/container';
+import { Metrics } from './infra/metrics';
 import { attachSocketServer, SocketRealtime, type SocketServer } from './realtime/socket';
 
 export type RunningServer = {
@@ -48,6 +50,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let redis: RedisConnections | undefined;
   let pubsub: PubSub;
   let rateLimiter: RateLimiter;
+  let meter: Meter;
+  const clock = options.clock ?? (() => new Date());
+  const nowMs = () => clock().getTime();
   if (config.redis) {
     const { url, prefix } = config.redis;
     // An instance starts with Redis away (degraded: see infra/redis.ts) and picks it up when it comes.
@@ -55,12 +60,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await redis.settle();
     pubsub = new RedisPubSub(redis.client, redis.sub, prefix, logger);
     rateLimiter = new RedisRateLimiter(redis.client, prefix);
+    meter = new RedisMeter(redis.client, prefix, new MemoryMeter(nowMs), nowMs);
   } else {
     pubsub = new MemoryPubSub();
     rateLimiter = new MemoryRateLimiter();
+    meter = new MemoryMeter(nowMs);
   }
   const realtime = new SocketRealtime();
-  const services = await createServices({ config, db, logger, pubsub, rateLimiter, realtime, clock: options.clock ?? (() => new Date()), redisHealth: redis?.health });
+  const metrics = new Metrics();
+  const services = await createServices({ config, db, logger, pubsub, rateLimiter, meter, realtime, clock, redisHealth: redis?.health, metrics });
+  metrics.watch({ statusIndex: services.statusIndex, database: services.health.database.health, redis: redis?.health, pool: db.poolStats });
   const app = createApp(services, logger);
   const http = createServer(httpServerOptions(config.http), app);
   // Idle = nothing sent or read on the connection; the mailing route turns it into REQUEST_TIMEOUT on its body.
@@ -83,11 +92,25 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     io,
     services,
     db,
+    /**
+     * Graceful: /readyz turns 503 "draining" and the listener stops accepting connections (Node also closes the
+     * idle keep-alive ones); requests in flight, a streaming mailing included, get up to SHUTDOWN_DRAIN_MS to
+     * finish (their connections close after them). Then whatever is left is cut, sockets are closed, then
+     * services, Redis and the database, in that order (nothing still running needs what is closed after it).
+     */
     close() {
       closing ??= (async () => {
+        const { lifecycle } = services.health;
+        lifecycle.beginDrain();
+        const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+        const inFlight = lifecycle.requestsInFlight;
+        if (inFlight > 0) logger.info({ requestsInFlight: inFlight, drainMs: config.shutdownDrainMs }, 'shutdown: draining requests in flight');
+        if ((await lifecycle.whenIdle(config.shutdownDrainMs)) === 'deadline') {
+          logger.warn({ requestsInFlight: lifecycle.requestsInFlight, drainMs: config.shutdownDrainMs }, 'shutdown: cutting requests still in flight (SHUTDOWN_DRAIN_MS)');
+        }
         io.close();
         http.closeAllConnections();
-        await new Promise<void>((resolve) => http.close(() => resolve()));
+        await stopped;
         await services.stop();
         await pubsub.close();
         await redis?.close();

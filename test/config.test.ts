@@ -38,7 +38,8 @@ describe('loadConfig', () => {
     ['PORT', { PORT: '70000' }],
     ['INVALID_THRESHOLD', { INVALID_THRESHOLD: '0' }],
     ['INVALID_THRESHOLD', { INVALID_THRESHOLD: 'ten' }],
-    ['TENANT_DAILY_INVALID_CAP', { TENANT_DAILY_INVALID_CAP: '-1' }],
+    ['TRUST_MIN_SOURCES', { TRUST_MIN_SOURCES: '0' }],
+    ['TRUST_AGENT_WEIGHT', { TRUST_AGENT_WEIGHT: '2' }],
     ['PSEUDONYM_KEY', { PSEUDONYM_KEY: 'abcd' }],
     ['PSEUDONYM_KEY', { PSEUDONYM_KEY: 'zz'.repeat(16) }],
     ['JWT_SECRET', { JWT_SECRET: 'short' }],
@@ -67,11 +68,11 @@ describe('loadConfig', () => {
   });
 
   it('when the keys and DATABASE_URL are given, then they are used as given and the rule parameters are parsed', () => {
-    const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'postgresql://db/x', ...PROD_KEYS, INVALID_THRESHOLD: '7', TENANT_DAILY_INVALID_CAP: '3', INVALID_MARK_TTL_DAYS: '30' });
+    const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'postgresql://db/x', ...PROD_KEYS, INVALID_THRESHOLD: '7', TRUST_MIN_SOURCES: '3', QUARANTINE_DAYS: '30' });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://db/x' });
     expect(config.jwtSecret).toBe(PROD_KEYS.JWT_SECRET);
     expect(config.pseudonymKey.toString('hex')).toBe(PROD_KEYS.PSEUDONYM_KEY);
-    expect(config.rules).toEqual({ invalidThreshold: 7, tenantDailyInvalidCap: 3, invalidMarkTtlDays: 30 });
+    expect(config.rules).toMatchObject({ invalidThreshold: 7, minSources: 3, quarantineDays: 30, sourceWeightCap: 5 });
     expect(existsSync(devKeysFile(dataDir))).toBe(false);
   });
 
@@ -112,7 +113,7 @@ describe('loadConfig', () => {
 
   // The real entry point, run from the sources (no build needed) through the development loader.
   const mainTs = path.join(__dirname, '..', 'server', 'main.ts');
-  const loader = path.join(__dirname, '..', 'plugin', 'bin', 'ts-register.js');
+  const loader = path.join(__dirname, '..', 'scripts', 'ts-register.js');
 
   it('when the server starts with a bad value, then it exits with code 2 and a message naming the variable', () => {
     const result = spawnSync(process.execPath, ['-r', loader, mainTs], {

@@ -10,8 +10,8 @@ import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { HygieneClient, outcomeCode, type DialerSignal, type FilterResult, type OutboxStatus } from '../src/index';
-import { CsvReader } from '../src/shared/csv';
-import { prng } from '../src/shared/prng';
+import { CsvReader } from '../contract/csv';
+import { prng } from '../contract/prng';
 
 export type SimulatedDialerOptions = {
   serverUrl: string;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { CampaignView, NumberCheck, OutcomeBatchResult, OutcomeReport } from './shared/protocol';
+import type { CampaignView, NumberCheck, OutcomeBatchResult, OutcomeReport } from '../contract/protocol';
 import { HygieneConfigError } from './errors';
 import { HttpTransport, withRetry, type RetryPolicy } from './http';
 import { silentLog, type LogFn } from './logger';

@@ -6,4 +6,4 @@ export { CampaignWatcher } from './watch';
 export type { FilterMailingOptions, FilterResult, FilterFailurePolicy, MailingInput, MailingTarget, FilterProgress } from './mailing';
 export { sipOutcome, q850Outcome, asteriskHangupOutcome, parseAmiMessage, vicidialOutcome, ownOutcome, outcomeCode, type DialerSignal, type AmiEvent } from './adapters';
 export type { LogFn, LogLevel } from './logger';
-export type { OutcomeReport, OutcomeBatchResult, CampaignView, MailingView, MailingCounts, NumberCheck } from './shared/protocol';
+export type { OutcomeReport, OutcomeBatchResult, CampaignView, MailingView, MailingCounts, NumberCheck } from '../contract/protocol';

@@ -1,6 +1,6 @@
 import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { OutcomeBatchResult, OutcomeReport } from './shared/protocol';
+import type { OutcomeBatchResult, OutcomeReport } from '../contract/protocol';
 import { HygieneApiError, OutboxWriteError, isRetryable } from './errors';
 import { backoffDelay, type RetryPolicy } from './http';
 import type { LogFn } from './logger';

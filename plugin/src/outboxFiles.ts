@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, w
 import { open, readdir, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { OutcomeReport } from './shared/protocol';
+import type { OutcomeReport } from '../contract/protocol';
 import { OutboxLockedError } from './errors';
 
 /**

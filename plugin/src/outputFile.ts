@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { detectDelimiter } from './shared/csv';
-import { drained } from './shared/streams';
+import { detectDelimiter } from '../contract/csv';
+import { drained } from '../contract/streams';
 
 /**
  * Where filtered rows go. A file path is written under a hidden temporary name in the same folder

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { io, type Socket } from 'socket.io-client';
-import type { CampaignView, ClientToServerEvents, NumberCheck, ServerToClientEvents } from './shared/protocol';
+import type { CampaignView, ClientToServerEvents, NumberCheck, ServerToClientEvents } from '../contract/protocol';
 import type { LogFn } from './logger';
 
 /**

@@ -14,7 +14,7 @@ const USAGE = `Usage: npm run admin -- <command> [arguments] [--url URL] [--toke
   create-admin <tenant> <email> "<name>" [--password P]    password generated when omitted
   create-key <tenant> "<key name>"                         prints the key once
   list-tenants
-  forget-number <phone>                                    LGPD erasure of a number's shared history
+  forget-number <phone> <reason…>                          LGPD erasure of a number's shared history (audited)
   maintenance                                              expire marks, prune receipts now
 
 URL: --url, or HYGIENE_URL, or http://127.0.0.1:$PORT (3000).
@@ -104,8 +104,8 @@ export async function run(command: string | undefined, args: string[], options: 
       print(await call(options, 'GET', '/v1/operator/tenants'));
       return result;
     case 'forget-number': {
-      const [phone] = need(args, 1);
-      print(await call(options, 'POST', '/v1/operator/forget', { phone }));
+      const [phone, ...reason] = need(args, 2);
+      print(await call(options, 'POST', '/v1/operator/forget', { phone, reason: reason.join(' ') }));
       return result;
     }
     case 'maintenance':

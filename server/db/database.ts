@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { PrismaClient } from '../generated/prisma/client';
 import type { Config } from '../config';
 import { applyMigrations, type ScriptRunner } from './migrate';
+import type { PoolStats } from '../infra/metrics';
 
 export type Prisma = PrismaClient;
 
@@ -13,6 +14,8 @@ export type Database = {
   kind: 'postgres' | 'embedded';
   /** Runs a multi-statement script outside Prisma (migrations, test set-up). */
   runScript: ScriptRunner;
+  /** The connection pool's counts for /metrics; absent on the embedded database (one in-process connection). */
+  poolStats?: () => PoolStats;
   close(): Promise<void>;
 };
 
@@ -55,6 +58,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     prisma,
     kind: 'postgres',
     runScript,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await prisma.$disconnect();
       await pool.end();

@@ -1,8 +1,18 @@
-/** Canonical outcomes and the number statuses of the shared history (docs/rules.md). */
+import { STATUS } from './trust';
+
+/**
+ * Canonical outcomes of a call, and how they are stored. Number statuses are `STATUS` in ./trust.ts (the one
+ * source of their values: the trust rules, the status index and the filter's verdicts all use it); an outcome
+ * code and a status code are different things that both happen to have an "invalid" (docs/rules.md).
+ */
 export const OUTCOMES = ['invalid', 'contact', 'neutral'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export const NumberStatus = { clean: 0, unconfirmed: 1, invalid: 2 } as const;
-export type NumberStatusValue = (typeof NumberStatus)[keyof typeof NumberStatus];
+/** Outcome codes as stored in SQL (call receipts, outcome batches). */
+export const OUTCOME = { INVALID: 0, CONTACT: 1, NEUTRAL: 2 } as const;
+export const OUTCOME_CODE: Record<Outcome, (typeof OUTCOME)[keyof typeof OUTCOME]> = { invalid: OUTCOME.INVALID, contact: OUTCOME.CONTACT, neutral: OUTCOME.NEUTRAL };
+
+/** Statuses by name, for code that reads better with them (values from STATUS). */
+export const NumberStatus = { clean: STATUS.CLEAN, unconfirmed: STATUS.UNCONFIRMED, invalid: STATUS.INVALID } as const;
+/** Status names by value: STATUS_NAMES[STATUS.INVALID] === 'invalid'. */
 export const STATUS_NAMES = ['clean', 'unconfirmed', 'invalid'] as const;
-export type StatusName = (typeof STATUS_NAMES)[number];

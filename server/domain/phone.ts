@@ -113,7 +113,7 @@ const E_NONGEO = -PhoneError.NON_GEOGRAPHIC;
 
 /** Digits of the current input (only the first MAX_KEEP are kept; longer inputs are TOO_LONG anyway). */
 const MAX_KEEP = 24;
-const D = new Uint8Array(MAX_KEEP);
+const digitBuffer = new Uint8Array(MAX_KEEP);
 
 /*
  * Details of the last error, written only on error paths and read by parsePhone() right after the
@@ -122,7 +122,7 @@ const D = new Uint8Array(MAX_KEEP);
 let errPos = 0; // INVALID_CHARACTERS: index of the offending char, or -1 for a spreadsheet float
 let errDigits = 0; // total digit count
 let errNational = 0; // national digit count (after prefixes)
-let errStart = 0; // index in D where the national number (or the foreign country code) starts
+let errStart = 0; // index in digitBuffer where the national number (or the foreign country code) starts
 let errPrefix = 0; // 1 when a trunk/country/carrier prefix was present
 
 /** True when the (whitespace-trimmed) input ends in ".0" or ".00" right after a digit. */
@@ -151,20 +151,20 @@ function isOtherSeparator(c: number): boolean {
   );
 }
 
-/** 800, 500, 900, 300 or 303 at D[i]: 0800/0500/0900/0300/0303 service prefixes (DDD 80/50/90/30 do not exist). */
-function serviceLead(i: number, n: number): boolean {
-  if (i + 2 >= n || D[i + 1] !== 0) return false;
-  const a = D[i];
-  const c = D[i + 2];
+/** 800, 500, 900, 300 or 303 at digitBuffer[i]: 0800/0500/0900/0300/0303 service prefixes (DDD 80/50/90/30 do not exist). */
+function serviceLead(i: number, digitCount: number): boolean {
+  if (i + 2 >= digitCount || digitBuffer[i + 1] !== 0) return false;
+  const a = digitBuffer[i];
+  const c = digitBuffer[i + 2];
   return c === 0 ? a === 8 || a === 5 || a === 9 || a === 3 : c === 3 && a === 3;
 }
 
-/** 8-digit "capital" numbers at D[i]: 300x, 400x, 4020, 4370, 4864. */
+/** 8-digit "capital" numbers at digitBuffer[i]: 300x, 400x, 4020, 4370, 4864. */
 function capitalNumber(i: number): boolean {
-  const a = D[i]!;
-  const b = D[i + 1]!;
-  const c = D[i + 2]!;
-  const d = D[i + 3]!;
+  const a = digitBuffer[i]!;
+  const b = digitBuffer[i + 1]!;
+  const c = digitBuffer[i + 2]!;
+  const d = digitBuffer[i + 3]!;
   if (a === 3) return b === 0 && c === 0;
   if (a !== 4) return false;
   if (b === 0) return c === 0 || (c === 2 && d === 0);
@@ -179,97 +179,97 @@ export function parsePhoneFast(raw: string): number {
   }
   if (raw.length === 0) return E_EMPTY;
   const len = raw.length;
-  let n = 0;
+  let digitCount = 0;
   let plus = false;
   let dot = false;
   for (let i = 0; i < len; i++) {
     const c = raw.charCodeAt(i);
     const v = c - 48;
     if (v >= 0 && v <= 9) {
-      if (n < MAX_KEEP) D[n] = v;
-      n++;
+      if (digitCount < MAX_KEEP) digitBuffer[digitCount] = v;
+      digitCount++;
     } else if (c === 32 || c === 45 || c === 40 || c === 41 || c === 47) {
       // space - ( ) /
     } else if (c === 46) {
       dot = true;
-    } else if (c === 43 && n === 0 && !plus) {
+    } else if (c === 43 && digitCount === 0 && !plus) {
       plus = true;
     } else if (!isOtherSeparator(c)) {
       errPos = i;
       return E_CHARS;
     }
   }
-  errDigits = n;
-  if (n === 0) return E_EMPTY;
+  errDigits = digitCount;
+  if (digitCount === 0) return E_EMPTY;
   if (dot && endsLikeFloat(raw)) {
     errPos = -1;
     return E_CHARS;
   }
 
   // Prefixes: [country code: +55 | 55 | 0055 | 00 XX 55] then [national prefix: 0 | 0 XX], then DDD.
-  let s = 0;
-  let pre = 0;
+  let nationalStart = 0;
+  let hasPrefix = 0;
   if (plus) {
-    if (n < 2) {
-      errNational = n;
+    if (digitCount < 2) {
+      errNational = digitCount;
       errPrefix = 1;
       return E_SHORT;
     }
-    if (D[0] !== 5 || D[1] !== 5) {
+    if (digitBuffer[0] !== 5 || digitBuffer[1] !== 5) {
       errStart = 0;
       return E_FOREIGN;
     }
-    s = 2;
-    pre = 1;
-  } else if (D[0] === 0 && D[1] === 0 && n >= 2) {
-    if (n < 4) {
+    nationalStart = 2;
+    hasPrefix = 1;
+  } else if (digitBuffer[0] === 0 && digitBuffer[1] === 0 && digitCount >= 2) {
+    if (digitCount < 4) {
       errNational = 0;
       errPrefix = 1;
       return E_SHORT;
     }
-    if (n >= 16 && D[4] === 5 && D[5] === 5) s = 6;
-    else if (D[2] === 5 && D[3] === 5) s = 4;
+    if (digitCount >= 16 && digitBuffer[4] === 5 && digitBuffer[5] === 5) nationalStart = 6;
+    else if (digitBuffer[2] === 5 && digitBuffer[3] === 5) nationalStart = 4;
     else {
       errStart = 2;
       return E_FOREIGN;
     }
-    pre = 1;
-  } else if (D[0] === 5 && D[1] === 5 && n >= 12) {
-    s = 2;
-    pre = 1;
+    hasPrefix = 1;
+  } else if (digitBuffer[0] === 5 && digitBuffer[1] === 5 && digitCount >= 12) {
+    nationalStart = 2;
+    hasPrefix = 1;
   }
-  if (D[s] === 0 && s < n) {
+  if (digitBuffer[nationalStart] === 0 && nationalStart < digitCount) {
     // Trunk "0", or "0" + carrier when the length requires it. "0800 ..."-style prefixes are never
     // a carrier (no DDD starts with 0), which matters for 13+ digits only.
-    pre = 1;
-    if (n - s >= 13) {
-      if (D[s + 3] === 0 && serviceLead(s + 1, n)) {
-        errStart = s + 1;
-        errNational = n - s - 1;
+    hasPrefix = 1;
+    if (digitCount - nationalStart >= 13) {
+      if (digitBuffer[nationalStart + 3] === 0 && serviceLead(nationalStart + 1, digitCount)) {
+        errStart = nationalStart + 1;
+        errNational = digitCount - nationalStart - 1;
         errPrefix = 1;
         return E_NONGEO;
       }
-      s += 3;
+      nationalStart += 3;
     } else {
-      s += 1;
+      nationalStart += 1;
     }
   }
 
-  const L = n - s;
-  errStart = s;
-  errNational = L;
-  errPrefix = pre;
-  if (L < 10) {
-    if (L === 8 && capitalNumber(s)) return E_NONGEO;
-    if ((pre === 1 || (L === 9 && D[s] !== 9)) && serviceLead(s, n)) return E_NONGEO;
+  const nationalLength = digitCount - nationalStart;
+  errStart = nationalStart;
+  errNational = nationalLength;
+  errPrefix = hasPrefix;
+  if (nationalLength < 10) {
+    if (nationalLength === 8 && capitalNumber(nationalStart)) return E_NONGEO;
+    if ((hasPrefix === 1 || (nationalLength === 9 && digitBuffer[nationalStart] !== 9)) && serviceLead(nationalStart, digitCount)) return E_NONGEO;
     return E_SHORT;
   }
-  if (L > 11) return E_LONG;
-  if (serviceLead(s, n)) return E_NONGEO;
-  const ddd = D[s]! * 10 + D[s + 1]!;
+  if (nationalLength > 11) return E_LONG;
+  if (serviceLead(nationalStart, digitCount)) return E_NONGEO;
+  const ddd = digitBuffer[nationalStart]! * 10 + digitBuffer[nationalStart + 1]!;
   if (DDD_OK[ddd] === 0) return E_DDD;
-  const first = D[s + 2]!;
-  if (L === 11) {
+  const first = digitBuffer[nationalStart + 2]!;
+  if (nationalLength === 11) {
     if (first !== 9) return E_SUBSCRIBER;
   } else if (first > 5) {
     return E_NINTH;
@@ -277,7 +277,7 @@ export function parsePhoneFast(raw: string): number {
     return E_SUBSCRIBER;
   }
   let value = 55;
-  for (let i = s; i < n; i++) value = value * 10 + D[i]!;
+  for (let i = nationalStart; i < digitCount; i++) value = value * 10 + digitBuffer[i]!;
   return value;
 }
 
@@ -301,7 +301,7 @@ export function phoneErrorCodeOf(negated: number): PhoneErrorCode {
 
 function digitsAt(start: number, count: number): string {
   let out = '';
-  for (let i = start; i < start + count && i < errDigits && i < MAX_KEEP; i++) out += String(D[i]);
+  for (let i = start; i < start + count && i < errDigits && i < MAX_KEEP; i++) out += String(digitBuffer[i]);
   return out;
 }
 
@@ -363,10 +363,10 @@ function messageFor(code: number, raw: string): string {
     case PhoneError.MOBILE_MISSING_NINTH_DIGIT:
       return (
         `Mobile number without the ninth digit: DDD ${digitsAt(errStart, 2)} followed by 8 digits starting ` +
-        `with ${D[errStart + 2]}; Brazilian mobiles have 9 digits starting with 9 since 2016`
+        `with ${digitBuffer[errStart + 2]}; Brazilian mobiles have 9 digits starting with 9 since 2016`
       );
     case PhoneError.INVALID_SUBSCRIBER_NUMBER: {
-      const first = D[errStart + 2];
+      const first = digitBuffer[errStart + 2];
       if (errNational === 11) {
         return (
           `Invalid subscriber number: DDD ${digitsAt(errStart, 2)} followed by 9 digits starting with ${first}; ` +

@@ -1,4 +1,4 @@
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createHash, createHmac } from 'node:crypto';
 
 /**
  * Keyed pseudonyms of phone numbers. A plain hash of a phone number can be reversed by brute force (Brazil has
@@ -11,7 +11,6 @@ import { createCipheriv, createHash } from 'node:crypto';
  * A pseudonym is (hi, lo) int32 pairs on the hot path (no BigInt allocation) and a signed 64-bit integer in SQL.
  */
 const PHONE_TAG = 0x68796770; // "hygp"
-const CONTRIBUTOR_TAG = 0x68796763; // "hygc"
 const WATCH_TAG = 0x68796777; // "hygw"
 /** Watch tokens keep 20 bits: each stands for ~1,000 of Brazil's ~10^9 numbers, so a token names no number. */
 export const WATCH_TOKEN_BITS = 20;
@@ -59,23 +58,17 @@ export class PseudonymBatch {
   bigint(i: number): bigint {
     return this.bytes.readBigInt64LE(16 * i);
   }
-  /** Decimal strings of the pseudonyms, for binding as one text[] parameter. */
-  toSqlTexts(): string[] {
-    const out = new Array<string>(this.length);
-    for (let i = 0; i < this.length; i++) out[i] = this.bytes.readBigInt64LE(16 * i).toString();
-    return out;
-  }
 }
 
 export class Pseudonymizer {
   private readonly phoneKey: Buffer;
-  private readonly contributorKey: Buffer;
+  private readonly sourceKey: Buffer;
   private readonly watchKey: Buffer;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 16) throw new Error('pseudonym key must be 16 bytes');
     this.phoneKey = deriveKey(masterKey, 'phone-pseudonym-v1');
-    this.contributorKey = deriveKey(masterKey, 'contributor-pseudonym-v1');
+    this.sourceKey = deriveKey(masterKey, 'source-pseudonym-v1');
     this.watchKey = deriveKey(masterKey, 'watch-token-v1');
   }
 
@@ -98,12 +91,13 @@ export class Pseudonymizer {
   }
 
   /**
-   * Pseudonyms of (tenant, number) pairs: they let the per-tenant cap count one tenant's marks on a number
-   * without storing which tenant made them.
+   * A tenant's source pseudonym in the shared history (server/domain/trust.ts): the evidence ledger groups a
+   * tenant's marks under it, so rates and caps apply per tenant and the operator can quarantine a tenant, while
+   * the database alone cannot name the tenant (the key stays with the server). Never 0, the legacy source.
    */
-  contributors(tenantId: string, numbers: PseudonymBatch): PseudonymBatch {
-    const tenantTag = createHash('sha256').update(tenantId).digest().readUInt32LE(0);
-    return new PseudonymBatch(ecb(this.contributorKey, blocksOf(numbers, CONTRIBUTOR_TAG, tenantTag)), numbers.length);
+  source(tenantId: string): bigint {
+    const value = createHmac('sha256', this.sourceKey).update(tenantId).digest().readBigInt64LE(0);
+    return value === 0n ? 1n : value;
   }
 
   /**

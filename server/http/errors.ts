@@ -49,6 +49,7 @@ export function errorHandler(database?: DatabaseAvailability) {
       res.destroy();
       return;
     }
+    if (appError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
     res.status(appError.status).json({
       error: { code: appError.code, message: appError.message, ...(appError.field ? { field: appError.field } : {}), requestId: ctx.requestId },
     });

@@ -1,4 +1,4 @@
-import type { ServerToClientEvents } from '../../plugin/src/shared/protocol';
+import type { ServerToClientEvents } from '../../plugin/contract/protocol';
 
 /** What services use to push live updates; socket.io implements it, tests and the CLI use the no-op. */
 export interface Realtime {
@@ -6,8 +6,6 @@ export interface Realtime {
   /** Every connected dialer of every tenant, on every instance. */
   toDialers<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
 }
-
-export const noRealtime: Realtime = { toTenant: () => undefined, toDialers: () => undefined };
 
 export const tenantRoom = (tenantId: string) => `tenant:${tenantId}`;
 export const DIALERS_ROOM = 'dialers';

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../plugin/src/shared/protocol';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../plugin/contract/protocol';
 import type { Services } from '../services/container';
 import type { Principal } from '../services/auth';
 import { AppError } from '../errors';
@@ -60,9 +60,11 @@ export function attachSocketServer(httpServer: HttpServer, services: Services, l
       }
       try {
         const result = await services.outcomes.report(principal.tenantId, (batch as { outcomes?: unknown } | undefined)?.outcomes);
+        services.metrics.outcomeBatch(result, 'socket');
         ack({ ok: true, result });
       } catch (error) {
         if (error instanceof AppError) {
+          if (error.code === 'RATE_LIMITED') services.metrics.socketQuotaRefusal('outcomes:report');
           ack({ ok: false, error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } });
         } else if (services.health.database.noteFailure(error)) {
           // Logged once per outage by the database's DependencyHealth, not once per batch.

@@ -5,6 +5,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { PubSub } from '../infra/pubsub';
 import type { RateLimiter } from '../infra/ratelimit';
 import { AppError } from '../errors';
+import type { LoginResult } from '../../plugin/contract/protocol';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
@@ -60,7 +61,7 @@ export class AuthService {
     await this.pubsub.subscribe(KEY_REVOKED_CHANNEL, (prefix) => this.dropCachedPrefix(prefix));
   }
 
-  async login(email: string, password: string, clientAddress: string): Promise<{ token: string; expiresAt: string; admin: { id: string; email: string; name: string; tenantId: string; tenantName: string } }> {
+  async login(email: string, password: string, clientAddress: string): Promise<LoginResult> {
     const normalizedEmail = email.trim().toLowerCase();
     const verdict = await this.rateLimiter.consume(`login:${normalizedEmail}:${clientAddress}`, 10, 60_000);
     if (!verdict.allowed) {

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client';
-import type { CampaignView } from '../../plugin/src/shared/protocol';
+import type { CampaignEventView, CampaignView } from '../../plugin/contract/protocol';
 import { notFound } from '../errors';
+import type { AuditLog } from './audit';
 import type { Realtime } from '../realtime/realtime';
 
 type CampaignRow = {
@@ -34,6 +35,7 @@ export class CampaignService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly realtime: Realtime,
+    private readonly audit?: AuditLog,
   ) {}
 
   /** Registers a campaign or renames it; never changes its hygiene switch (that is the admins' call). */
@@ -75,10 +77,11 @@ export class CampaignService {
     ]);
     const view = presentCampaign(row);
     this.realtime.toTenant(tenantId, 'campaign:updated', view);
+    await this.audit?.record({ tenantId, actor, action: 'hygiene.switched', target: `campaign:${externalId}`, details: { enabled } });
     return view;
   }
 
-  async history(tenantId: string, externalId: string): Promise<{ actor: string; action: string; at: string }[]> {
+  async history(tenantId: string, externalId: string): Promise<CampaignEventView[]> {
     const campaign = await this.find(tenantId, externalId);
     const rows = await this.prisma.campaignEvent.findMany({ where: { campaignId: campaign.id }, orderBy: { at: 'desc' }, take: 100 });
     return rows.map((row) => ({ actor: row.actor, action: row.action, at: row.at.toISOString() }));

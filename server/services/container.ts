@@ -4,7 +4,11 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import type { PubSub } from '../infra/pubsub';
 import type { RateLimiter } from '../infra/ratelimit';
+import type { Meter } from '../infra/meter';
+import { ReadBudget } from './readBudget';
 import type { DependencyHealth } from '../infra/health';
+import { Metrics } from '../infra/metrics';
+import { Lifecycle } from '../http/lifecycle';
 import { DatabaseAvailability } from '../db/availability';
 import { Pseudonymizer } from '../domain/pseudonym';
 import type { Realtime } from '../realtime/realtime';
@@ -16,6 +20,8 @@ import { NumberService } from './numbers';
 import { OutcomeService } from './outcomes';
 import { PhoneClassifier } from './phoneClassifier';
 import { PrivacyService } from './privacy';
+import { AuditLog } from './audit';
+import { TrustService } from './trust';
 import { StatusIndex } from './statusIndex';
 import { TabulationMapService } from './tabulationMap';
 import { TenantService } from './tenants';
@@ -27,14 +33,17 @@ export type Infra = {
   logger: Logger;
   pubsub: PubSub;
   rateLimiter: RateLimiter;
+  meter: Meter;
   realtime: Realtime;
   clock: () => Date;
   /** Redis's availability when Redis is configured (see infra/redis.ts). */
   redisHealth?: DependencyHealth;
+  /** Prometheus metrics (infra/metrics.ts); a fresh registry by default. */
+  metrics?: Metrics;
 };
 
 /** What /readyz, the error middleware and the socket handlers know about the dependencies. */
-export type Health = { database: DatabaseAvailability; redis: DependencyHealth | undefined };
+export type Health = { database: DatabaseAvailability; redis: DependencyHealth | undefined; lifecycle: Lifecycle };
 
 export type Services = {
   config: Config;
@@ -48,10 +57,14 @@ export type Services = {
   mailings: MailingService;
   numbers: NumberService;
   privacy: PrivacyService;
+  audit: AuditLog;
+  trust: TrustService;
+  readBudget: ReadBudget;
   statusIndex: StatusIndex;
   classifier: PhoneClassifier;
   maintenance: Maintenance;
   health: Health;
+  metrics: Metrics;
   stop(): Promise<void>;
 };
 
@@ -59,15 +72,18 @@ export async function createServices(infra: Infra): Promise<Services> {
   const { config, logger, pubsub, realtime, clock } = infra;
   const prisma = infra.db.prisma;
   const pseudonymizer = new Pseudonymizer(config.pseudonymKey);
+  const audit = new AuditLog(prisma);
+  const readBudget = new ReadBudget(infra.meter, config.readBudget, audit, logger);
   const database = new DatabaseAvailability(() => prisma.$queryRawUnsafe('SELECT 1'), logger);
   const auth = new AuthService(prisma, config.jwtSecret, config.adminTokenTtlSeconds, infra.rateLimiter, pubsub);
-  const campaigns = new CampaignService(prisma, realtime);
-  const tabulations = new TabulationMapService(prisma, pubsub, realtime);
+  const campaigns = new CampaignService(prisma, realtime, audit);
+  const tabulations = new TabulationMapService(prisma, pubsub, realtime, audit);
   const statusIndex = new StatusIndex(prisma, pubsub, logger, config.statusPollMs, database);
-  const outcomes = new OutcomeService(prisma, pseudonymizer, campaigns, tabulations, statusIndex, config.rules, config.maxBatchSize, clock, logger);
+  const outcomes = new OutcomeService(prisma, pseudonymizer, campaigns, tabulations, statusIndex, config.rules, config.maxBatchSize, clock, logger, readBudget);
   const maintenance = new Maintenance(prisma, config.rules, config.callIdRetentionDays, statusIndex, logger, clock);
-  const classifier = new PhoneClassifier(pseudonymizer, statusIndex);
-  const numbers = new NumberService(pseudonymizer, classifier);
+  const classifier = new PhoneClassifier(pseudonymizer, statusIndex, clock);
+  const numbers = new NumberService(pseudonymizer, classifier, readBudget);
+  const metrics = infra.metrics ?? new Metrics();
   outcomes.onStatusChange((_tenantId, changes) => numbers.announceInvalidated(realtime, changes));
   await Promise.all([auth.start(), tabulations.start(), statusIndex.start()]);
   maintenance.start();
@@ -76,17 +92,21 @@ export async function createServices(infra: Infra): Promise<Services> {
     prisma,
     pseudonymizer,
     auth,
-    tenants: new TenantService(prisma, auth, realtime),
+    tenants: new TenantService(prisma, auth, realtime, audit),
     campaigns,
     tabulations,
     outcomes,
-    mailings: new MailingService(prisma, campaigns, realtime),
+    mailings: new MailingService(prisma, campaigns, realtime, classifier, metrics),
     numbers,
-    privacy: new PrivacyService(prisma, pseudonymizer, statusIndex, clock),
+    privacy: new PrivacyService(prisma, pseudonymizer, statusIndex, audit, config.rules, clock),
+    audit,
+    readBudget,
+    trust: new TrustService(prisma, pseudonymizer, statusIndex, audit, config.rules, clock, readBudget),
     statusIndex,
     classifier,
     maintenance,
-    health: { database, redis: infra.redisHealth },
+    health: { database, redis: infra.redisHealth, lifecycle: new Lifecycle() },
+    metrics,
     async stop() {
       database.stop();
       maintenance.stop();

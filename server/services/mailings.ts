@@ -1,9 +1,35 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import { randomUUID } from 'node:crypto';
-import type { MailingCounts, MailingView } from '../../plugin/src/shared/protocol';
-import { notFound } from '../errors';
+import { BRAZIL_UTC_OFFSET_HOURS, type DailyStatusMix, type MailingCounts, type MailingView } from '../../plugin/contract/protocol';
+import { AppError, notFound } from '../errors';
+import type { MailingTally } from '../infra/metrics';
+import type { Logger } from '../logger';
 import type { Realtime } from '../realtime/realtime';
 import type { CampaignService } from './campaigns';
+import { MultipartCsvOutput, NdjsonOutput, type AnswerOutput, type MailingAnswer } from './mailingFilter/answer';
+import { filterCsv } from './mailingFilter/csv';
+import { filterJsonContacts, jsonArrayContacts, ndjsonContacts } from './mailingFilter/json';
+import type { FilterOptions, MailingOutput } from './mailingFilter/rowJudge';
+import type { PhoneClassifier } from './phoneClassifier';
+
+export type MailingFormat = MailingView['format'];
+
+/** One mailing to filter: what the route validated, the body as it arrives, and where the answer goes. */
+export type FilterRequest = {
+  tenantId: string;
+  /** The dialer's own campaign id. */
+  campaignId: string;
+  format: MailingFormat;
+  /** Shown in the console; defaults to "mailing <ISO time>". */
+  name?: string;
+  phoneColumns?: readonly string[];
+  body: AsyncIterable<Buffer>;
+  answer: MailingAnswer;
+  logger: Logger;
+};
+
+/** How often a mailing being filtered saves its counts (the console shows them live). */
+const PROGRESS_SAVE_MS = 1000;
 
 type MailingRow = {
   id: string;
@@ -118,8 +144,6 @@ export class MailingRecord {
   }
 }
 
-export type DailyStatusMix = { day: string; mailings: number; phonesTotal: number; hygienized: number; invalid: number; unconfirmed: number };
-
 const include = { campaign: { select: { externalId: true } } } as const;
 const countSelection = {
   totalRows: true,
@@ -132,19 +156,82 @@ const countSelection = {
   malformedPhones: true,
 } as const;
 
-/** The record of each filtered mailing: its counts only, never its phones. */
+/** Filters mailings and keeps the record of each one: its counts only, never its phones. */
 export class MailingService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly campaigns: CampaignService,
     private readonly realtime: Realtime,
+    private readonly classifier: PhoneClassifier,
+    private readonly metrics: { mailingFiltered(tally: MailingTally): void },
   ) {}
+
+  /**
+   * Filters one mailing, streaming in and out: CSV → multipart/mixed (kept, malformed, summary); JSON array /
+   * NDJSON → NDJSON. Errors found before the answer starts (unknown campaign, no phone column, bad CSV in the
+   * first batch) are thrown; after that, the answer is already a 200, so the failure ends it in the summary
+   * (`status: 'failed'`, `error`) and the record says failed.
+   */
+  async filter(request: FilterRequest): Promise<MailingView> {
+    const { tenantId, format, answer } = request;
+    const campaign = await this.campaigns.find(tenantId, request.campaignId);
+    const hygieneApplied = campaign.hygieneEnabled;
+    let record: MailingRecord | undefined;
+    let output: AnswerOutput | undefined;
+    let counts = emptyCounts();
+    let lastSaveAt = Date.now();
+    const sink: MailingOutput = {
+      begin: async () => {
+        record = this.begin(tenantId, campaign, { name: request.name ?? `mailing ${new Date().toISOString()}`, format, hygieneApplied });
+        const headers = { 'X-Mailing-Id': record.id, 'X-Hygiene-Applied': String(hygieneApplied) };
+        output = format === 'csv' ? new MultipartCsvOutput(answer, headers) : new NdjsonOutput(answer, headers);
+        await output.begin();
+      },
+      kept: (text) => output!.kept(text),
+      malformed: (text) => output!.malformed(text),
+    };
+    const options: FilterOptions = {
+      hygiene: hygieneApplied,
+      ...(request.phoneColumns ? { phoneColumns: request.phoneColumns } : {}),
+      onProgress: (progress) => {
+        counts = progress;
+        if (record && Date.now() - lastSaveAt > PROGRESS_SAVE_MS) {
+          lastSaveAt = Date.now();
+          record.save(progress, 'running').catch(() => undefined);
+        }
+      },
+    };
+
+    // The tenant's own views (its own 10 tabulations, its contacts, its contests) over the pool's verdicts.
+    const classifier = this.classifier.forTenant(tenantId);
+    let failure: AppError | undefined;
+    try {
+      counts =
+        format === 'csv'
+          ? await filterCsv(request.body, sink, classifier, options)
+          : await filterJsonContacts(format === 'ndjson' ? ndjsonContacts(request.body) : jsonArrayContacts(request.body), sink, classifier, options);
+    } catch (error) {
+      if (!record) throw error; // nothing answered yet: a plain 4xx/5xx
+      failure = error instanceof AppError ? error : new AppError('INTERNAL', 'the mailing could not be filtered completely');
+      if (!(error instanceof AppError)) request.logger.error({ err: error }, 'mailing filter failed mid-stream');
+    }
+    this.metrics.mailingFiltered(counts);
+    try {
+      const view = await record!.save(counts, failure ? 'failed' : 'completed');
+      if (!answer.body.destroyed) {
+        await output!.finish(failure ? { ...view, error: { code: failure.code, message: failure.message, field: failure.field } } : view);
+      }
+      return view;
+    } finally {
+      await output?.dispose();
+    }
+  }
 
   /**
    * Starts the record of a mailing being filtered. Nothing is written yet: the row is written on the first
    * progress save and at the end, in order, so a dialer's small mailing costs one write instead of two.
    */
-  begin(tenantId: string, campaign: { id: string; externalId: string }, input: { name: string; format: MailingView['format']; hygieneApplied: boolean }): MailingRecord {
+  private begin(tenantId: string, campaign: { id: string; externalId: string }, input: { name: string; format: MailingFormat; hygieneApplied: boolean }): MailingRecord {
     const record = new MailingRecord(this.prisma, this.realtime, tenantId, campaign, input);
     this.realtime.toTenant(tenantId, 'mailing:updated', record.view(emptyCounts(), 'running'));
     return record;
@@ -185,7 +272,7 @@ export class MailingService {
   async dailyStatusMix(tenantId: string, campaignExternalId?: string, days = 30): Promise<DailyStatusMix[]> {
     const campaignId = campaignExternalId ? (await this.campaigns.find(tenantId, campaignExternalId)).id : null;
     const rows = await this.prisma.$queryRawUnsafe<{ day: string; mailings: number; phones: number; invalid: number; unconfirmed: number }[]>(
-      `SELECT to_char(((created_at AT TIME ZONE 'UTC') - interval '3 hours')::date, 'YYYY-MM-DD') AS day,
+      `SELECT to_char(((created_at AT TIME ZONE 'UTC') + interval '${BRAZIL_UTC_OFFSET_HOURS} hours')::date, 'YYYY-MM-DD') AS day,
               count(*)::int AS mailings, sum(phones_total)::int AS phones,
               sum(invalid_phones)::int AS invalid, sum(unconfirmed_phones)::int AS unconfirmed
        FROM mailings

@@ -2,14 +2,21 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { RuleConfig } from '../config';
 import type { Logger } from '../logger';
 import type { StatusIndex } from './statusIndex';
+import { applyTime } from '../domain/trust';
+import { retryOnConflict } from '../db/conflicts';
+import { loadReputation, lockStates, saveStates, type SavedNumber } from './trustStore';
 
-export type MaintenanceReport = { expired: number; erased: number; receiptsPruned: number; contributionsPruned: number };
+export type MaintenanceReport = { transitioned: number; erased: number; receiptsPruned: number; evidencePruned: number };
+
+/** Numbers whose time-driven transition is due are handled in transactions of this many. */
+const PAGE = 2000;
 
 /**
- * Periodic upkeep, safe to run on every instance at once (each step is one idempotent statement):
- * - invalid marks expire: a number with no counted invalid mark for INVALID_MARK_TTL_DAYS goes back to clean;
+ * Periodic upkeep, safe to run on every instance at once (each step locks what it changes):
+ * - time-driven transitions of the trust rules (server/domain/trust.ts applyTime): evidence older than the
+ *   quarantine expires, an invalid number goes on probation, probation ends clean;
  * - forgotten (LGPD) rows are deleted once every instance had time to poll their clean status;
- * - idempotency receipts older than CALL_ID_RETENTION_DAYS and contribution rows of past days are pruned.
+ * - idempotency receipts older than CALL_ID_RETENTION_DAYS and evidence rows that no longer count are pruned.
  */
 export class Maintenance {
   private timer: NodeJS.Timeout | undefined;
@@ -36,33 +43,64 @@ export class Maintenance {
 
   async run(): Promise<MaintenanceReport> {
     const now = this.clock();
-    const expiredBefore = new Date(now.getTime() - this.rules.invalidMarkTtlDays * 86_400_000).toISOString();
-    // The transaction id first: status versions must be taken by a transaction that already has one (StatusIndex).
-    const [, expired] = await this.prisma.$transaction([
-      this.prisma.$queryRawUnsafe('SELECT pg_current_xact_id()::text'),
-      this.prisma.$queryRawUnsafe<{ p: string; v: string }[]>(
-      `UPDATE number_history SET status = 0, invalid_score = 0, status_version = nextval('status_version_seq'),
-         status_changed_at = $2::timestamptz
-       WHERE status > 0 AND last_invalid_at < $1::timestamptz
-       RETURNING pseudonym::text AS p, status_version::text AS v`,
-        expiredBefore,
-        now.toISOString(),
-      ),
-    ]);
-    this.statusIndex.applyCommitted(expired.map((row) => ({ pseudonym: BigInt(row.p), status: 0, version: BigInt(row.v) })));
+    const transitioned = await this.applyTimeTransitions(now);
     const erased = await this.prisma.$executeRawUnsafe(
-      `DELETE FROM number_history WHERE status = 0 AND invalid_reports = 0 AND contact_reports = 0
-         AND status_changed_at < $1::timestamptz - interval '5 minutes'`,
+      `DELETE FROM number_history h WHERE status = 0 AND invalid_reports = 0 AND contact_reports = 0
+         AND status_changed_at < $1::timestamptz - interval '5 minutes'
+         AND NOT EXISTS (SELECT 1 FROM number_evidence e WHERE e.pseudonym = h.pseudonym)`,
       now.toISOString(),
     );
     const receiptsPruned = await this.prisma.$executeRawUnsafe(
       `DELETE FROM call_receipts WHERE received_at < $1::timestamptz`,
       new Date(now.getTime() - this.callIdRetentionDays * 86_400_000).toISOString(),
     );
-    const today = Math.floor((now.getTime() - 3 * 3600_000) / 86_400_000);
-    const contributionsPruned = await this.prisma.$executeRawUnsafe(`DELETE FROM number_contributions WHERE day < $1::int`, today);
-    const report = { expired: expired.length, erased, receiptsPruned, contributionsPruned };
+    // Evidence that no longer counts for anything: no weight, no own marks, no contact inside the window.
+    const evidencePruned = await this.prisma.$executeRawUnsafe(
+      `DELETE FROM number_evidence WHERE weight = 0 AND own_marks = 0 AND last_contact_at_ms < $1::bigint AND last_mark_at_ms < $2::bigint`,
+      now.getTime() - this.rules.contactWindowDays * 86_400_000,
+      now.getTime() - this.rules.quarantineDays * 86_400_000,
+    );
+    const report = { transitioned, erased, receiptsPruned, evidencePruned };
     this.logger.info(report, 'maintenance done');
     return report;
+  }
+
+  /** Numbers whose evidence outlived the shortest quarantine, or whose probation is over. */
+  private async applyTimeTransitions(now: Date): Promise<number> {
+    const nowMs = now.getTime();
+    const expiredBefore = new Date(nowMs - this.rules.quarantineDays * 86_400_000).toISOString();
+    let after = '-9223372036854775808';
+    let transitioned = 0;
+    for (;;) {
+      const candidates = await this.prisma.$queryRawUnsafe<{ p: string }[]>(
+        `SELECT pseudonym::text AS p FROM number_history
+         WHERE pseudonym > $3::bigint AND ((status IN (1, 2) AND last_invalid_at < $1::timestamptz) OR (status = 3 AND probation_until_ms <= $2::bigint))
+         ORDER BY pseudonym LIMIT ${PAGE}`,
+        expiredBefore,
+        nowMs,
+        after,
+      );
+      if (candidates.length === 0) return transitioned;
+      after = candidates[candidates.length - 1]!.p;
+      const pseudonyms = candidates.map((row) => BigInt(row.p));
+      const changes = await retryOnConflict(() =>
+        this.prisma.$transaction(async (tx) => {
+          const states = await lockStates(tx, pseudonyms, []);
+          const sources = new Set<bigint>();
+          for (const state of states.values()) for (const entry of state.sources) sources.add(entry.source);
+          const reputation = await loadReputation(tx, [...sources], this.rules);
+          const saved: SavedNumber[] = [];
+          for (const [pseudonym, state] of states) {
+            const before = state.status;
+            applyTime(state, nowMs, this.rules, reputation);
+            saved.push({ pseudonym, before, state, marks: 0, contacts: 0, lastMarkAt: 0, lastContactAt: 0 });
+          }
+          return saveStates(tx, saved, this.rules, reputation, now);
+        }),
+      );
+      this.statusIndex.applyCommitted(changes);
+      transitioned += changes.length;
+      if (candidates.length < PAGE) return transitioned;
+    }
   }
 }

@@ -1,27 +1,53 @@
-import type { NumberCheck } from '../../plugin/src/shared/protocol';
+import type { NumberCheck } from '../../plugin/contract/protocol';
 import { parsePhone, parsePhoneFast, phoneErrorCodeOf } from '../domain/phone';
 import { Pseudonymizer } from '../domain/pseudonym';
 import { STATUS_NAMES, NumberStatus } from '../domain/outcomes';
 import type { Realtime } from '../realtime/realtime';
 import type { PhoneClassifier } from './phoneClassifier';
+import type { ReadBudget } from './readBudget';
 import type { StatusChange } from './statusIndex';
 
-const STATUS_JSON = STATUS_NAMES.map((status) => JSON.stringify({ status }));
+/**
+ * The verdict a check answers. "Não confirmado" is another tenant's recent evidence, shown only inside the
+ * tenant's own mailing counts (issue 9): a check answers clean for it, so it reads only what filtering would do.
+ */
+const STATUS_JSON = STATUS_NAMES.map((status) => JSON.stringify({ status: status === 'unconfirmed' ? 'clean' : status }));
 
 /** Per-number questions a running dialer asks: verdicts for a few numbers, and their watch tokens. */
 export class NumberService {
   constructor(
     private readonly pseudonymizer: Pseudonymizer,
     private readonly classifier: PhoneClassifier,
+    private readonly readBudget?: ReadBudget,
   ) {}
+
+  /** Every verdict read draws on the tenant's budget, and a range walk is flagged (services/readBudget.ts). */
+  private async meter(tenantId: string, phones: readonly string[], where: string): Promise<void> {
+    if (!this.readBudget) return;
+    await this.readBudget.charge(tenantId, phones.length);
+    if (phones.length >= 1000) {
+      const digits = phones.map((phone) => parsePhoneFast(phone.trim())).filter((value) => value >= 0);
+      await this.readBudget.flagEnumeration(tenantId, digits, where);
+    }
+  }
+
+  async check(tenantId: string, phones: readonly string[]): Promise<string> {
+    await this.meter(tenantId, phones, 'numbers/check');
+    return this.checkJson(phones, this.classifier.forTenant(tenantId));
+  }
+
+  async watchTokensFor(tenantId: string, phones: readonly string[]): Promise<(number | null)[]> {
+    await this.meter(tenantId, phones, 'watch-tokens');
+    return this.watchTokens(phones);
+  }
 
   /**
    * Verdicts for a few numbers as the JSON answer {"results": [NumberCheck…]}, serialized directly: a
    * clean/unconfirmed/invalid verdict is one of three constant strings, so a 1,000-phone answer costs a join
    * instead of 1,000 objects for JSON.stringify.
    */
-  checkJson(phones: readonly string[]): string {
-    const verdicts = this.classifier.classify(phones.map((phone) => phone.trim()));
+  checkJson(phones: readonly string[], classifier: PhoneClassifier = this.classifier): string {
+    const verdicts = classifier.classify(phones.map((phone) => phone.trim()));
     const parts = new Array<string>(phones.length);
     for (let i = 0; i < phones.length; i++) {
       const verdict = verdicts[i] as number;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client';
-import type { OutcomeBatchResult, OutcomeItemResult } from '../../plugin/src/shared/protocol';
+import type { OutcomeBatchResult, OutcomeItemResult } from '../../plugin/contract/protocol';
 import type { RuleConfig } from '../config';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
@@ -9,15 +9,20 @@ import type { Pseudonymizer } from '../domain/pseudonym';
 import { normalizeTabulationCode } from '../domain/tabulations';
 import { unstorableTextProblem } from '../domain/text';
 import type { Outcome } from '../domain/outcomes';
+import type { Evidence } from '../domain/trust';
 import type { CampaignService } from './campaigns';
+import type { ReadBudget } from './readBudget';
 import type { TabulationMapService } from './tabulationMap';
 import type { StatusChange, StatusIndex } from './statusIndex';
 import { applyOutcomeBatch, type ContributionRow } from './outcomeSql';
 
 const OUTCOME_CODE: Record<Outcome, number> = { invalid: 0, contact: 1, neutral: 2 };
 const MAX_ID_LENGTH = 200;
-/** Brazil has kept UTC-3 all year since 2019; the per-tenant daily cap follows the Brazilian day. */
-const BRT_OFFSET_MS = 3 * 3600 * 1000;
+/**
+ * Permanent carrier answers (SIP and Q.850 codes, mapped to invalid by the tenant's map) weigh more in the shared
+ * history than an agent's tabulation (server/domain/trust.ts).
+ */
+const evidenceOfCode = (normalized: string): Evidence => (normalized.startsWith('sip:') || normalized.startsWith('q850:') ? 'carrier' : 'agent');
 
 type Accepted = {
   index: number;
@@ -26,6 +31,7 @@ type Accepted = {
   hygiene: boolean;
   digits: number;
   outcome: Outcome;
+  evidence: Evidence;
   occurredAt: number;
 };
 
@@ -69,6 +75,7 @@ export class OutcomeService {
     private readonly maxBatchSize: number,
     private readonly clock: () => Date,
     private readonly logger: Logger,
+    private readonly readBudget?: ReadBudget,
   ) {}
 
   onStatusChange(listener: StatusChangeListener): void {
@@ -85,10 +92,10 @@ export class OutcomeService {
     const now = this.clock();
     const results = new Array<OutcomeItemResult>(items.length);
     const codeMap = await this.tabulations.resolver(tenantId);
-    const valid: { index: number; callId: string; campaign: string; digits: number; outcome: Outcome; occurredAt: number }[] = [];
+    const valid: { index: number; callId: string; campaign: string; digits: number; outcome: Outcome; evidence: Evidence; occurredAt: number }[] = [];
     const seenCallIds = new Set<string>();
     // A dialer sends a handful of distinct codes: normalize each spelling once per batch.
-    const outcomeOfCode = new Map<string, Outcome | undefined>();
+    const outcomeOfCode = new Map<string, { outcome: Outcome; evidence: Evidence } | undefined>();
 
     for (let index = 0; index < items.length; index++) {
       const item = items[index];
@@ -112,12 +119,15 @@ export class OutcomeService {
         results[index] = rejected(index, 'phone', 'INVALID_PHONE', parsed.ok ? 'is not a valid Brazilian number' : parsed.message);
         continue;
       }
-      let outcome = outcomeOfCode.get(code as string);
-      if (outcome === undefined && !outcomeOfCode.has(code as string)) {
-        outcome = codeMap.get(normalizeTabulationCode(code as string));
-        outcomeOfCode.set(code as string, outcome);
+      let known = outcomeOfCode.get(code as string);
+      if (known === undefined && !outcomeOfCode.has(code as string)) {
+        const normalized = normalizeTabulationCode(code as string);
+        const mapped = codeMap.get(normalized);
+        known = mapped ? { outcome: mapped, evidence: evidenceOfCode(normalized) } : undefined;
+        outcomeOfCode.set(code as string, known);
       }
-      if (!outcome) {
+      const outcome = known?.outcome;
+      if (!known || !outcome) {
         results[index] = rejected(index, 'code', 'UNKNOWN_TABULATION', `"${code as string}" is not in this tenant's tabulation map (add it in the console or with PUT /v1/tabulations)`);
         continue;
       }
@@ -136,7 +146,7 @@ export class OutcomeService {
         continue;
       }
       seenCallIds.add(callId as string);
-      valid.push({ index, callId: callId as string, campaign: campaign as string, digits, outcome, occurredAt });
+      valid.push({ index, callId: callId as string, campaign: campaign as string, digits, outcome, evidence: known.evidence, occurredAt });
     }
 
     if (valid.length > 0) {
@@ -150,6 +160,7 @@ export class OutcomeService {
           hygiene: campaign.hygieneEnabled,
           digits: item.digits,
           outcome: item.outcome,
+          evidence: item.evidence,
           occurredAt: item.occurredAt,
         };
       });
@@ -161,6 +172,9 @@ export class OutcomeService {
       }
       this.statusIndex.applyCommitted(changes);
       if (changes.length > 0) for (const listener of this.listeners) listener(tenantId, changes);
+      // What the tenant gave the pool raises what it may read of it (services/readBudget.ts).
+      const contributedNow = accepted.filter((item) => item.hygiene && fresh.has(item.callKey)).length;
+      await this.readBudget?.contributed(tenantId, contributedNow);
     }
 
     let acceptedCount = 0;
@@ -175,32 +189,20 @@ export class OutcomeService {
   private async commit(tenantId: string, accepted: Accepted[], now: Date): Promise<{ fresh: Set<string>; changes: StatusChange[] }> {
     const contributing = accepted.filter((item) => item.hygiene);
     const pseudonyms = this.pseudonymizer.phones(contributing.map((item) => item.digits));
-    const contributors = this.pseudonymizer.contributors(tenantId, pseudonyms);
     const rows: ContributionRow[] = contributing.map((item, i) => ({
       callKey: item.callKey,
       pseudonym: pseudonyms.bigint(i),
-      contributor: contributors.bigint(i),
       outcome: OUTCOME_CODE[item.outcome],
+      evidence: item.evidence,
       occurredAt: item.occurredAt,
     }));
-    const day = Math.floor((now.getTime() - BRT_OFFSET_MS) / 86_400_000);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await applyOutcomeBatch(this.prisma, {
-          receipts: accepted.map((item) => ({ callKey: item.callKey, campaignId: item.campaignId, outcome: OUTCOME_CODE[item.outcome] })),
-          contributions: rows,
-          now,
-          day,
-          rules: this.rules,
-        });
-      } catch (error) {
-        const code = (error as { code?: string; meta?: { code?: string } }).meta?.code ?? (error as { code?: string }).code;
-        const retryable = code === '40P01' || code === '40001' || code === 'P2034';
-        if (!retryable || attempt >= 5) throw error;
-        this.logger.warn({ attempt, code }, 'outcome batch conflicted with a concurrent one; retrying');
-        await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
-      }
-    }
+    return applyOutcomeBatch(this.prisma, {
+      receipts: accepted.map((item) => ({ callKey: item.callKey, campaignId: item.campaignId, outcome: OUTCOME_CODE[item.outcome] })),
+      contributions: rows,
+      source: this.pseudonymizer.source(tenantId),
+      now,
+      rules: this.rules,
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { PhoneError, parsePhoneFast } from '../domain/phone';
 import type { Pseudonymizer } from '../domain/pseudonym';
 import type { StatusIndex } from './statusIndex';
+import { STATUS } from '../domain/trust';
 
 /**
  * Verdicts for a batch of phone cells, the hot path of filtering: fast parse, one cipher call for the batch,
@@ -14,9 +15,22 @@ export class PhoneClassifier {
   constructor(
     private readonly pseudonymizer: Pseudonymizer,
     private readonly statusIndex: StatusIndex,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   private shared = new Int8Array(4096);
+
+  /**
+   * The same classifier as one tenant sees the pool: its own views (own 10 tabulations, own contact, contest;
+   * see statusFor in domain/trust.ts) take precedence over the pool's status.
+   */
+  forTenant(tenantId: string): PhoneClassifier {
+    const scoped = new PhoneClassifier(this.pseudonymizer, this.statusIndex, this.clock);
+    scoped.viewer = this.pseudonymizer.source(tenantId);
+    return scoped;
+  }
+
+  private viewer: bigint | undefined;
 
   classify(phones: readonly string[], ddds?: readonly string[]): Int8Array {
     return this.classifyInto(new Int8Array(phones.length), phones, ddds);
@@ -54,10 +68,32 @@ export class PhoneClassifier {
     }
     if (valid > 0) {
       const batch = this.pseudonymizer.phones(this.digits, valid);
-      for (let j = 0; j < valid; j++) verdicts[this.positions[j] as number] = this.statusIndex.statusAt(batch, j);
+      const week = Math.floor(this.clock().getTime() / WEEK_MS);
+      const viewer = this.viewer !== undefined && this.statusIndex.hasOverrides(this.viewer) ? this.viewer : undefined;
+      for (let j = 0; j < valid; j++) {
+        let status = this.statusIndex.statusAt(batch, j);
+        if (viewer !== undefined) {
+          const own = this.statusIndex.overrideAt(viewer, batch, j);
+          if (own >= 0) status = own;
+        }
+        verdicts[this.positions[j] as number] = status === STATUS.PROBATION ? probationVerdict(batch.lo(j), week) : status;
+      }
     }
     return verdicts;
   }
+}
+
+const WEEK_MS = 7 * 86_400_000;
+/** A number on probation is let through one week in PROBATION_OPEN_WEEKS, a different week for each number. */
+const PROBATION_OPEN_WEEKS = 4;
+
+/**
+ * Probation (server/domain/trust.ts): a number back from its quarantine is dialed a little, not by everybody at
+ * once: in its open weeks it is kept (counted as unconfirmed), in the others removed (counted as invalid).
+ */
+export function probationVerdict(pseudonymLo: number, week: number): number {
+  const mixed = Math.imul(pseudonymLo ^ Math.imul(week, 0x9e3779b1), 0x85ebca6b) >>> 0;
+  return mixed % PROBATION_OPEN_WEEKS === 0 ? STATUS.UNCONFIRMED : STATUS.INVALID;
 }
 
 const PHONE_COLUMN_PREFIXES = ['telefone', 'tel', 'fone', 'celular', 'cel', 'phone', 'mobile', 'whatsapp', 'tlf'];

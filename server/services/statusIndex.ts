@@ -6,7 +6,8 @@ import type { PseudonymBatch } from '../domain/pseudonym';
 import type { DatabaseAvailability } from '../db/availability';
 import { StatusTable, splitPseudonym } from './statusTable';
 
-export type StatusChange = { pseudonym: bigint; status: number; version: bigint };
+/** A number's new status in the pool, or (with `source`) in one tenant's own view: -1 when that view no longer differs. */
+export type StatusChange = { pseudonym: bigint; status: number; version: bigint; source?: bigint };
 
 const NUDGE_CHANNEL = 'status:changed';
 const PAGE = 50_000;
@@ -27,7 +28,7 @@ const SETTLE_MS = 30_000;
  * `xid` is a fresh transaction id of our own (pg_current_xact_id() in a one-statement transaction), not
  * `pg_snapshot_xmax(pg_current_snapshot())`: that is the latest *completed* id + 1, and a transaction that got
  * its id after the latest completion is running yet not below it, so a batch still holding versions looked
- * settled and the watermark passed them for good (issue 8; test/realtime/instances.test.ts).
+ * settled and the watermark passed them for good (test/realtime/instances.test.ts reproduces it).
  */
 type Horizon = { version: bigint; xid: bigint; capturedAt: number };
 
@@ -52,6 +53,8 @@ export class StatusIndex {
   private polling: Promise<void> | undefined;
   private pollAgain = false;
   private stopped = false;
+  /** Date.now() at the start of the last poll that succeeded: every change committed before it is in the table (/metrics lag). */
+  caughtUpAt = Date.now();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -69,7 +72,7 @@ export class StatusIndex {
     const start = await this.captureHorizon();
     const startWatermark = (await this.waitSettled(start, START_SETTLE_WAIT_MS)) ? start.version : await this.versionSettledByTime();
     // Keyset pages per status along the (status, pseudonym) index: no page rescans what the previous ones read.
-    for (const status of [1, 2]) {
+    for (const status of [1, 2, 3]) {
       let after: string | undefined;
       for (;;) {
         const rows = await this.prisma.$queryRawUnsafe<{ p: string; v: string }[]>(
@@ -83,6 +86,8 @@ export class StatusIndex {
         after = rows[rows.length - 1]!.p;
       }
     }
+    // Tenants' own views: few rows (only where a view differs from the pool's), read whole.
+    await this.readOverrides(0n);
     this.watermark = startWatermark;
     await this.poll();
     await this.pubsub.subscribe(NUDGE_CHANNEL, (sender) => {
@@ -99,6 +104,19 @@ export class StatusIndex {
     await this.polling;
   }
 
+  /** Per source (tenant pseudonym): where its own view of a number differs from the pool's, stored as status + 1. */
+  private readonly overrides = new Map<bigint, StatusTable>();
+
+  /** A tenant's own view of a number (statusFor in domain/trust.ts), or -1 when it is the pool's. */
+  overrideAt(viewer: bigint, batch: PseudonymBatch, i: number): number {
+    const table = this.overrides.get(viewer);
+    return table ? table.get(batch.hi(i), batch.lo(i)) - 1 : -1;
+  }
+
+  hasOverrides(viewer: bigint): boolean {
+    return this.overrides.has(viewer);
+  }
+
   statusAt(batch: PseudonymBatch, i: number): number {
     return this.table.get(batch.hi(i), batch.lo(i));
   }
@@ -106,7 +124,7 @@ export class StatusIndex {
   /** This instance's own committed changes: applied now, and other instances told to poll. */
   applyCommitted(changes: readonly StatusChange[]): void {
     if (changes.length === 0) return;
-    for (const change of changes) this.setOne(change.pseudonym, change.status, Number(change.version));
+    for (const change of changes) this.setChange(change);
     this.pubsub.publish(NUDGE_CHANNEL, this.instanceId).catch((error: Error) => {
       this.logger.warn({ err: error.message }, 'status nudge not published; other instances catch up by polling');
     });
@@ -129,7 +147,9 @@ export class StatusIndex {
     do {
       this.pollAgain = false;
       try {
+        const startedAt = Date.now();
         await this.pollOnce();
+        this.caughtUpAt = startedAt;
       } catch (error) {
         // An outage is logged once by the database's availability (db/availability.ts), not once per tick.
         if (!this.database?.noteFailure(error)) this.logger.warn({ err: (error as Error).message }, 'status poll failed; retrying at next tick');
@@ -164,6 +184,7 @@ export class StatusIndex {
       if (rows.length < PAGE) break;
       from = BigInt(rows[rows.length - 1]!.v);
     }
+    await this.readOverrides(this.watermark);
     if (advanceTo !== undefined && advanceTo > this.watermark) this.watermark = advanceTo;
   }
 
@@ -201,6 +222,28 @@ export class StatusIndex {
   private async oldestRunningXid(): Promise<bigint> {
     const [row] = await this.prisma.$queryRawUnsafe<{ x: string }[]>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x`);
     return BigInt(row!.x);
+  }
+
+  private setChange(change: StatusChange): void {
+    if (change.source === undefined) return this.setOne(change.pseudonym, change.status, Number(change.version));
+    let table = this.overrides.get(change.source);
+    if (!table) this.overrides.set(change.source, (table = new StatusTable(1 << 4)));
+    const { hi, lo } = splitPseudonym(change.pseudonym);
+    table.set(hi, lo, change.status + 1, Number(change.version));
+  }
+
+  /** Overrides with a version above `from`, page by page (the start-up load reads them all from 0). */
+  private async readOverrides(from: bigint): Promise<void> {
+    for (;;) {
+      const rows = await this.prisma.$queryRawUnsafe<{ src: string; p: string; s: number; v: string }[]>(
+        `SELECT source::text AS src, pseudonym::text AS p, status AS s, version::text AS v
+         FROM tenant_overrides WHERE version > $1::bigint ORDER BY version LIMIT ${PAGE}`,
+        from.toString(),
+      );
+      for (const row of rows) this.setChange({ source: BigInt(row.src), pseudonym: BigInt(row.p), status: Number(row.s), version: BigInt(row.v) });
+      if (rows.length < PAGE) return;
+      from = BigInt(rows[rows.length - 1]!.v);
+    }
   }
 
   private setOne(pseudonym: bigint, status: number, version: number): void {

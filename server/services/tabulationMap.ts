@@ -1,20 +1,11 @@
+import type { TabulationView } from '../../plugin/contract/protocol';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Outcome } from '../domain/outcomes';
 import { DEFAULT_TABULATIONS, DEFAULT_TABULATION_MAP, normalizeTabulationCode } from '../domain/tabulations';
 import { invalid, notFound } from '../errors';
 import type { PubSub } from '../infra/pubsub';
+import type { AuditLog } from './audit';
 import type { Realtime } from '../realtime/realtime';
-
-export type TabulationEntry = {
-  code: string;
-  label: string;
-  outcome: Outcome;
-  source: 'default' | 'tenant';
-  description?: string;
-  defaultOutcome?: Outcome;
-  updatedBy?: string;
-  updatedAt?: string;
-};
 
 const CHANGED_CHANNEL = 'tabulations:changed';
 const CACHE_MS = 60_000;
@@ -27,6 +18,7 @@ export class TabulationMapService {
     private readonly prisma: PrismaClient,
     private readonly pubsub: PubSub,
     private readonly realtime: Realtime,
+    private readonly audit?: AuditLog,
   ) {}
 
   async start(): Promise<void> {
@@ -44,9 +36,9 @@ export class TabulationMapService {
     return map;
   }
 
-  async list(tenantId: string): Promise<TabulationEntry[]> {
+  async list(tenantId: string): Promise<TabulationView[]> {
     const overrides = await this.prisma.tabulationCode.findMany({ where: { tenantId }, orderBy: { code: 'asc' } });
-    const byCode = new Map<string, TabulationEntry>();
+    const byCode = new Map<string, TabulationView>();
     for (const entry of DEFAULT_TABULATIONS) {
       const code = normalizeTabulationCode(entry.code);
       byCode.set(code, { code, label: entry.code, outcome: entry.outcome, source: 'default', description: entry.description, defaultOutcome: entry.outcome });
@@ -67,7 +59,7 @@ export class TabulationMapService {
     return [...byCode.values()];
   }
 
-  async set(tenantId: string, label: string, outcome: Outcome, actor: string): Promise<TabulationEntry> {
+  async set(tenantId: string, label: string, outcome: Outcome, actor: string): Promise<TabulationView> {
     const code = normalizeTabulationCode(label);
     if (!code) throw invalid('code', 'must not be empty');
     const row = await this.prisma.tabulationCode.upsert({
@@ -76,15 +68,17 @@ export class TabulationMapService {
       update: { label: label.trim(), outcome, updatedBy: actor, updatedAt: new Date() },
     });
     await this.changed(tenantId, code);
+    await this.audit?.record({ tenantId, actor, action: 'tabulation.changed', target: `code:${code}`, details: { outcome } });
     return { code, label: row.label, outcome: row.outcome, source: 'tenant', updatedBy: row.updatedBy, updatedAt: row.updatedAt.toISOString() };
   }
 
   /** Drops the tenant's own entry: a default code goes back to its default, a custom code disappears. */
-  async remove(tenantId: string, label: string): Promise<void> {
+  async remove(tenantId: string, label: string, actor = 'unknown'): Promise<void> {
     const code = normalizeTabulationCode(label);
     const { count } = await this.prisma.tabulationCode.deleteMany({ where: { tenantId, code } });
     if (count === 0) throw notFound(`tabulation code "${label}" of this tenant`);
     await this.changed(tenantId, code);
+    await this.audit?.record({ tenantId, actor, action: 'tabulation.changed', target: `code:${code}`, details: { reverted: true } });
   }
 
   private async changed(tenantId: string, code: string): Promise<void> {

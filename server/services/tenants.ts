@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client';
-import type { DialerKeyView } from '../../plugin/src/shared/protocol';
+import type { DialerKeyView } from '../../plugin/contract/protocol';
 import { AppError, notFound } from '../errors';
+import type { AuditLog } from './audit';
 import type { Realtime } from '../realtime/realtime';
 import { generateDialerKey, hashPassword, type AuthService } from './auth';
 
@@ -25,6 +26,7 @@ export class TenantService {
     private readonly prisma: PrismaClient,
     private readonly auth: AuthService,
     private readonly realtime: Realtime,
+    private readonly audit?: AuditLog,
   ) {}
 
   async createTenant(input: { slug: string; name: string }): Promise<{ id: string; slug: string; name: string }> {
@@ -66,6 +68,7 @@ export class TenantService {
     const { key, prefix, keyHash } = generateDialerKey();
     const row = await this.prisma.dialerKey.create({ data: { tenantId, name, prefix, keyHash, createdBy } });
     this.realtime.toTenant(tenantId, 'dialer-keys:updated', { id: row.id });
+    await this.audit?.record({ tenantId, actor: createdBy, action: 'dialer-key.created', target: `key:${row.prefix}`, details: { name } });
     return { ...presentKey(row), key };
   }
 
@@ -82,6 +85,7 @@ export class TenantService {
       : await this.prisma.dialerKey.update({ where: { id: keyId }, data: { revokedAt: new Date(), revokedBy } });
     await this.auth.forgetKey(row.prefix);
     this.realtime.toTenant(tenantId, 'dialer-keys:updated', { id: row.id });
+    if (!existing.revokedAt) await this.audit?.record({ tenantId, actor: revokedBy, action: 'dialer-key.revoked', target: `key:${row.prefix}` });
     return presentKey(row);
   }
 }

@@ -62,7 +62,7 @@ export const freshPhones = (count: number, ddd = 31) => Array.from({ length: cou
 
 /**
  * Shared history as other tenants built it, sized like the seed: 61 numbers on the invalid list (two tenants,
- * 5 invalid marks each: the per-tenant daily cap) and 102 unconfirmed numbers (one mark each).
+ * 5 invalid marks each, a day apart: the pool's per-source cap and minimum span) and 102 unconfirmed numbers (one mark each).
  */
 export async function seedSharedHistory(server: TestServer): Promise<{ invalid: string[]; unconfirmed: string[] }> {
   const invalid = Array.from({ length: 61 }, (_v, i) => phone(11, i));
@@ -72,6 +72,8 @@ export async function seedSharedHistory(server: TestServer): Promise<{ invalid: 
   await b.campaign('b-cobranca', true);
   await c.campaign('c-vendas', true);
   await b.report([...invalid.flatMap((p, i) => invalidOutcomes(`b-inv-${i}`, 'b-cobranca', p, 5)), ...unconfirmed.map((p, i) => ({ callId: `b-unc-${i}`, campaignId: 'b-cobranca', phone: p, code: 'sip:404' }))]);
+  // A day later: the pool needs two sources whose marks span at least a day (server/domain/trust.ts).
+  server.clock.advanceDays(1);
   await c.report(invalid.flatMap((p, i) => invalidOutcomes(`c-inv-${i}`, 'c-vendas', p, 5)));
   return { invalid, unconfirmed };
 }

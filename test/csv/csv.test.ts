@@ -7,8 +7,8 @@ import {
   parseCsvRecord,
   type CsvDelimiter,
   type CsvRow,
-} from '../../plugin/src/shared/csv';
-import { prng } from '../../plugin/src/shared/prng';
+} from '../../plugin/contract/csv';
+import { prng } from '../../plugin/contract/prng';
 
 const BOM = '\u00EF\u00BB\u00BF'; // UTF-8 BOM bytes as decoded with 'latin1'
 

@@ -5,8 +5,8 @@ import {
   newBoundary,
   partHeader,
   type MultipartPartStart,
-} from '../../plugin/src/shared/multipart';
-import { prng } from '../../plugin/src/shared/prng';
+} from '../../plugin/contract/multipart';
+import { prng } from '../../plugin/contract/prng';
 
 interface ReadPart extends MultipartPartStart {
   body: Buffer;

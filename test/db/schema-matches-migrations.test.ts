@@ -178,7 +178,7 @@ describe('the migrated database matches prisma/schema.prisma', () => {
 
   it('when the schema is read with getDMMF, then it works offline (WASM) and sees every model', () => {
     expect(dmmf.datamodel.models.map((model) => model.dbName)).toEqual(
-      expect.arrayContaining(['tenants', 'admin_users', 'dialer_keys', 'campaigns', 'campaign_events', 'tabulation_codes', 'mailings', 'number_history', 'number_contributions', 'call_receipts']),
+      expect.arrayContaining(['tenants', 'admin_users', 'dialer_keys', 'campaigns', 'campaign_events', 'tabulation_codes', 'mailings', 'number_history', 'number_evidence', 'trust_sources', 'audit_events', 'call_receipts']),
     );
   });
 

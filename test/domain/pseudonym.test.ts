@@ -37,12 +37,13 @@ describe('pseudonyms', () => {
     expect(other.phone(numbers[0]!)).not.toBe(pseudonymizer.phone(numbers[0]!));
   });
 
-  it('when two tenants contribute to the same number, then their contributor pseudonyms differ and are stable', () => {
-    const batch = pseudonymizer.phones(numbers);
-    const a = pseudonymizer.contributors('tenant-a', batch);
-    const b = pseudonymizer.contributors('tenant-b', batch);
-    expect(a.bigint(0)).not.toBe(b.bigint(0));
-    expect(pseudonymizer.contributors('tenant-a', batch).bigint(0)).toBe(a.bigint(0));
+  it('when two tenants report, then their source pseudonyms differ, are stable, and never the legacy source 0', () => {
+    const a = pseudonymizer.source('tenant-a');
+    const b = pseudonymizer.source('tenant-b');
+    expect(a).not.toBe(b);
+    expect(pseudonymizer.source('tenant-a')).toBe(a);
+    expect(a).not.toBe(0n);
+    expect(new Pseudonymizer(Buffer.from('ff0102030405060708090a0b0c0d0e0f', 'hex')).source('tenant-a')).not.toBe(a);
   });
 
   it('when watch tokens are made, then they are 20-bit, stable and shared by many numbers across the space', () => {

@@ -91,7 +91,8 @@ describe('embedded default', () => {
     expect((await api2().get(`/v1/mailings/${mailingId}`).set('authorization', dialer).expect(200)).body).toMatchObject({ status: 'completed', counts: { hygienized: 1 } });
     const duplicates = await api2().post('/v1/outcomes').set('authorization', dialer).send({ outcomes }).expect(200);
     expect(duplicates.body).toMatchObject({ accepted: 0, duplicates: 4 });
-    const check = await api2().post('/v1/numbers/check').set('authorization', dialer).send({ phones: ['11 98765-4321'] }).expect(200);
-    expect(check.body.results).toEqual([{ status: 'unconfirmed' }]);
+    // The shared history survived too: the number is still "não confirmado" in a mailing's counts.
+    const refiltered = await filterCsvMailing(asTestServer(server), dialer, 'cobranca', 'telefone\n(11) 98765-4321\n');
+    expect(refiltered.summary.counts).toMatchObject({ keptRows: 1, unconfirmedPhones: 1 });
   });
 });

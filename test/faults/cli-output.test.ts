@@ -69,7 +69,7 @@ describe('mailing filter outputs when the server dies mid-stream', () => {
   });
 
   it('when the server is SIGKILLed while "hygiene filtrar" streams a 400k-row mailing, then no output file exists, no partial file is left, and the CLI says not to dial', async () => {
-    const cli = spawnChild([BIN, 'filtrar', input, '--campanha', 'cobranca', '--sem-progresso'], { HYGIENE_FROM_SOURCE: '1', HYGIENE_LANG: '', HYGIENE_URL: serverProcess.url, HYGIENE_API_KEY: tenant.dialerKey, HYGIENE_OUTBOX: path.join(dir, 'outbox') });
+    const cli = spawnChild([BIN, 'filtrar', input, '--campanha', 'cobranca', '--sem-progresso'], { HYGIENE_LANG: '', HYGIENE_URL: serverProcess.url, HYGIENE_API_KEY: tenant.dialerKey, HYGIENE_OUTBOX: path.join(dir, 'outbox') });
     // Kill once kept rows are landing on disk: the answer is mid-stream.
     await eventually(async () => (await partials(dir, 'mailing-filtrado.csv')).some((p) => p.size > 0), 'kept rows in the partial file');
     const partialBytes = Math.max(...(await partials(dir, 'mailing-filtrado.csv')).map((p) => p.size));

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { prng } from '../../plugin/src/shared/prng';
+import { prng } from '../../plugin/contract/prng';
 import { splitPseudonym } from '../../server/services/statusTable';
 import { buildTenant, type BuiltTenant } from '../support/factories';
 import { startTestServer, testDatabaseUrl, TestClock, uniqueId, type TestServer } from '../support/harness';
@@ -132,7 +132,7 @@ describe('several instances under mixed load', () => {
       // The load must have moved verdicts both ways, or agreement would prove little.
       expect(nonClean).toBeGreaterThan(100);
       recordFault({
-        fault: `${instances.length} instances under mixed load (2 nudged by Redis, 1 polling only)`,
+        fault: `${instances.length} instances under ${SECONDS} s of mixed load (2 nudged by Redis, 1 polling only)`,
         load: `${SECONDS} s: ${batches} batches of 200 tabulations (${retries} re-sent through another instance), ${mailings} mailings of 500 rows, clock +1 day every 2 s`,
         sent: totalSent,
         counted,

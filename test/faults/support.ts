@@ -1,6 +1,6 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
-import type { CampaignView, ClientToServerEvents, ServerToClientEvents } from '../../plugin/src/shared/protocol';
+import type { CampaignView, ClientToServerEvents, ServerToClientEvents } from '../../plugin/contract/protocol';
 import { eventually } from '../support/eventually';
 
 /** Helpers shared by the fault tests of this folder. */

@@ -33,7 +33,7 @@ describe('outcome adapters', () => {
     expect(() => ownOutcome('   ')).toThrow(TypeError);
   });
 
-  it('when adapted codes reach the default map, then the invalid and transient ones land where the brief says', () => {
+  it('when adapted codes reach the default map, then the invalid and transient ones land where docs/rules.md says', () => {
     const outcome = (code: string) => DEFAULT_TABULATION_MAP.get(normalizeTabulationCode(code));
     expect([404, 410, 484, 604].map((c) => outcome(outcomeCode({ sip: c })))).toEqual(['invalid', 'invalid', 'invalid', 'invalid']);
     expect([480, 486, 503].map((c) => outcome(outcomeCode({ sip: c })))).toEqual(['neutral', 'neutral', 'neutral']);

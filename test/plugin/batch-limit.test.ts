@@ -97,7 +97,7 @@ describe('a server batch limit below the plugin batch size', () => {
 
     const file = path.join(dir, 'tabulacoes.csv');
     await writeFile(file, ['id_chamada;telefone;codigo', 'cli-1;11 91234-5678;sip:404', 'cli-2;11 91234-5679;CODIGO_DESCONHECIDO'].join('\n'));
-    const child = spawnChild([BIN, 'reportar', file, '--campanha', 'campanha'], { HYGIENE_FROM_SOURCE: '1', HYGIENE_LANG: '', HYGIENE_URL: server.url, HYGIENE_API_KEY: tenant.dialerKey, HYGIENE_OUTBOX: path.join(dir, 'cli-outbox') });
+    const child = spawnChild([BIN, 'reportar', file, '--campanha', 'campanha'], { HYGIENE_LANG: '', HYGIENE_URL: server.url, HYGIENE_API_KEY: tenant.dialerKey, HYGIENE_OUTBOX: path.join(dir, 'cli-outbox') });
     expect(await child.exited).toEqual({ code: 1, signal: null });
     expect(child.stdout()).toContain('Enviadas: 1 aceitas, 0 duplicadas (já contadas), 1 rejeitadas.');
     expect(child.stderr()).toContain('ATENÇÃO: 1 tabulações foram RECUSADAS pelo servidor e NÃO foram contadas');

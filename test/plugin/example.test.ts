@@ -4,14 +4,14 @@ import path from 'node:path';
 import { runSimulatedDialer } from '../../plugin/examples/simulated-dialer';
 import { DEFAULT_TABULATION_MAP, normalizeTabulationCode } from '../../server/domain/tabulations';
 import { buildTenant, invalidOutcomes } from '../support/factories';
-import { startTestServer, type TestServer } from '../support/harness';
+import { startTestServer, type TestServer, SINGLE_SOURCE_RULES } from '../support/harness';
 
 describe('the simulated dialer example', () => {
   let server: TestServer;
   let dir: string;
 
   beforeEach(async () => {
-    server = await startTestServer({ env: { INVALID_THRESHOLD: '3' } });
+    server = await startTestServer({ env: { ...SINGLE_SOURCE_RULES, INVALID_THRESHOLD: '3' } });
     dir = await mkdtemp(path.join(tmpdir(), 'hyg-example-'));
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HygieneClient, type CampaignWatcher } from '../../plugin/src/index';
 import { buildTenant, invalidOutcomes, type BuiltTenant } from '../support/factories';
-import { startTestServer, type TestServer } from '../support/harness';
+import { startTestServer, type TestServer, SINGLE_SOURCE_RULES } from '../support/harness';
 
 const N = '(11) 98765-4321';
 const OTHERS = ['11 2345-6789', '+55 21 99876-5432', '21 3456-7890'];
@@ -28,7 +28,7 @@ describe('mid-campaign invalidation across tenants', () => {
 
   beforeEach(async () => {
     // Threshold 3 and a per-tenant daily cap of 3: tenant A alone can push N over the line today.
-    server = await startTestServer({ env: { INVALID_THRESHOLD: '3', TENANT_DAILY_INVALID_CAP: '3' } });
+    server = await startTestServer({ env: { ...SINGLE_SOURCE_RULES, INVALID_THRESHOLD: '3' } });
     a = await buildTenant(server);
     b = await buildTenant(server);
     await a.campaign('cobranca', true);

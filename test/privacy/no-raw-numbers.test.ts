@@ -1,14 +1,14 @@
 import { Pool } from 'pg';
 import { parsePhone } from '../../server/domain/phone';
 import { buildTenant, invalidOutcomes, type BuiltTenant } from '../support/factories';
-import { startTestServer, testDatabaseUrl, type TestServer } from '../support/harness';
+import { startTestServer, TEST_KEYS, testDatabaseUrl, type TestServer } from '../support/harness';
 import { dumpSchema, findPhones } from '../support/dump';
 import { memoryLogger } from '../support/logs';
 import { filterCsvMailing, filterJsonMailing } from '../support/mailing';
 
 /**
- * Issue 2, done-when 6 (and the LGPD rules of DESIGN.md): no raw phone number is stored anywhere in the database
- * or written to the logs, and a number's history can be erased on request.
+ * The LGPD rules (docs/rules.md, "Privacy (LGPD)"): no raw phone number is stored anywhere in the database or written
+ * to the logs, and a number's history can be erased on request.
  */
 const MOBILE = { canonical: '(11) 98765-4321', spellings: ['+55 (11) 98765-4321', '011987654321', '5511987654321', '11 98765 4321', '0 15 11 98765-4321', '11 9876-54321'] };
 const LANDLINE = { canonical: '(21) 3456-7890', spellings: ['+55 21 3456-7890', '021 3456-7890', '0 21 21 3456-7890', '2134567890'] };
@@ -23,6 +23,10 @@ describe('no raw phone numbers in the database or the logs; LGPD erasure', () =>
   let a: BuiltTenant;
   let b: BuiltTenant;
   let logs: ReturnType<typeof memoryLogger>;
+  /** The operator API with its token (how `npm run admin` calls it). */
+  const operator = () => ({
+    post: (route: string) => server.api().post(route).set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`),
+  });
 
   beforeEach(async () => {
     logs = memoryLogger();
@@ -62,7 +66,8 @@ describe('no raw phone numbers in the database or the logs; LGPD erasure', () =>
     expect((await filterJsonMailing(server, a.auth('dialer'), on, contacts.map((c) => JSON.stringify(c)).join('\n'), 'application/x-ndjson')).status).toBe(200);
     await server.api().post('/v1/numbers/check').set('authorization', a.auth('dialer')).send({ phones: PHONES }).expect(200);
     await server.api().post('/v1/watch-tokens').set('authorization', a.auth('dialer')).send({ phones: PHONES }).expect(200);
-    await server.api().post('/v1/privacy/forget').set('authorization', a.auth('admin')).send({ phone: OTHER_MOBILE.spellings[0] }).expect(200);
+    await server.api().post('/v1/privacy/withdraw').set('authorization', a.auth('admin')).send({ phone: OTHER_MOBILE.spellings[0] }).expect(200);
+    await operator().post('/v1/operator/forget').send({ phone: OTHER_MOBILE.spellings[1] ?? OTHER_MOBILE.canonical, reason: 'titular pediu exclusão' }).expect(200);
     await server.services.maintenance.run();
   }
 
@@ -72,7 +77,7 @@ describe('no raw phone numbers in the database or the logs; LGPD erasure', () =>
 
     // The dump really covers the tables that saw the numbers, and the migrations table.
     expect([...dump.tables.keys()]).toEqual(
-      expect.arrayContaining(['_prisma_migrations', 'call_receipts', 'campaigns', 'mailings', 'number_contributions', 'number_history', 'tabulation_codes', 'tenants']),
+      expect.arrayContaining(['_prisma_migrations', 'call_receipts', 'campaigns', 'mailings', 'number_evidence', 'number_history', 'tabulation_codes', 'tenants']),
     );
     expect(dump.tables.get('number_history')).toBeGreaterThanOrEqual(2);
     expect(dump.tables.get('call_receipts')).toBeGreaterThanOrEqual(15);
@@ -101,7 +106,7 @@ describe('no raw phone numbers in the database or the logs; LGPD erasure', () =>
   it('when requests fail on bad phones and bad input, then the server logs hold no digits of any number', async () => {
     await exerciseEveryPhonePath();
     const api = () => server.api();
-    await api().post('/v1/privacy/forget').set('authorization', a.auth('admin')).send({ phone: '(11) 98765-432' }).expect(400);
+    await api().post('/v1/privacy/withdraw').set('authorization', a.auth('admin')).send({ phone: '(11) 98765-432' }).expect(400);
     await api().post('/v1/numbers/check').set('authorization', a.auth('dialer')).send({ phones: ['+55 (11) 98765-43210', '(21) 3456-78'] }).expect(200);
     await api().post('/v1/outcomes').set('authorization', a.auth('dialer')).set('content-type', 'application/json').send('{"outcomes":[{"phone":"5511987654321",').expect(400);
     await api().post('/v1/outcomes').set('authorization', a.auth('dialer')).send({ outcomes: [{ callId: 'x', campaignId: 'cobranca', phone: { number: '5521345678900' }, code: 'sip:404' }] }).expect(200);
@@ -119,28 +124,30 @@ describe('no raw phone numbers in the database or the logs; LGPD erasure', () =>
     expect(findPhones([{ value: logs.text(), where: 'logs' }], PHONES)).not.toEqual([]);
   });
 
-  it('when an admin asks to forget a number, then its history is emptied at once and its row deleted by the next maintenance after 5 minutes', async () => {
+  it('when the operator erases a number with a reason, then its history is emptied at once, its row deleted by the next maintenance after 5 minutes, and the erasure audited', async () => {
     const on = await a.campaign('cobranca', true);
     const bOn = await b.campaign('vendas', true);
     await a.report(invalidOutcomes('day1', on, MOBILE.canonical, 5));
     server.clock.advanceDays(1);
-    await a.report(invalidOutcomes('day2', on, MOBILE.spellings[2]!, 5));
+    await b.report(invalidOutcomes('day2', bOn, MOBILE.spellings[2]!, 5));
     const pseudonym = server.services.pseudonymizer.phone((parsePhone(MOBILE.canonical) as { digits: number }).digits);
     expect(await server.db.prisma.numberHistory.findUnique({ where: { pseudonym } })).toMatchObject({ status: 2, invalidReports: 10 });
     expect((await filterCsvMailing(server, b.auth('dialer'), bOn, `telefone\n${MOBILE.canonical}\n`)).summary.counts).toMatchObject({ invalidPhones: 1, keptRows: 0 });
 
-    // Dialer keys cannot erase; admins can, with the number in any spelling.
-    await server.api().post('/v1/privacy/forget').set('authorization', a.auth('dialer')).send({ phone: MOBILE.canonical }).expect(403);
-    const forgotten = await server.api().post('/v1/privacy/forget').set('authorization', b.auth('admin')).send({ phone: '+55 11 98765 4321' }).expect(200);
-    expect(forgotten.body).toEqual({ forgotten: true });
+    // Tenants cannot erase the pool's history: that route is gone, and the operator's needs its token and a reason.
+    await server.api().post('/v1/privacy/forget').set('authorization', b.auth('admin')).send({ phone: MOBILE.canonical }).expect(404);
+    await server.api().post('/v1/operator/forget').set('authorization', b.auth('admin')).send({ phone: MOBILE.canonical, reason: 'pedido do titular' }).expect(401);
+    const noReason = await operator().post('/v1/operator/forget').send({ phone: MOBILE.canonical }).expect(400);
+    expect(noReason.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'reason' });
+    const erased = await operator().post('/v1/operator/forget').send({ phone: '+55 11 98765 4321', reason: 'pedido do titular (LGPD art. 18)' }).expect(200);
+    expect(erased.body).toEqual({ erased: true });
 
     const emptied = await server.db.prisma.numberHistory.findUniqueOrThrow({ where: { pseudonym } });
     expect(emptied).toMatchObject({ status: 0, invalidScore: 0, invalidReports: 0, contactReports: 0, lastInvalidAt: null, lastContactAt: null });
-    expect(await server.db.prisma.numberContribution.count({ where: { pseudonym } })).toBe(0);
+    expect(await server.db.prisma.numberEvidence.count({ where: { pseudonym } })).toBe(0);
     const filtered = await filterCsvMailing(server, b.auth('dialer'), bOn, `telefone\n${MOBILE.canonical}\n`);
     expect(filtered.summary.counts).toMatchObject({ keptRows: 1, invalidPhones: 0, unconfirmedPhones: 0, hygienized: 0 });
-    const check = await server.api().post('/v1/numbers/check').set('authorization', b.auth('dialer')).send({ phones: [MOBILE.canonical] }).expect(200);
-    expect(check.body.results).toEqual([{ status: 'clean' }]);
+    expect(await server.db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'number.erased' } })).toMatchObject({ actor: 'operator', reason: 'pedido do titular (LGPD art. 18)', tenantId: null, target: null });
 
     // Too early for the sweep: every instance must first have polled the clean status.
     expect((await server.services.maintenance.run()).erased).toBe(0);
@@ -149,10 +156,32 @@ describe('no raw phone numbers in the database or the logs; LGPD erasure', () =>
     expect((await server.services.maintenance.run()).erased).toBe(1);
     expect(await server.db.prisma.numberHistory.count({ where: { pseudonym } })).toBe(0);
 
-    // Forgetting an unknown number says so; a malformed one is a 400 naming the field.
-    const again = await server.api().post('/v1/privacy/forget').set('authorization', a.auth('admin')).send({ phone: MOBILE.canonical }).expect(200);
-    expect(again.body).toEqual({ forgotten: false });
-    const bad = await server.api().post('/v1/privacy/forget').set('authorization', a.auth('admin')).send({ phone: '12345' }).expect(400);
+    // Erasing an unknown number answers the same (no oracle); a malformed one is a 400 naming the field.
+    const again = await operator().post('/v1/operator/forget').send({ phone: MOBILE.canonical, reason: 'pedido repetido' }).expect(200);
+    expect(again.body).toEqual({ erased: true });
+    const bad = await operator().post('/v1/operator/forget').send({ phone: '12345', reason: 'pedido do titular' }).expect(400);
     expect(bad.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'phone' });
+  });
+
+  it('when a tenant withdraws its contributions to a number, then only its own evidence goes, the answer is the same for a number it never reported, and the withdrawal is audited for it', async () => {
+    const c = await buildTenant(server);
+    await a.campaign('cobranca', true);
+    await b.campaign('vendas', true);
+    await c.campaign('outra', true);
+    await a.report(invalidOutcomes('a', 'cobranca', MOBILE.canonical, 5));
+    server.clock.advanceDays(1);
+    await b.report(invalidOutcomes('b', 'vendas', MOBILE.canonical, 5));
+    const pseudonym = server.services.pseudonymizer.phone((parsePhone(MOBILE.canonical) as { digits: number }).digits);
+    // A tenant that never reported the number cannot bring it back, and learns nothing from the answer.
+    const fromC = await server.api().post('/v1/privacy/withdraw').set('authorization', c.auth('admin')).send({ phone: MOBILE.canonical }).expect(200);
+    const unknown = await server.api().post('/v1/privacy/withdraw').set('authorization', c.auth('admin')).send({ phone: LANDLINE.canonical }).expect(200);
+    expect(fromC.body).toEqual(unknown.body);
+    expect(await server.db.prisma.numberHistory.findUniqueOrThrow({ where: { pseudonym } })).toMatchObject({ status: 2 });
+    // B withdraws its own five: A's five alone leave the number unconfirmed.
+    await server.api().post('/v1/privacy/withdraw').set('authorization', b.auth('admin')).send({ phone: MOBILE.spellings[1] }).expect(200);
+    expect(await server.db.prisma.numberHistory.findUniqueOrThrow({ where: { pseudonym } })).toMatchObject({ status: 1, invalidScore: 5 });
+    expect(await server.db.prisma.numberEvidence.count({ where: { pseudonym } })).toBe(1);
+    expect(await server.db.prisma.auditEvent.count({ where: { action: 'number.withdrawn', tenantId: b.id } })).toBe(1);
+    await server.api().post('/v1/privacy/withdraw').set('authorization', b.auth('dialer')).send({ phone: MOBILE.canonical }).expect(403);
   });
 });

@@ -1,5 +1,5 @@
 import { io as connect, type Socket } from 'socket.io-client';
-import type { CampaignView, ClientToServerEvents, MailingView, OutcomeBatchResult, ServerToClientEvents } from '../../plugin/src/shared/protocol';
+import type { CampaignView, ClientToServerEvents, MailingView, OutcomeBatchResult, ServerToClientEvents } from '../../plugin/contract/protocol';
 import { buildTenant, type BuiltTenant } from '../support/factories';
 import { startTestServer, uniqueId, type TestServer } from '../support/harness';
 import { claimsOf, forgedTokens } from '../support/credentials';

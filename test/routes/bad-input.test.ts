@@ -190,7 +190,7 @@ describe('bad input', () => {
       ['stats days not a number', (c) => api().get('/v1/stats/daily').query({ days: 'abc' }).set('authorization', c.admin), 'days'],
       ['dialer key id not a uuid', (c) => api().delete('/v1/dialer-keys/not-a-uuid').set('authorization', c.admin), 'keyId'],
       ['dialer key without a name', (c) => api().post('/v1/dialer-keys').set('authorization', c.admin).send({}), 'name'],
-      ['forget without a phone', (c) => api().post('/v1/privacy/forget').set('authorization', c.admin).send({ phone: 5511987654321 }), 'phone'],
+      ['withdraw without a phone', (c) => api().post('/v1/privacy/withdraw').set('authorization', c.admin).send({ phone: 5511987654321 }), 'phone'],
       ['login with a bad email', () => api().post('/v1/auth/login').send({ email: 'not-an-email', password: 'x' }), 'email'],
       ['mailing name empty', (c) => api().post('/v1/campaigns/cobranca/mailings').query({ name: ' ' }).set('authorization', c.dialer).set('content-type', 'text/csv').send('telefone\n11987654321\n'), 'name'],
     ];

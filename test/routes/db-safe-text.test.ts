@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { z } from 'zod';
-import type { ClientToServerEvents, OutcomeBatchResult, ServerToClientEvents } from '../../plugin/src/shared/protocol';
+import type { ClientToServerEvents, OutcomeBatchResult, ServerToClientEvents } from '../../plugin/contract/protocol';
 import { createApp } from '../../server/app';
 import { createLogger } from '../../server/logger';
 import { buildTenant, type BuiltTenant } from '../support/factories';
@@ -196,7 +196,7 @@ describe('text the database cannot store', () => {
       ['mailing name with a NUL', () => api().post('/v1/campaigns/cobranca/mailings').query({ name: 'a\u0000' }).set('authorization', tenant.auth('dialer')).set('content-type', 'text/csv').send('telefone\n11987654321\n'), 'name'],
       ['stats campaignId with a NUL', () => api().get('/v1/stats/daily').query({ campaignId: 'a\u0000' }).set('authorization', tenant.auth('admin')), 'campaignId'],
       ['dialer key name with an unpaired surrogate', () => api().post('/v1/dialer-keys').set('authorization', tenant.auth('admin')).send({ name: '\udfff' }), 'name'],
-      ['forget with a NUL phone', () => api().post('/v1/privacy/forget').set('authorization', tenant.auth('admin')).send({ phone: '11987654321\u0000' }), 'phone'],
+      ['withdraw with a NUL phone', () => api().post('/v1/privacy/withdraw').set('authorization', tenant.auth('admin')).send({ phone: '11987654321\u0000' }), 'phone'],
       ['operator tenant name with a NUL', () => api().post('/v1/operator/tenants').set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`).send({ slug: uniqueId('s').toLowerCase().replace(/_/g, '-'), name: 'a\u0000' }), 'name'],
     ];
 

@@ -9,7 +9,7 @@ import { createLogger } from '../../server/logger';
 import { eventually } from '../support/eventually';
 
 /**
- * Tenant isolation, route by route (issue 2, done-when 5). Every registered route is listed below; a test fails
+ * Tenant isolation, route by route. Every registered route is listed below; a test fails
  * when a route is registered without an entry here, so a new route cannot skip these checks. Each isolation test
  * first proves that tenant A's resource exists for A, then that tenant B cannot read or change it.
  */
@@ -34,10 +34,13 @@ const TENANT_ROUTES: TenantRoute[] = [
   { method: 'post', pattern: '/v1/outcomes', role: 'dialer', body: { outcomes: [{ callId: 'probe', campaignId: 'probe', phone: '11987654321', code: 'sip:404' }] } },
   { method: 'post', pattern: '/v1/numbers/check', role: 'anyone', body: { phones: ['11987654321'] } },
   { method: 'post', pattern: '/v1/watch-tokens', role: 'anyone', body: { phones: ['11987654321'] } },
+  { method: 'post', pattern: '/v1/numbers/explain', role: 'anyone', body: { phone: '11987654321' } },
+  { method: 'get', pattern: '/v1/audit', role: 'admin' },
+  { method: 'post', pattern: '/v1/numbers/contest', role: 'admin', body: { phone: '11987654321', reason: 'we reached the debtor' } },
   { method: 'get', pattern: '/v1/dialer-keys', role: 'admin' },
   { method: 'post', pattern: '/v1/dialer-keys', role: 'admin', body: { name: 'probe' } },
   { method: 'delete', pattern: '/v1/dialer-keys/:keyId', role: 'admin' },
-  { method: 'post', pattern: '/v1/privacy/forget', role: 'admin', body: { phone: '11987654321' } },
+  { method: 'post', pattern: '/v1/privacy/withdraw', role: 'admin', body: { phone: '11987654321' } },
 ];
 
 const OPERATOR_ROUTES: { method: Method; pattern: string; body?: unknown }[] = [
@@ -45,12 +48,16 @@ const OPERATOR_ROUTES: { method: Method; pattern: string; body?: unknown }[] = [
   { method: 'post', pattern: '/v1/operator/tenants', body: { slug: 'intruder-tenant', name: 'Intruder' } },
   { method: 'post', pattern: '/v1/operator/tenants/:tenant/admins', body: { email: 'intruder@example.com', name: 'Intruder', password: 'intruder-password' } },
   { method: 'post', pattern: '/v1/operator/tenants/:tenant/dialer-keys', body: { name: 'intruder' } },
-  { method: 'post', pattern: '/v1/operator/forget', body: { phone: '11987654321' } },
+  { method: 'get', pattern: '/v1/operator/trust/sources' },
+  { method: 'get', pattern: '/v1/operator/audit' },
+  { method: 'put', pattern: '/v1/operator/tenants/:tenant/quarantine', body: { quarantined: true, reason: 'intruder says so' } },
+  { method: 'post', pattern: '/v1/operator/forget', body: { phone: '11987654321', reason: 'intruder says so' } },
   { method: 'post', pattern: '/v1/operator/maintenance' },
+  { method: 'get', pattern: '/metrics' },
 ];
 
-/** Routes that need no credential by design (health, sign-in, the admin console's static page). */
-const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'POST /v1/auth/login', 'GET /'];
+/** Routes that need no credential by design (health, sign-in, the admin console's static page, the API reference). */
+const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'POST /v1/auth/login', 'GET /', 'GET /openapi.json', 'GET /docs/api', 'GET /docs/api/reference.js', 'GET /docs/api/reference.css'];
 
 const keyOf = (route: { method: string; pattern: string }) => `${route.method.toUpperCase()} ${route.pattern}`;
 
@@ -377,7 +384,8 @@ describe('tenant isolation, route by route', () => {
       for (const credential of [a.auth('dialer'), b.auth('dialer'), b.auth('admin')]) {
         const response = await api().post('/v1/numbers/check').set('authorization', credential).send({ phones: ['(31) 99876-5432', '(31) 99876-1111'] }).expect(200);
         // The shared (hygiene-on) history is shared by design; nothing in the answer names a tenant or campaign.
-        expect(response.body).toEqual({ results: [{ status: 'clean' }, { status: 'unconfirmed' }] });
+        // B reads no more of A's evidence than filtering would: A's unconfirmed number is clean to B's check (issue 9).
+        expect(response.body).toEqual({ results: [{ status: 'clean' }, { status: 'clean' }] });
       }
     },
 
@@ -390,6 +398,39 @@ describe('tenant isolation, route by route', () => {
       expect(aTokens.body.tokens).toHaveLength(2);
       expect(aTokens.body.tokens[1]).toBeNull();
       expect(bTokens.body).toEqual(aTokens.body);
+    },
+
+    'GET /v1/audit': async () => {
+      // A's switch and key are in A's log, never in B's.
+      const { campaign } = await seedA();
+      await api().put(`/v1/campaigns/${campaign}/hygiene`).set('authorization', a.auth('admin')).send({ enabled: false }).expect(200);
+      const aLog = await api().get('/v1/audit').set('authorization', a.auth('admin')).expect(200);
+      expect(aLog.body.events).toContainEqual(expect.objectContaining({ action: 'hygiene.switched', target: `campaign:${campaign}` }));
+      const bLog = await api().get('/v1/audit?limit=200').set('authorization', b.auth('admin')).expect(200);
+      expect(JSON.stringify(bLog.body)).not.toContain(campaign);
+    },
+
+    'POST /v1/numbers/explain': async () => {
+      // A's own ten tabulations remove the number from A's mailings only: B asking why gets what any unknown
+      // number gets, and nothing in A's answer names a tenant.
+      const { campaign } = await seedA();
+      await a.report(invalidOutcomes(uniqueId('own'), campaign, '(31) 99876-2222', 10));
+      const forA = await api().post('/v1/numbers/explain').set('authorization', a.auth('dialer')).send({ phone: '(31) 99876-2222' }).expect(200);
+      expect(forA.body).toMatchObject({ removed: true, by: 'own', distinctTenants: 1 });
+      const forB = await api().post('/v1/numbers/explain').set('authorization', b.auth('dialer')).send({ phone: '(31) 99876-2222' }).expect(200);
+      const unknown = await api().post('/v1/numbers/explain').set('authorization', b.auth('dialer')).send({ phone: '(31) 99876-3333' }).expect(200);
+      expect(forB.body).toEqual({ removed: false });
+      expect(unknown.body).toEqual(forB.body);
+    },
+
+    'POST /v1/numbers/contest': async () => {
+      // B contesting a number A's own tabulations removed changes nothing of A's view.
+      const { campaign } = await seedA();
+      await a.report(invalidOutcomes(uniqueId('own'), campaign, '(31) 99876-4444', 10));
+      const response = await api().post('/v1/numbers/contest').set('authorization', b.auth('admin')).send({ phone: '(31) 99876-4444', reason: 'we reached the debtor' }).expect(200);
+      expect(response.body).toEqual({ contested: true });
+      const forA = await api().post('/v1/numbers/explain').set('authorization', a.auth('dialer')).send({ phone: '(31) 99876-4444' }).expect(200);
+      expect(forA.body).toMatchObject({ removed: true, by: 'own', contested: false });
     },
 
     'GET /v1/dialer-keys': async () => {
@@ -420,13 +461,15 @@ describe('tenant isolation, route by route', () => {
       await api().get('/v1/me').set('authorization', `Bearer ${victim.key}`).expect(401);
     },
 
-    'POST /v1/privacy/forget': async () => {
-      // Erasure acts on the shared, tenant-less history (any tenant may forward a data subject's request);
-      // the answer says only whether a history existed, never who contributed it.
+    'POST /v1/privacy/withdraw': async () => {
+      // B withdrawing "its" contributions to a number only A reported changes nothing of A's evidence, and the
+      // answer is the one B gets for any number.
       const { campaign } = await seedA();
-      await a.report(invalidOutcomes(uniqueId('forget'), campaign, '(41) 99123-4567', 2));
-      const response = await api().post('/v1/privacy/forget').set('authorization', b.auth('admin')).send({ phone: '(41) 99123-4567' }).expect(200);
-      expect(response.body).toEqual({ forgotten: true });
+      await a.report(invalidOutcomes(uniqueId('withdraw'), campaign, '(41) 99123-4567', 2));
+      const before = await server.db.prisma.numberEvidence.findMany();
+      const response = await api().post('/v1/privacy/withdraw').set('authorization', b.auth('admin')).send({ phone: '(41) 99123-4567' }).expect(200);
+      expect(response.body).toEqual({ withdrawn: true });
+      expect(await server.db.prisma.numberEvidence.findMany()).toEqual(before);
     },
   };
 

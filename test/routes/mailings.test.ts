@@ -1,5 +1,5 @@
 import { buildTenant, invalidOutcomes, type BuiltTenant } from '../support/factories';
-import { startTestServer, type TestServer } from '../support/harness';
+import { startTestServer, type TestServer, SINGLE_SOURCE_RULES } from '../support/harness';
 import { filterCsvMailing, filterJsonMailing } from '../support/mailing';
 
 const DEAD = '11 98765-4321';
@@ -11,7 +11,7 @@ describe('mailing filtering', () => {
   let tenant: BuiltTenant;
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { INVALID_THRESHOLD: '5' } });
+    server = await startTestServer({ env: { ...SINGLE_SOURCE_RULES, INVALID_THRESHOLD: '5' } });
     tenant = await buildTenant(server);
     await tenant.campaign('c', true);
     await tenant.report([...invalidOutcomes('dead', 'c', DEAD, 5), ...invalidOutcomes('suspect', 'c', SUSPECT, 2)]);

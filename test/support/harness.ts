@@ -51,6 +51,12 @@ export type TestServerOptions = {
   redisUrl?: string;
 };
 
+/**
+ * Trust rules reduced to one source and no waiting, for tests of the plumbing around the shared history
+ * (watching, the CLI, mailings), not of the trust rules themselves (test/rules/, test/domain/trust.test.ts).
+ */
+export const SINGLE_SOURCE_RULES = { TRUST_MIN_SOURCES: '1', TRUST_MIN_SPAN_HOURS: '0', TRUST_SOURCE_WEIGHT_CAP: '1000', TRUST_SOURCE_RATE_PER_DAY: '1000' };
+
 /** Fixed test keys, the same for every instance of a test so they share pseudonyms. */
 export const TEST_KEYS = {
   JWT_SECRET: 'test-jwt-secret-0123456789abcdef0123456789',
@@ -73,6 +79,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.redis === false ? {} : { REDIS_URL: options.redisUrl ?? testRedisUrl, REDIS_PREFIX: options.redisPrefix ?? `${schema}:` }),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     STATUS_POLL_MS: '200',
+    // A test's leftover request (a stalled stream) holds stop() for 2 s at most; drain tests set their own.
+    SHUTDOWN_DRAIN_MS: '2000',
     ...TEST_KEYS,
     ...options.env,
   });

@@ -1,5 +1,5 @@
-import { MultipartReader, boundaryFromContentType } from '../../plugin/src/shared/multipart';
-import type { MailingView } from '../../plugin/src/shared/protocol';
+import { MultipartReader, boundaryFromContentType } from '../../plugin/contract/multipart';
+import type { MailingView } from '../../plugin/contract/protocol';
 import type { TestServer } from './harness';
 
 export type CsvFilterResult = { status: number; kept: string; malformed: string; summary: MailingView & { error?: { code: string; message: string } }; headers: Record<string, string> };

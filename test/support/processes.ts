@@ -6,7 +6,7 @@ import { testDatabaseUrl, testRedisUrl } from './harness';
 /** Child processes of the fault tests: every one is tracked so a test can always kill what it started. */
 
 const ROOT = path.resolve(__dirname, '..', '..');
-export const TS_REGISTER = path.join(ROOT, 'plugin', 'bin', 'ts-register.js');
+export const TS_REGISTER = path.join(ROOT, 'scripts', 'ts-register.js');
 
 const children = new Set<ChildProcess>();
 

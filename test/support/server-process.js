@@ -1,11 +1,11 @@
 'use strict';
 /**
  * A hygiene server as a separate process, for the fault tests (SIGKILL, restart). Runs the TypeScript sources
- * through plugin/bin/ts-register.js, so it needs no build and never runs a stale dist/.
+ * through scripts/ts-register.js, so it needs no build and never runs a stale dist/.
  * Env: the server's own variables (see server/config.ts) plus TEST_SCHEMA, the PostgreSQL schema to use.
  * Prints "READY <url>" on stdout once listening.
  */
-require('../../plugin/bin/ts-register');
+require('../../scripts/ts-register');
 const { loadConfig } = require('../../server/config');
 const { openPostgres } = require('../../server/db/database');
 const { startServer } = require('../../server/server');

@@ -1,12 +1,12 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HygieneClient } from '../client';
 import { HygieneApiError, HygieneError, HygieneFilterError, OutboxWriteError } from '../errors';
 import { HttpTransport } from '../http';
 import { Outbox, type FlushStatus } from '../outbox';
-import type { OutcomeReport } from '../shared/protocol';
-import { messages, pickLang, type Messages } from './messages';
+import type { OutcomeReport } from '../../contract/protocol';
+import { messages, pickLang, type CommandName, type Messages } from './messages';
 import { ProgressBar } from './progress';
 import { parseCodeKind, readOutcomeFile } from './outcomeFile';
 
@@ -17,16 +17,16 @@ import { parseCodeKind, readOutcomeFile } from './outcomeFile';
  * The CLI is the edge: it alone reads the environment (HYGIENE_URL, HYGIENE_API_KEY, HYGIENE_OUTBOX, HYGIENE_LANG).
  */
 
-const COMMANDS: Record<string, 'filter' | 'report' | 'outbox' | 'check' | 'help'> = {
+const COMMANDS: Record<string, CommandName | 'help'> = {
   filtrar: 'filter', filter: 'filter',
   reportar: 'report', report: 'report',
   fila: 'outbox', outbox: 'outbox',
   verificar: 'check', check: 'check',
-  ajuda: 'help', help: 'help', '--help': 'help', '-h': 'help',
+  ajuda: 'help', help: 'help',
 };
 
 /** pt-BR and English spellings of every flag; the value is the canonical name. */
-const FLAGS: Record<string, { canonical: string; type: 'string' | 'boolean' }> = {};
+const FLAGS: Record<string, { canonical: string; type: 'string' | 'boolean'; short?: string }> = {};
 for (const [canonical, type, ...names] of [
   ['url', 'string', 'url'],
   ['key', 'string', 'chave', 'key'],
@@ -41,8 +41,10 @@ for (const [canonical, type, ...names] of [
   ['noProgress', 'boolean', 'sem-progresso', 'no-progress'],
   ['codeKind', 'string', 'tipo-codigo', 'code-kind'],
   ['flush', 'boolean', 'enviar', 'flush'],
+  ['help', 'boolean', 'ajuda', 'help'],
+  ['version', 'boolean', 'versao', 'versão', 'version'],
 ] as const) {
-  for (const name of names) FLAGS[name] = { canonical, type };
+  for (const name of names) FLAGS[name] = { canonical, type, ...(name === 'help' ? { short: 'h' } : {}) };
 }
 
 type Flags = Partial<Record<string, string | boolean>>;
@@ -58,15 +60,21 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: Object.fromEntries(Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type }])),
+      options: Object.fromEntries(Object.entries(FLAGS).map(([name, flag]) => [name, flag.short ? { type: flag.type, short: flag.short } : { type: flag.type }])),
     });
     const flags: Flags = {};
     for (const [name, value] of Object.entries(values)) flags[FLAGS[name]!.canonical] = value as string | boolean;
     text = messages(pickLang(flags.lang as string | undefined, io.env.HYGIENE_LANG));
+    if (flags.version) {
+      io.stdout.write(text.version(pluginVersion()));
+      return 0;
+    }
     const command = COMMANDS[positionals[0] ?? 'help'];
     if (!command) throw new UsageError(text.unknownCommand(positionals[0]!));
-    if (command === 'help') {
-      io.stdout.write(text.usage);
+    if (command === 'help' || flags.help) {
+      // `hygiene ajuda filtrar`, `hygiene filtrar --help`: that command's help; otherwise all of them.
+      const about = command === 'help' ? COMMANDS[positionals[1] ?? ''] : command;
+      io.stdout.write(text.usage(about === 'help' ? undefined : about));
       return 0;
     }
     if (command === 'outbox' && !flags.flush) return await outboxStatus(flags, io, text);
@@ -81,7 +89,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`${(error as Error).message}\n\n${text.usage}`);
+      io.stderr.write(`${usageProblem(error as Error & { code?: string }, text)}\n\n${text.usage()}`);
       return 2;
     }
     if (error instanceof HygieneFilterError && !error.unreachable) io.stderr.write(`${text.filterIncomplete(error.message)}\n`);
@@ -90,6 +98,27 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     if (error instanceof HygieneApiError) return 1;
     return error instanceof HygieneFilterError && error.unreachable ? 3 : 1;
   }
+}
+
+/** Node's parseArgs speaks English; the operator reads the same problem in the CLI's language. */
+function usageProblem(error: Error & { code?: string }, text: Messages): string {
+  const option = /'([^']+)'/.exec(error.message)?.[1];
+  if (!option) return error.message;
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return text.unknownOption(option);
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return text.missingValue(option.split(' ')[0]!);
+  return error.message;
+}
+
+/** The version in the plugin's package.json: beside the sources, or above the compiled dist/ of the package. */
+function pluginVersion(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    for (const file of [path.join(dir, 'package.json'), path.join(dir, 'plugin', 'package.json')]) {
+      if (!existsSync(file)) continue;
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === '@mailing-hygiene/plugin' && manifest.version) return manifest.version;
+    }
+  }
+  return 'unknown';
 }
 
 function createClient(flags: Flags, io: CliIo, text: Messages): HygieneClient {

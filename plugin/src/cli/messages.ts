@@ -8,6 +8,83 @@ export function pickLang(flag: string | undefined, env: string | undefined): Lan
 
 export type Messages = ReturnType<typeof messages>;
 
+/** The commands, by their canonical (English) names; each spelling the CLI accepts maps to one of them. */
+export type CommandName = 'filter' | 'report' | 'outbox' | 'check';
+
+const HELP_PT: Record<CommandName, string> = {
+  filter: `  filtrar <mailing.csv>      filtra um mailing antes de discar (--campanha obrigatório)
+      --campanha <id>        id da campanha no discador
+      --saida <arquivo>      mailing filtrado (padrão: <mailing>-filtrado.csv)
+      --rejeitados <arquivo> linhas malformadas, com a coluna hygiene_error (padrão: <mailing>-rejeitados.csv)
+      --colunas <a,b>        colunas de telefone (padrão: detectadas pelo nome)
+      --nome <nome>          nome do mailing no console
+      --falha-aberta         se o servidor estiver fora, copia o mailing SEM filtrar (padrão: recusa)
+      --sem-progresso        não mostra a barra de progresso
+`,
+  report: `  reportar <arquivo>         envia tabulações de um CSV ou NDJSON pela fila durável
+      colunas: callId, campaignId, phone, code, occurredAt (ou id_chamada, campanha, telefone, codigo, data)
+      --campanha <id>        campanha das linhas sem campanha
+      --tipo-codigo <tipo>   proprio (padrão) | sip | q850 | vicidial
+`,
+  outbox: `  fila                       mostra a fila local (pendentes, mais antiga, rejeitadas, último erro)
+      --enviar               envia agora o que estiver pendente
+`,
+  check: `  verificar                  testa a conexão com o servidor e a chave do discador
+`,
+};
+
+const HELP_EN: Record<CommandName, string> = {
+  filter: `  filter <mailing.csv>       filters a mailing before dialing (--campaign required)
+      --campaign <id>        the dialer's campaign id
+      --out <file>           filtered mailing (default: <mailing>-filtered.csv)
+      --rejects <file>       malformed rows, with a hygiene_error column (default: <mailing>-rejected.csv)
+      --phone-columns <a,b>  phone columns (default: detected from their names)
+      --name <name>          mailing name in the console
+      --fail-open            if the server is down, copy the mailing UNFILTERED (default: refuse)
+      --no-progress          no progress bar
+`,
+  report: `  report <file>              sends outcomes from a CSV or NDJSON file through the durable outbox
+      columns: callId, campaignId, phone, code, occurredAt
+      --campaign <id>        campaign of rows without one
+      --code-kind <kind>     own (default) | sip | q850 | vicidial
+`,
+  outbox: `  outbox                     shows the local outbox (pending, oldest, dead letters, last error)
+      --flush                sends what is pending now
+`,
+  check: `  check                      tests the connection to the server and the dialer key
+`,
+};
+
+const GLOBAL_PT = `opções gerais:
+  --url <url>                servidor (ou HYGIENE_URL)
+  --chave <chave>            chave do discador hyg_… (ou HYGIENE_API_KEY)
+  --fila-dir <pasta>         pasta da fila (ou HYGIENE_OUTBOX; padrão ./hygiene-outbox)
+  --lang en                  textos em inglês (ou HYGIENE_LANG=en)
+  -h, --help                 esta ajuda (também: hygiene ajuda [comando], hygiene <comando> --help)
+  --version                  versão do plugin
+`;
+
+const GLOBAL_EN = `global options:
+  --url <url>                server (or HYGIENE_URL)
+  --key <key>                dialer key hyg_… (or HYGIENE_API_KEY)
+  --outbox-dir <dir>         outbox directory (or HYGIENE_OUTBOX; default ./hygiene-outbox)
+  --lang pt-BR               Portuguese texts (the default; or HYGIENE_LANG)
+  -h, --help                 this help (also: hygiene help [command], hygiene <command> --help)
+  --version                  the plugin's version
+`;
+
+const COMMAND_ORDER: CommandName[] = ['filter', 'report', 'outbox', 'check'];
+
+function usagePt(command?: CommandName): string {
+  if (command) return `uso: hygiene ${HELP_PT[command].trim().split(/\s{2,}/)[0]} [opções]\n\n${HELP_PT[command]}\n${GLOBAL_PT}`;
+  return `uso: hygiene <comando> [opções]\n\ncomandos:\n${COMMAND_ORDER.map((name) => HELP_PT[name]).join('')}\n${GLOBAL_PT}`;
+}
+
+function usageEn(command?: CommandName): string {
+  if (command) return `usage: hygiene ${HELP_EN[command].trim().split(/\s{2,}/)[0]} [options]\n\n${HELP_EN[command]}\n${GLOBAL_EN}`;
+  return `usage: hygiene <command> [options]\n\ncommands:\n${COMMAND_ORDER.map((name) => HELP_EN[name]).join('')}\n${GLOBAL_EN}`;
+}
+
 export function messages(lang: Lang) {
   const nf = new Intl.NumberFormat(lang === 'en' ? 'en-US' : 'pt-BR');
   const n = (value: number) => nf.format(value);
@@ -16,57 +93,10 @@ export function messages(lang: Lang) {
   return {
     n,
     mb,
-    usage: pt
-      ? `uso: hygiene <comando> [opções]
-
-comandos:
-  filtrar <mailing.csv>      filtra um mailing antes de discar (--campanha obrigatório)
-      --campanha <id>        id da campanha no discador
-      --saida <arquivo>      mailing filtrado (padrão: <mailing>-filtrado.csv)
-      --rejeitados <arquivo> linhas malformadas, com a coluna hygiene_error (padrão: <mailing>-rejeitados.csv)
-      --colunas <a,b>        colunas de telefone (padrão: detectadas pelo nome)
-      --nome <nome>          nome do mailing no console
-      --falha-aberta         se o servidor estiver fora, copia o mailing SEM filtrar (padrão: recusa)
-      --sem-progresso        não mostra a barra de progresso
-  reportar <arquivo>         envia tabulações de um CSV ou NDJSON pela fila durável
-      colunas: callId, campaignId, phone, code, occurredAt (ou id_chamada, campanha, telefone, codigo, data)
-      --campanha <id>        campanha das linhas sem campanha
-      --tipo-codigo <tipo>   proprio (padrão) | sip | q850 | vicidial
-  fila                       mostra a fila local (pendentes, mais antiga, rejeitadas, último erro)
-      --enviar               envia agora o que estiver pendente
-  verificar                  testa a conexão com o servidor e a chave do discador
-
-opções gerais:
-  --url <url>                servidor (ou HYGIENE_URL)
-  --chave <chave>            chave do discador hyg_… (ou HYGIENE_API_KEY)
-  --fila-dir <pasta>         pasta da fila (ou HYGIENE_OUTBOX; padrão ./hygiene-outbox)
-  --lang en                  textos em inglês (ou HYGIENE_LANG=en)
-`
-      : `usage: hygiene <command> [options]
-
-commands:
-  filter <mailing.csv>       filters a mailing before dialing (--campaign required)
-      --campaign <id>        the dialer's campaign id
-      --out <file>           filtered mailing (default: <mailing>-filtered.csv)
-      --rejects <file>       malformed rows, with a hygiene_error column (default: <mailing>-rejected.csv)
-      --phone-columns <a,b>  phone columns (default: detected from their names)
-      --name <name>          mailing name in the console
-      --fail-open            if the server is down, copy the mailing UNFILTERED (default: refuse)
-      --no-progress          no progress bar
-  report <file>              sends outcomes from a CSV or NDJSON file through the durable outbox
-      columns: callId, campaignId, phone, code, occurredAt
-      --campaign <id>        campaign of rows without one
-      --code-kind <kind>     own (default) | sip | q850 | vicidial
-  outbox                     shows the local outbox (pending, oldest, dead letters, last error)
-      --flush                sends what is pending now
-  check                      tests the connection to the server and the dialer key
-
-global options:
-  --url <url>                server (or HYGIENE_URL)
-  --key <key>                dialer key hyg_… (or HYGIENE_API_KEY)
-  --outbox-dir <dir>         outbox directory (or HYGIENE_OUTBOX; default ./hygiene-outbox)
-  --lang pt-BR               Portuguese texts (the default; or HYGIENE_LANG)
-`,
+    usage: (command?: CommandName) => (pt ? usagePt : usageEn)(command),
+    version: (version: string) => `hygiene ${version} (@mailing-hygiene/plugin)\n`,
+    unknownOption: (option: string) => (pt ? `opção desconhecida: ${option}` : `unknown option: ${option}`),
+    missingValue: (option: string) => (pt ? `a opção ${option} precisa de um valor` : `option ${option} needs a value`),
     unknownCommand: (command: string) => (pt ? `comando desconhecido: ${command}` : `unknown command: ${command}`),
     missing: (what: string) => (pt ? `falta ${what}` : `missing ${what}`),
     missingUrl: pt ? 'falta o servidor: use --url ou HYGIENE_URL' : 'missing the server: use --url or HYGIENE_URL',

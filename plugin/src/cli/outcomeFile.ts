@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { CsvReader } from '../shared/csv';
-import type { OutcomeReport } from '../shared/protocol';
+import { CsvReader } from '../../contract/csv';
+import type { OutcomeReport } from '../../contract/protocol';
 import { ownOutcome, q850Outcome, sipOutcome, vicidialOutcome } from '../adapters';
 
 export type CodeKind = 'own' | 'sip' | 'q850' | 'vicidial';

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { MeView } from '../../../plugin/contract/protocol';
 import type { Services } from '../../services/container';
 import { authenticated } from '../../http/auth';
 import { principalOf } from '../../http/context';
@@ -16,7 +17,8 @@ export function authRoutes(services: Services): Router {
   router.get('/v1/me', authenticated(services.auth), async (_req, res) => {
     const principal = principalOf(res);
     const tenant = await services.tenants.findTenant(principal.tenantId);
-    res.json({ role: principal.role, actor: principal.actor, tenant });
+    const me: MeView = { role: principal.role, actor: principal.actor, tenant };
+    res.json(me);
   });
 
   return router;

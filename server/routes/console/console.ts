@@ -36,7 +36,9 @@ export function consoleRoutes(assetsDir = consoleAssetsDir()): Router {
   const staticOptions = { index: false, fallthrough: true, setHeaders: (res: express.Response) => res.setHeader('Cache-Control', 'no-cache') };
   router.get('/', securityHeaders, (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(path.join(assetsDir, 'index.html'));
+    // With `root`, send checks only the path below it for dot segments: a checkout under `~/.cache/...` or a CI
+    // cache folder would otherwise make every `/` a 404/500 (send refuses dot segments anywhere in an absolute path).
+    res.sendFile('index.html', { root: assetsDir });
   });
   router.use('/assets', securityHeaders, express.static(path.join(assetsDir, 'assets'), staticOptions));
   return router;

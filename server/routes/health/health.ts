@@ -14,7 +14,12 @@ export function healthRoutes(services: Services): Router {
    * while each instance still serves every route from PostgreSQL (docs/operations.md, "Health").
    */
   router.get('/readyz', async (_req, res) => {
-    const { database, redis } = services.health;
+    const { database, redis, lifecycle } = services.health;
+    // Shutting down: out of rotation at once, while the requests already here finish (server.ts, close()).
+    if (lifecycle.draining) {
+      res.status(503).json({ status: 'draining', reason: `shutting down; ${lifecycle.requestsInFlight - 1} other request(s) finishing` });
+      return;
+    }
     const databaseState = await database.check();
     const redisState = redis ? (redis.up ? 'up' : 'down') : 'off';
     if (!databaseState.up) {

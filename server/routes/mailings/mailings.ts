@@ -1,19 +1,13 @@
-import { StringDecoder } from 'node:string_decoder';
 import { Router, type Request, type Response } from 'express';
-import type { MailingCounts, MailingView } from '../../../plugin/src/shared/protocol';
 import type { Services } from '../../services/container';
+import type { MailingFormat } from '../../services/mailings';
 import { AppError } from '../../errors';
 import { authenticated } from '../../http/auth';
 import { ctxOf, principalOf } from '../../http/context';
 import { parseInput } from '../../http/validate';
-import { filterCsv, filterJsonContacts, type MailingOutput } from '../../services/mailingFilter';
-import { emptyCounts, type MailingRecord } from '../../services/mailings';
-import { MultipartCsvOutput, NdjsonOutput } from './output';
 import { filterQuery, mailingIdParams, mailingParams, statsQuery } from './schema';
 
-type InputKind = MailingView['format'];
-
-function inputKind(req: Request): InputKind {
+function inputFormat(req: Request): MailingFormat {
   const type = (req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'text/csv' || type === 'application/csv' || type === 'text/plain') return 'csv';
   if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
@@ -54,108 +48,26 @@ async function* readBody(req: Request, res: Response, maxBytes: number, idleTime
   }
 }
 
-async function* ndjsonContacts(input: AsyncIterable<Buffer>): AsyncGenerator<{ contact: unknown; line: number }> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  let line = 0;
-  const parse = (text: string) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new AppError('INVALID_JSON', `line ${line}: ${(error as Error).message}`, 'body');
-    }
-  };
-  for await (const chunk of input) {
-    const lines = (rest + decoder.write(chunk)).split('\n');
-    rest = lines.pop() ?? '';
-    for (const text of lines) {
-      line++;
-      if (text.trim()) yield { contact: parse(text), line };
-    }
-  }
-  rest += decoder.end();
-  line++;
-  if (rest.trim()) yield { contact: parse(rest), line };
-}
-
-async function* jsonArrayContacts(input: AsyncIterable<Buffer>): AsyncGenerator<{ contact: unknown; line: number }> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of input) chunks.push(chunk);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (error) {
-    throw new AppError('INVALID_JSON', `the body is not valid JSON (${(error as Error).message})`, 'body');
-  }
-  const contacts = Array.isArray(parsed) ? parsed : (parsed as { contacts?: unknown } | null)?.contacts;
-  if (!Array.isArray(contacts)) throw new AppError('VALIDATION_FAILED', 'must be an array of contacts or {"contacts": [...]}', 'body');
-  let line = 0;
-  for (const contact of contacts) yield { contact, line: ++line };
-}
-
 export function mailingRoutes(services: Services): Router {
   const router = Router();
   const anyone = authenticated(services.auth);
 
-  /**
-   * Filters a mailing, streaming in and out. CSV → multipart/mixed (kept, malformed, summary);
-   * JSON array / NDJSON → NDJSON. The server keeps the mailing's counts, never its phones.
-   */
+  /** Filters a mailing, streaming in and out (see MailingService.filter). The server keeps its counts, never its phones. */
   router.post('/v1/campaigns/:campaignId/mailings', anyone, async (req: Request, res: Response) => {
     const { campaignId } = parseInput(mailingParams, req.params, 'params');
     const query = parseInput(filterQuery, req.query, 'query');
-    const tenantId = principalOf(res).tenantId;
-    const kind = inputKind(req);
-    const campaign = await services.campaigns.find(tenantId, campaignId);
-    const maxBytes = kind === 'json' ? services.config.maxJsonBodyBytes : services.config.maxMailingBytes;
-    const name = query.name ?? `mailing ${new Date().toISOString()}`;
-
-    let mailing: MailingRecord | undefined;
-    let latest: MailingCounts = emptyCounts();
-    let lastProgressAt = Date.now();
-    let output: MultipartCsvOutput | NdjsonOutput | undefined;
-    const sink: MailingOutput = {
-      async begin() {
-        mailing = services.mailings.begin(tenantId, campaign, { name, format: kind, hygieneApplied: campaign.hygieneEnabled });
-        const headers = { 'X-Mailing-Id': mailing.id, 'X-Hygiene-Applied': String(campaign.hygieneEnabled) };
-        output = kind === 'csv' ? new MultipartCsvOutput(res, headers) : new NdjsonOutput(res, headers);
-        await output.begin();
-      },
-      kept: (text) => output!.kept(text),
-      malformed: (text) => output!.malformed(text),
-    };
-    const options = {
-      hygiene: campaign.hygieneEnabled,
+    const format = inputFormat(req);
+    const maxBytes = format === 'json' ? services.config.maxJsonBodyBytes : services.config.maxMailingBytes;
+    await services.mailings.filter({
+      tenantId: principalOf(res).tenantId,
+      campaignId,
+      format,
+      ...(query.name ? { name: query.name } : {}),
       ...(query.phoneColumns ? { phoneColumns: query.phoneColumns } : {}),
-      onProgress: (counts: MailingCounts) => {
-        latest = counts;
-        if (mailing && Date.now() - lastProgressAt > 1000) {
-          lastProgressAt = Date.now();
-          mailing.save(counts, 'running').catch(() => undefined);
-        }
-      },
-    };
-
-    const input = readBody(req, res, maxBytes, services.config.http.idleTimeoutMs);
-    let failure: AppError | undefined;
-    try {
-      latest =
-        kind === 'csv'
-          ? await filterCsv(input, sink, services.classifier, options)
-          : await filterJsonContacts(kind === 'ndjson' ? ndjsonContacts(input) : jsonArrayContacts(input), sink, services.classifier, options);
-    } catch (error) {
-      if (!mailing) throw error; // nothing sent yet: a plain 4xx/5xx
-      failure = error instanceof AppError ? error : new AppError('INTERNAL', 'the mailing could not be filtered completely');
-      if (!(error instanceof AppError)) ctxOf(res).logger.error({ err: error }, 'mailing filter failed mid-stream');
-    }
-    try {
-      const view = await mailing!.save(latest, failure ? 'failed' : 'completed');
-      if (!res.destroyed) {
-        await output!.finish(failure ? { ...view, error: { code: failure.code, message: failure.message, field: failure.field } } : view);
-      }
-    } finally {
-      await output?.dispose();
-    }
+      body: readBody(req, res, maxBytes, services.config.http.idleTimeoutMs),
+      answer: { start: (headers) => res.writeHead(200, headers), body: res },
+      logger: ctxOf(res).logger,
+    });
   });
 
   router.get('/v1/campaigns/:campaignId/mailings', anyone, async (req, res) => {

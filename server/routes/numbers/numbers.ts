@@ -1,6 +1,9 @@
 import { Router } from 'express';
 import type { Services } from '../../services/container';
 import { authenticated } from '../../http/auth';
+import { principalOf } from '../../http/context';
+import { parseInput } from '../../http/validate';
+import { contestBody, explainBody } from './schema';
 import { AppError } from '../../errors';
 
 const MAX_PHONES = 100_000;
@@ -28,12 +31,27 @@ export function numberRoutes(services: Services): Router {
 
   /** Verdicts for a few numbers (a dialer re-checking before it dials); nothing is recorded. */
   router.post('/v1/numbers/check', anyone, async (req, res) => {
-    res.type('application/json').send(services.numbers.checkJson(parsePhones(req.body)));
+    const phones = parsePhones(req.body);
+    res.type('application/json').send(await services.numbers.check(principalOf(res).tenantId, phones));
   });
 
   /** Watch tokens of the numbers a dialer holds, matched against "numbers:invalidated" pushes. */
   router.post('/v1/watch-tokens', anyone, async (req, res) => {
-    res.json({ tokens: services.numbers.watchTokens(parsePhones(req.body)) });
+    const phones = parsePhones(req.body);
+    res.json({ tokens: await services.numbers.watchTokensFor(principalOf(res).tenantId, phones) });
+  });
+
+  /** Why a number is removed from this tenant's mailings (counts only; `{removed: false}` otherwise). */
+  router.post('/v1/numbers/explain', anyone, async (req, res) => {
+    const { phone } = parseInput(explainBody, req.body, 'body');
+    res.json(await services.trust.explain(principalOf(res).tenantId, phone));
+  });
+
+  /** An admin contests a removal: the number goes on probation for this tenant only (audited). */
+  router.post('/v1/numbers/contest', authenticated(services.auth, 'admin'), async (req, res) => {
+    const { phone, reason } = parseInput(contestBody, req.body, 'body');
+    const principal = principalOf(res);
+    res.json(await services.trust.contest(principal.tenantId, principal.actor, phone, reason));
   });
 
   return router;

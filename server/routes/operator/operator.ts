@@ -1,23 +1,13 @@
-import { timingSafeEqual } from 'node:crypto';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router } from 'express';
 import type { Services } from '../../services/container';
-import { AppError } from '../../errors';
-import { bearer } from '../../http/auth';
+import { operatorOnly } from '../../http/auth';
 import { parseInput } from '../../http/validate';
-import { createAdminBody, createKeyBody, createTenantBody, forgetBody, tenantParams } from './schema';
+import { createAdminBody, createKeyBody, createTenantBody, forgetBody, quarantineBody, tenantParams } from './schema';
 
 /** The operator API behind `npm run admin`: one bearer token (OPERATOR_TOKEN), no tenant scope. */
 export function operatorRoutes(services: Services): Router {
   const router = Router();
-  const expected = Buffer.from(services.config.operatorToken);
-  const operatorOnly = (req: Request, _res: Response, next: NextFunction) => {
-    const given = Buffer.from(bearer(req.header('authorization')) ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new AppError('UNAUTHENTICATED', 'operator token required (OPERATOR_TOKEN, or dev-keys.json of the embedded default)');
-    }
-    next();
-  };
-  router.use('/v1/operator', operatorOnly);
+  router.use('/v1/operator', operatorOnly(services.config.operatorToken));
 
   router.get('/v1/operator/tenants', async (_req, res) => {
     res.json({ tenants: await services.tenants.listTenants() });
@@ -42,8 +32,21 @@ export function operatorRoutes(services: Services): Router {
   });
 
   router.post('/v1/operator/forget', async (req, res) => {
-    const { phone } = parseInput(forgetBody, req.body, 'body');
-    res.json(await services.privacy.forget(phone));
+    const { phone, reason, actor } = parseInput(forgetBody, req.body, 'body');
+    res.json(await services.privacy.erase(phone, actor ? `operator:${actor}` : 'operator', reason));
+  });
+
+  /** Each tenant's standing in the pool: marks, contradictions, weight left, quarantine. */
+  router.get('/v1/operator/trust/sources', async (_req, res) => {
+    res.json({ sources: await services.trust.standings() });
+  });
+
+  /** Quarantine a tenant's evidence (it stops counting at once, its numbers recomputed), or release it. */
+  router.put('/v1/operator/tenants/:tenant/quarantine', async (req, res) => {
+    const { tenant } = parseInput(tenantParams, req.params, 'params');
+    const { quarantined, reason, actor } = parseInput(quarantineBody, req.body, 'body');
+    const found = await services.tenants.findTenant(tenant);
+    res.json(await services.trust.setQuarantine(found.id, quarantined, actor ? `operator:${actor}` : 'operator', reason));
   });
 
   router.post('/v1/operator/maintenance', async (_req, res) => {

@@ -20,4 +20,13 @@ export const createAdminBody = z.object({
   password: dbSafeText().min(10, 'must be at least 10 characters').max(200, 'must be at most 200 characters'),
 });
 export const createKeyBody = z.object({ name: dbSafeText().trim().min(1, 'is required').max(100, 'must be at most 100 characters') });
-export const forgetBody = z.object({ phone: dbSafeText().trim().min(1, 'is required') });
+export const forgetBody = z.object({
+  phone: dbSafeText().trim().min(1, 'is required').max(64, 'must be at most 64 characters'),
+  reason: dbSafeText().trim().min(5, 'must say why (at least 5 characters)').max(500, 'must be at most 500 characters'),
+  actor: dbSafeText().trim().min(1).max(200).optional(),
+});
+export const quarantineBody = z.object({
+  quarantined: z.boolean({ error: 'must be true or false' }),
+  reason: dbSafeText().trim().min(5, 'must say why (at least 5 characters)').max(500, 'must be at most 500 characters'),
+  actor: dbSafeText().trim().min(1).max(200).optional(),
+});

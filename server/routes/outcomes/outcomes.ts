@@ -16,7 +16,9 @@ export function outcomeRoutes(services: Services): Router {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new AppError('VALIDATION_FAILED', 'must be a JSON object {"outcomes": [...]}', 'body');
     }
-    res.json(await services.outcomes.report(principalOf(res).tenantId, body.outcomes));
+    const result = await services.outcomes.report(principalOf(res).tenantId, body.outcomes);
+    services.metrics.outcomeBatch(result, 'http');
+    res.json(result);
   });
 
   return router;

@@ -23,7 +23,8 @@ export function tabulationRoutes(services: Services): Router {
 
   router.delete('/v1/tabulations/:code', admin, async (req, res) => {
     const { code } = parseInput(codeParams, req.params, 'params');
-    await services.tabulations.remove(principalOf(res).tenantId, code);
+    const principal = principalOf(res);
+    await services.tabulations.remove(principal.tenantId, code, principal.actor);
     res.status(204).end();
   });
 

@@ -1,4 +1,14 @@
-import type { CampaignView, DialerKeyView, MailingView, OutcomeName } from '../../../../plugin/src/shared/protocol';
+import type {
+  CampaignEventView,
+  CampaignView,
+  DailyStatusMix,
+  DialerKeyView,
+  LoginResult,
+  MailingView,
+  MeView,
+  OutcomeName,
+  TabulationView,
+} from '../../../../plugin/contract/protocol';
 import { currentSession, endSession } from './session';
 import { connection } from './connection';
 
@@ -54,38 +64,22 @@ async function request<T>(method: Method, path: string, body?: unknown, options:
   throw new ApiError(response.status, error.code, error.message, error.requestId, error.field);
 }
 
-export type Me = { role: string; actor: string; tenant: { id: string; slug: string; name: string } };
-export type HistoryEvent = { actor: string; action: string; at: string };
-export type DayMix = { day: string; mailings: number; phonesTotal: number; hygienized: number; invalid: number; unconfirmed: number };
-export type Tabulation = {
-  code: string;
-  label: string;
-  outcome: OutcomeName;
-  source: 'default' | 'tenant';
-  description?: string;
-  defaultOutcome?: OutcomeName;
-  updatedBy?: string;
-  updatedAt?: string;
-};
-export type DialerKey = DialerKeyView;
-export type LoginResult = { token: string; expiresAt: string; admin: { email: string; name: string; tenantName: string } };
-
 const campaignPath = (id: string) => `/v1/campaigns/${encodeURIComponent(id)}`;
 
 export const api = {
   login: (email: string, password: string) => request<LoginResult>('POST', '/v1/auth/login', { email, password }, { anonymous: true }),
-  me: () => request<Me>('GET', '/v1/me'),
+  me: () => request<MeView>('GET', '/v1/me'),
   campaigns: async () => (await request<{ campaigns: CampaignView[] }>('GET', '/v1/campaigns')).campaigns,
   campaign: (id: string) => request<CampaignView>('GET', campaignPath(id)),
   setHygiene: (id: string, enabled: boolean) => request<CampaignView>('PUT', `${campaignPath(id)}/hygiene`, { enabled }),
-  history: async (id: string) => (await request<{ events: HistoryEvent[] }>('GET', `${campaignPath(id)}/hygiene/history`)).events,
+  history: async (id: string) => (await request<{ events: CampaignEventView[] }>('GET', `${campaignPath(id)}/hygiene/history`)).events,
   mailings: async (id: string) => (await request<{ mailings: MailingView[] }>('GET', `${campaignPath(id)}/mailings`)).mailings,
   dailyStats: async (campaignId?: string) =>
-    (await request<{ days: DayMix[] }>('GET', `/v1/stats/daily?days=30${campaignId ? `&campaignId=${encodeURIComponent(campaignId)}` : ''}`)).days,
-  tabulations: async () => (await request<{ tabulations: Tabulation[] }>('GET', '/v1/tabulations')).tabulations,
-  setTabulation: (code: string, outcome: OutcomeName) => request<Tabulation>('PUT', `/v1/tabulations/${encodeURIComponent(code)}`, { outcome }),
+    (await request<{ days: DailyStatusMix[] }>('GET', `/v1/stats/daily?days=30${campaignId ? `&campaignId=${encodeURIComponent(campaignId)}` : ''}`)).days,
+  tabulations: async () => (await request<{ tabulations: TabulationView[] }>('GET', '/v1/tabulations')).tabulations,
+  setTabulation: (code: string, outcome: OutcomeName) => request<TabulationView>('PUT', `/v1/tabulations/${encodeURIComponent(code)}`, { outcome }),
   revertTabulation: (code: string) => request<null>('DELETE', `/v1/tabulations/${encodeURIComponent(code)}`),
-  keys: async () => (await request<{ keys: DialerKey[] }>('GET', '/v1/dialer-keys')).keys,
-  createKey: (name: string) => request<DialerKey & { key: string }>('POST', '/v1/dialer-keys', { name }),
-  revokeKey: (id: string) => request<DialerKey>('DELETE', `/v1/dialer-keys/${encodeURIComponent(id)}`),
+  keys: async () => (await request<{ keys: DialerKeyView[] }>('GET', '/v1/dialer-keys')).keys,
+  createKey: (name: string) => request<DialerKeyView & { key: string }>('POST', '/v1/dialer-keys', { name }),
+  revokeKey: (id: string) => request<DialerKeyView>('DELETE', `/v1/dialer-keys/${encodeURIComponent(id)}`),
 };

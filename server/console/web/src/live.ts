@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { CampaignView, MailingView, ServerToClientEvents, ClientToServerEvents } from '../../../../plugin/src/shared/protocol';
+import type { CampaignView, MailingView, ServerToClientEvents, ClientToServerEvents } from '../../../../plugin/contract/protocol';
 import { connection } from './connection';
 import { currentSession, endSession } from './session';
 

@@ -1,5 +1,5 @@
-import type { CampaignView, MailingView } from '../../../../../plugin/src/shared/protocol';
-import { api, SessionEnded, type DayMix } from '../api';
+import type { CampaignView, DailyStatusMix, MailingView } from '../../../../../plugin/contract/protocol';
+import { api, SessionEnded } from '../api';
 import { h, replaceChildren } from '../dom';
 import { countDetail, formatDateTime, formatNumber, t } from '../i18n';
 import { subscribe } from '../live';
@@ -67,7 +67,7 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     );
   }
 
-  const renderChart = (days: DayMix[]) => replaceChildren(chartSlot, statusMixChart(t('chartCampaign'), days));
+  const renderChart = (days: DailyStatusMix[]) => replaceChildren(chartSlot, statusMixChart(t('chartCampaign'), days));
 
   async function load(first = false): Promise<void> {
     try {

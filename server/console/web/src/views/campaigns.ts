@@ -1,5 +1,5 @@
-import type { CampaignView } from '../../../../../plugin/src/shared/protocol';
-import { api, SessionEnded, type DayMix } from '../api';
+import type { CampaignView, DailyStatusMix } from '../../../../../plugin/contract/protocol';
+import { api, SessionEnded } from '../api';
 import { h, replaceChildren } from '../dom';
 import { t } from '../i18n';
 import { subscribe } from '../live';
@@ -48,7 +48,7 @@ export function campaignsView(root: HTMLElement): () => void {
     );
   }
 
-  function renderChart(days: DayMix[]): void {
+  function renderChart(days: DailyStatusMix[]): void {
     replaceChildren(chartSlot, statusMixChart(t('chartTenant'), days));
   }
 

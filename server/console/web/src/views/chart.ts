@@ -1,4 +1,4 @@
-import type { DayMix } from '../api';
+import { brazilianDate, type DailyStatusMix } from '../../../../../plugin/contract/protocol';
 import { h, svg, uid } from '../dom';
 import { countDetail, formatNumber, lang, t } from '../i18n';
 
@@ -7,10 +7,10 @@ const HEIGHT = 240;
 const PAD = { top: 16, right: 12, bottom: 28, left: 48 };
 const DAYS = 30;
 
-/** The last 30 calendar days in Brazil (UTC-3, no daylight saving since 2019), as the server groups them. */
+/** The last 30 calendar days in Brazil, as the server groups them. */
 function lastDays(): string[] {
-  const todayBr = Date.now() - 3 * 3_600_000;
-  return Array.from({ length: DAYS }, (_v, i) => new Date(todayBr - (DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+  const now = Date.now();
+  return Array.from({ length: DAYS }, (_v, i) => brazilianDate(now - (DAYS - 1 - i) * 86_400_000));
 }
 
 function niceMax(value: number): number {
@@ -26,7 +26,7 @@ const shortDay = (day: string) => (lang() === 'en' ? `${day.slice(5, 7)}/${day.s
  * The status mix per day as stacked bars (invalid below, unconfirmed above: the bar's height is the hygienized
  * total), hand-made SVG, with the same numbers in a table for screen readers and keyboard users.
  */
-export function statusMixChart(title: string, data: DayMix[]): HTMLElement {
+export function statusMixChart(title: string, data: DailyStatusMix[]): HTMLElement {
   const byDay = new Map(data.map((row) => [row.day, row]));
   const days = lastDays().map((day) => byDay.get(day) ?? { day, mailings: 0, phonesTotal: 0, hygienized: 0, invalid: 0, unconfirmed: 0 });
   const titleId = uid('chart-title');

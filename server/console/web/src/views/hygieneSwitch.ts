@@ -1,4 +1,4 @@
-import type { CampaignView } from '../../../../../plugin/src/shared/protocol';
+import type { CampaignView } from '../../../../../plugin/contract/protocol';
 import { api, SessionEnded } from '../api';
 import { h, replaceChildren } from '../dom';
 import { formatDateTime, t } from '../i18n';

@@ -1,4 +1,5 @@
-import { api, SessionEnded, type DialerKey } from '../api';
+import type { DialerKeyView } from '../../../../../plugin/contract/protocol';
+import { api, SessionEnded } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, t } from '../i18n';
 import { announce, confirmDialog, errorText, inlineMessage, loadError, loadingBlock, openDialog, pageTitle } from '../ui';
@@ -53,7 +54,7 @@ export function keysView(root: HTMLElement): () => void {
   const listSlot = h('div', { class: 'card' }, loadingBlock());
   replaceChildren(root, pageTitle(t('keysTitle')), h('p', { class: 'intro' }, t('keysIntro')), form, listSlot);
 
-  function row(key: DialerKey): HTMLElement {
+  function row(key: DialerKeyView): HTMLElement {
     const message = inlineMessage();
     const status = key.revokedAt ? h('span', { class: 'tag tag-revoked' }, t('revokedAt', { at: formatDateTime(key.revokedAt), actor: key.revokedBy ?? '?' })) : h('span', { class: 'tag tag-active' }, t('active'));
     const revoke = key.revokedAt

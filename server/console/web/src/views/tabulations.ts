@@ -1,5 +1,5 @@
-import type { OutcomeName } from '../../../../../plugin/src/shared/protocol';
-import { api, SessionEnded, type Tabulation } from '../api';
+import type { OutcomeName, TabulationView } from '../../../../../plugin/contract/protocol';
+import { api, SessionEnded } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, t } from '../i18n';
 import { subscribe } from '../live';
@@ -8,7 +8,7 @@ import { announce, errorText, inlineMessage, loadError, loadingBlock, pageTitle 
 const OUTCOMES: OutcomeName[] = ['invalid', 'contact', 'neutral'];
 const outcomeLabel = (outcome: OutcomeName) => t(`outcome_${outcome}` as const);
 /** What identifies a version of the map, to tell another admin's change from our own echoed back. */
-const signature = (list: Tabulation[]) => list.map((e) => `${e.code}|${e.outcome}|${e.source}|${e.updatedAt ?? ''}`).join('\n');
+const signature = (list: TabulationView[]) => list.map((e) => `${e.code}|${e.outcome}|${e.source}|${e.updatedAt ?? ''}`).join('\n');
 
 function outcomeSelect(attrs: Record<string, string>, value: OutcomeName): HTMLSelectElement {
   const select = h('select', attrs, ...OUTCOMES.map((outcome) => h('option', { value: outcome }, outcomeLabel(outcome))));
@@ -18,7 +18,7 @@ function outcomeSelect(attrs: Record<string, string>, value: OutcomeName): HTMLS
 
 /** The tenant's tabulation map: search and filter, change an outcome, add a code of its own, revert to default. */
 export function tabulationsView(root: HTMLElement): () => void {
-  let entries: Tabulation[] = [];
+  let entries: TabulationView[] = [];
   let savingCodes = 0;
   const searchId = uid('search');
   const outcomeId = uid('outcome-filter');
@@ -71,7 +71,7 @@ export function tabulationsView(root: HTMLElement): () => void {
     ),
   );
 
-  function row(entry: Tabulation): HTMLElement {
+  function row(entry: TabulationView): HTMLElement {
     const message = inlineMessage();
     const select = outcomeSelect({ 'aria-label': t('outcomeOf', { code: entry.label }) }, entry.outcome);
     select.addEventListener('change', async () => {
@@ -133,7 +133,7 @@ export function tabulationsView(root: HTMLElement): () => void {
     return h('tr', { 'data-code': entry.code }, h('th', { scope: 'row' }, h('code', {}, entry.label)), h('td', {}, entry.description ?? ''), h('td', {}, select, message.element), h('td', {}, origin), actions);
   }
 
-  function replace(code: string, next: Tabulation): void {
+  function replace(code: string, next: TabulationView): void {
     const index = entries.findIndex((entry) => entry.code === code);
     if (index >= 0) entries[index] = next;
     else entries.push(next);

@@ -3,15 +3,29 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Response } from 'express';
-import { closingBoundary, newBoundary, partHeader } from '../../../plugin/src/shared/multipart';
-import type { MailingOutput } from '../../services/mailingFilter';
-import { drained } from '../../../plugin/src/shared/streams';
+import type { Writable } from 'node:stream';
+import { closingBoundary, newBoundary, partHeader } from '../../../plugin/contract/multipart';
+import { drained } from '../../../plugin/contract/streams';
+import type { MailingOutput } from './rowJudge';
 
+/**
+ * Where the filter's answer goes: in production the HTTP response (the route adapts it), so this module knows
+ * nothing of express. `start` sends the status and headers, once, before any byte of `body`.
+ */
+export interface MailingAnswer {
+  start(headers: Record<string, string>): void;
+  readonly body: Writable;
+}
 
-/** Writes to the response, waiting for 'drain' so a slow client slows the reader instead of filling memory. */
-async function write(res: Response, data: string | Buffer): Promise<void> {
-  if (!res.write(data)) await drained(res);
+/** An answer being written: the filter's output plus the summary at the end and the clean-up. */
+export interface AnswerOutput extends MailingOutput {
+  finish(summary: unknown): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Writes to the answer, waiting for 'drain' so a slow client slows the reader instead of filling memory. */
+async function write(body: Writable, data: string | Buffer): Promise<void> {
+  if (!body.write(data)) await drained(body);
 }
 
 /** Malformed rows are held in memory up to this many bytes before they move to a temporary file. */
@@ -24,21 +38,25 @@ const SPILL_AFTER_BYTES = 1 << 20;
  * size. Small mailings (a dialer's 1k-row batches, each with a few malformed rows) then cost no mkdtemp, file
  * creation, read back and rm per request (measured ~10% of the server's CPU with 50 dialers).
  */
-export class MultipartCsvOutput implements MailingOutput {
+export class MultipartCsvOutput implements AnswerOutput {
   private readonly boundary = newBoundary();
   private spill: { dir: string; file: string; stream: WriteStream } | undefined;
   private held: Buffer[] = [];
   private heldBytes = 0;
 
-  constructor(private readonly res: Response, private readonly headers: Record<string, string>) {}
+  private readonly body: Writable;
+
+  constructor(private readonly answer: MailingAnswer, private readonly headers: Record<string, string>) {
+    this.body = answer.body;
+  }
 
   async begin(): Promise<void> {
-    this.res.writeHead(200, { ...this.headers, 'Content-Type': `multipart/mixed; boundary=${this.boundary}` });
-    await write(this.res, partHeader(this.boundary, 'kept', 'text/csv', true));
+    this.answer.start({ ...this.headers, 'Content-Type': `multipart/mixed; boundary=${this.boundary}` });
+    await write(this.body, partHeader(this.boundary, 'kept', 'text/csv', true));
   }
 
   async kept(text: string): Promise<void> {
-    await write(this.res, Buffer.from(text, 'latin1'));
+    await write(this.body, Buffer.from(text, 'latin1'));
   }
 
   async malformed(text: string): Promise<void> {
@@ -62,18 +80,18 @@ export class MultipartCsvOutput implements MailingOutput {
 
   /** Closes the kept part, sends the malformed rows and the summary. */
   async finish(summary: unknown): Promise<void> {
-    await write(this.res, partHeader(this.boundary, 'malformed', 'text/csv', false));
+    await write(this.body, partHeader(this.boundary, 'malformed', 'text/csv', false));
     if (this.spill) {
       this.spill.stream.end();
       await once(this.spill.stream, 'close');
-      for await (const chunk of createReadStream(this.spill.file)) await write(this.res, chunk as Buffer);
+      for await (const chunk of createReadStream(this.spill.file)) await write(this.body, chunk as Buffer);
     } else {
-      for (const chunk of this.held) await write(this.res, chunk);
+      for (const chunk of this.held) await write(this.body, chunk);
       this.held = [];
     }
-    await write(this.res, partHeader(this.boundary, 'summary', 'application/json', false));
-    await write(this.res, JSON.stringify(summary));
-    this.res.end(closingBoundary(this.boundary));
+    await write(this.body, partHeader(this.boundary, 'summary', 'application/json', false));
+    await write(this.body, JSON.stringify(summary));
+    this.body.end(closingBoundary(this.boundary));
   }
 
   async dispose(): Promise<void> {
@@ -84,19 +102,22 @@ export class MultipartCsvOutput implements MailingOutput {
 }
 
 /** JSON/NDJSON answer: NDJSON lines {"kept":…} / {"malformed":…,"reasons":[…]}, then {"summary":…}. */
-export class NdjsonOutput implements MailingOutput {
-  constructor(private readonly res: Response, private readonly headers: Record<string, string>) {}
+export class NdjsonOutput implements AnswerOutput {
+  private readonly body: Writable;
+  constructor(private readonly answer: MailingAnswer, private readonly headers: Record<string, string>) {
+    this.body = answer.body;
+  }
   async begin(): Promise<void> {
-    this.res.writeHead(200, { ...this.headers, 'Content-Type': 'application/x-ndjson; charset=utf-8' });
+    this.answer.start({ ...this.headers, 'Content-Type': 'application/x-ndjson; charset=utf-8' });
   }
   async kept(text: string): Promise<void> {
-    await write(this.res, text);
+    await write(this.body, text);
   }
   async malformed(text: string): Promise<void> {
-    await write(this.res, text);
+    await write(this.body, text);
   }
   async finish(summary: unknown): Promise<void> {
-    this.res.end(JSON.stringify({ summary }) + '\n');
+    this.body.end(JSON.stringify({ summary }) + '\n');
   }
   async dispose(): Promise<void> {}
 }

@@ -1,6 +1,7 @@
 /**
- * The wire contract between the hygiene server and its clients (plugin, console): types of the HTTP bodies the
- * plugin reads and the socket.io event maps, typed once and used by both sides.
+ * The wire contract between the hygiene server and its clients (plugin, console): types of the HTTP bodies they
+ * read and the socket.io event maps, typed once. The server's services return these types, so a change of shape
+ * breaks the build of the side that did not follow.
  */
 export type OutcomeName = 'invalid' | 'contact' | 'neutral';
 
@@ -50,6 +51,43 @@ export type DialerKeyView = {
   revokedAt: string | null;
   revokedBy: string | null;
   lastUsedAt: string | null;
+};
+
+/** POST /v1/auth/login (admins). */
+export type LoginResult = {
+  token: string;
+  expiresAt: string;
+  admin: { id: string; email: string; name: string; tenantId: string; tenantName: string };
+};
+
+/** GET /v1/me. */
+export type MeView = { role: 'admin' | 'dialer'; actor: string; tenant: { id: string; slug: string; name: string } };
+
+/** GET /v1/campaigns/:id/history: who switched hygiene, newest first. */
+export type CampaignEventView = { actor: string; action: string; at: string };
+
+/**
+ * Brazil's offset from UTC: −3 h all year since daylight saving ended in 2019. The "Brazilian day" that the daily
+ * stats group by, on the server (SQL) and in the console (the chart's days) alike.
+ */
+export const BRAZIL_UTC_OFFSET_HOURS = -3;
+
+/** The Brazilian calendar date (YYYY-MM-DD) of an instant. */
+export const brazilianDate = (epochMs: number): string => new Date(epochMs + BRAZIL_UTC_OFFSET_HOURS * 3_600_000).toISOString().slice(0, 10);
+
+/** One Brazilian day of a campaign's (or the tenant's) mailings, for the console's chart. */
+export type DailyStatusMix = { day: string; mailings: number; phonesTotal: number; hygienized: number; invalid: number; unconfirmed: number };
+
+/** A tabulation code of the tenant's map: a shipped default or the tenant's own entry over it. */
+export type TabulationView = {
+  code: string;
+  label: string;
+  outcome: OutcomeName;
+  source: 'default' | 'tenant';
+  description?: string;
+  defaultOutcome?: OutcomeName;
+  updatedBy?: string;
+  updatedAt?: string;
 };
 
 /** One tabulation in a report batch. */

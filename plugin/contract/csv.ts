@@ -95,9 +95,9 @@ export function detectDelimiter(headerLine: string): CsvDelimiter {
   return best;
 }
 
-function bomLength(s: string): number {
-  if (s.charCodeAt(0) === BOM_UTF16) return 1;
-  return s.startsWith(BOM_LATIN1) ? 3 : 0;
+function bomLength(text: string): number {
+  if (text.charCodeAt(0) === BOM_UTF16) return 1;
+  return text.startsWith(BOM_LATIN1) ? 3 : 0;
 }
 
 export class CsvReader {
@@ -203,7 +203,7 @@ export class CsvReader {
     const wanted = this.wanted;
     const inOrder = this.inOrder;
     const picked = inOrder ? sink.values : this.picked;
-    const dstr = this.delim as CsvDelimiter;
+    const delimiter = this.delim as CsvDelimiter;
     const n = wanted.length;
     let pos = 0; // start of field j
     let j = 0;
@@ -211,13 +211,13 @@ export class CsvReader {
     while (u < n) {
       const target = wanted[u] as number;
       while (j < target) {
-        const p = raw.indexOf(dstr, pos);
+        const p = raw.indexOf(delimiter, pos);
         if (p < 0) break;
         pos = p + 1;
         j++;
       }
       if (j < target) break;
-      const p = raw.indexOf(dstr, pos);
+      const p = raw.indexOf(delimiter, pos);
       if (p < 0) {
         if (inOrder) picked.push(raw.slice(pos));
         else picked[u] = raw.slice(pos);
@@ -274,9 +274,9 @@ export class CsvReader {
       this.head.push(chunk);
       this.headLength += chunk.length;
       if (!this.headReady(chunk)) return out;
-      const s = this.head.join('');
+      const text = this.head.join('');
       this.head = [];
-      this.start(s, out);
+      this.start(text, out);
       return out;
     }
     this.parse(chunk, 0, out);
@@ -289,10 +289,10 @@ export class CsvReader {
     if (this.ended) return out;
     this.ended = true;
     if (!this.started) {
-      const s = this.head.join('');
+      const text = this.head.join('');
       this.head = [];
-      if (s.length === 0) return out;
-      this.start(s, out);
+      if (text.length === 0) return out;
+      this.start(text, out);
     }
     const state = this.state;
     if (state === REC_START) return out;
@@ -314,9 +314,9 @@ export class CsvReader {
     return out;
   }
 
-  private setDelimiter(d: CsvDelimiter): void {
-    this.delim = d;
-    this.delimCode = d.charCodeAt(0);
+  private setDelimiter(delimiter: CsvDelimiter): void {
+    this.delim = delimiter;
+    this.delimCode = delimiter.charCodeAt(0);
   }
 
   /**
@@ -335,36 +335,36 @@ export class CsvReader {
     return false;
   }
 
-  private start(s: string, out: CsvRow[]): void {
+  private start(text: string, out: CsvRow[]): void {
     this.started = true;
     if (this.delim === undefined) {
       // Detect from the first non-blank physical line.
       let p = 0;
-      while (p < s.length) {
-        const c = s.charCodeAt(p);
+      while (p < text.length) {
+        const c = text.charCodeAt(p);
         if (c !== LF && c !== CR) break;
         p++;
       }
-      let e = s.length;
-      const n = s.indexOf('\n', p);
-      if (n >= 0) e = n;
-      const r = s.indexOf('\r', p);
-      if (r >= 0 && r < e) e = r;
-      this.setDelimiter(detectDelimiter(s.slice(p, e)));
+      let lineEnd = text.length;
+      const lf = text.indexOf('\n', p);
+      if (lf >= 0) lineEnd = lf;
+      const cr = text.indexOf('\r', p);
+      if (cr >= 0 && cr < lineEnd) lineEnd = cr;
+      this.setDelimiter(detectDelimiter(text.slice(p, lineEnd)));
     }
-    const bom = bomLength(s);
+    const bom = bomLength(text);
     if (bom > 0) {
       // The header goes through the general path: raw starts at 0, the first field after the BOM.
       this.state = FIELD_START;
       this.recLine = 1;
     }
-    this.parse(s, bom, out);
+    this.parse(text, bom, out);
   }
 
-  private parse(s: string, i: number, out: CsvRow[]): void {
-    const len = s.length;
-    const d = this.delimCode;
-    const dstr = this.delim as CsvDelimiter;
+  private parse(text: string, i: number, out: CsvRow[]): void {
+    const len = text.length;
+    const delimiterCode = this.delimCode;
+    const delimiter = this.delim as CsvDelimiter;
     const selective = this.columns !== undefined;
     let state = this.state;
     let line = this.line;
@@ -372,7 +372,7 @@ export class CsvReader {
     let fields = this.fields;
     let recStart = 0; // start of the current record's raw text in this chunk
     let segStart = i; // start of the not-yet-copied part of the current field
-    let fv = ''; // current field's value so far in this chunk (before segStart)
+    let fieldValue = ''; // current field's value so far in this chunk (before segStart)
 
     // Record ends are found with one indexOf per record (always needed, so never wasted work):
     // normally for '\n' ('\r\n' is recognised by the '\r' before it); in a chunk without any '\n'
@@ -380,43 +380,43 @@ export class CsvReader {
     // the line itself, which is bounded. No search result is cached: V8's optimizing compiler
     // treats String#indexOf as pure and may evaluate it ahead of the `if` guarding it, which
     // turns a "refresh the cached position when stale" pattern into a rescan per field.
-    const hasLF = s.indexOf('\n', i) >= 0;
-    const hasCR = s.indexOf('\r', i) >= 0;
+    const hasLF = text.indexOf('\n', i) >= 0;
+    const hasCR = text.indexOf('\r', i) >= 0;
     const term = hasLF ? '\n' : '\r';
 
     if (this.quotedCR) {
       this.quotedCR = false;
-      if (s.charCodeAt(0) !== LF) line++;
+      if (text.charCodeAt(0) !== LF) line++;
     }
     if (this.pendingCR) {
       this.pendingCR = false;
-      if (s.charCodeAt(0) === LF) i = 1;
+      if (text.charCodeAt(0) === LF) i = 1;
     }
 
     while (i < len) {
-      let e: number; // position of the terminator that ends the record (or blank line)
+      let recordEnd: number; // position of the terminator that ends the record (or blank line)
       if (state === REC_START) {
-        let nl = s.indexOf(term, i);
+        let nl = text.indexOf(term, i);
         if (nl < 0) nl = len;
-        e = nl;
-        if (hasLF && e > i && s.charCodeAt(e - 1) === CR) e--; // \r\n (or a \r ending the chunk)
-        let raw = s.slice(i, e);
+        recordEnd = nl;
+        if (hasLF && recordEnd > i && text.charCodeAt(recordEnd - 1) === CR) recordEnd--; // \r\n (or a \r ending the chunk)
+        let raw = text.slice(i, recordEnd);
         if (hasLF && hasCR) {
           const c = raw.indexOf('\r'); // a lone \r ends the record earlier
           if (c >= 0) {
-            e = i + c;
+            recordEnd = i + c;
             raw = raw.slice(0, c);
           }
         }
-        if (e === i) {
+        if (recordEnd === i) {
           // Blank line: skip it (counted below).
-        } else if (e < len && raw.indexOf('"') < 0) {
+        } else if (recordEnd < len && raw.indexOf('"') < 0) {
           // Fast path: a complete record without any quote.
           if (selective) this.pickRaw(raw, line);
-          else out.push({ fields: raw.split(dstr), raw, line });
+          else out.push({ fields: raw.split(delimiter), raw, line });
           if (!this.eolKnown) {
             this.eolKnown = true;
-            this.eol = s.charCodeAt(e) === CR ? '\r\n' : '\n';
+            this.eol = text.charCodeAt(recordEnd) === CR ? '\r\n' : '\n';
           }
         } else {
           // General path: the record contains a quote or continues in the next chunk.
@@ -424,18 +424,18 @@ export class CsvReader {
           recStart = i;
           recLine = line;
           segStart = i;
-          e = -1;
+          recordEnd = -1;
         }
       } else {
-        e = -1;
+        recordEnd = -1;
       }
 
-      if (e < 0) {
+      if (recordEnd < 0) {
         // General state machine, one charCodeAt loop per field; runs until the record ends
         // (e >= 0) or the chunk does.
         while (i < len) {
           if (state === FIELD_START) {
-            if (s.charCodeAt(i) === QUOTE) {
+            if (text.charCodeAt(i) === QUOTE) {
               state = QUOTED;
               this.quoteLine = line;
               i++;
@@ -448,50 +448,50 @@ export class CsvReader {
           if (state === UNQUOTED || state === AFTER_QUOTE) {
             let t = i;
             for (; t < len; t++) {
-              const c = s.charCodeAt(t);
-              if (c === d || (c <= CR && (c === LF || c === CR))) break;
+              const c = text.charCodeAt(t);
+              if (c === delimiterCode || (c <= CR && (c === LF || c === CR))) break;
             }
             if (t === len) { i = len; break; }
-            let v = s.slice(segStart, t);
-            if (fv.length !== 0) { v = fv + v; fv = ''; }
+            let v = text.slice(segStart, t);
+            if (fieldValue.length !== 0) { v = fieldValue + v; fieldValue = ''; }
             if (this.fieldParts.length !== 0) {
               this.fieldParts.push(v);
               v = this.fieldParts.join('');
               this.fieldParts = [];
             }
             fields.push(v);
-            if (s.charCodeAt(t) === d) {
+            if (text.charCodeAt(t) === delimiterCode) {
               i = t + 1;
               segStart = i;
               state = FIELD_START;
               continue;
             }
-            e = t;
+            recordEnd = t;
             break;
           }
           if (state === QUOTED) {
             // Up to the next quote, counting line breaks inside the field.
             let t = i;
             for (; t < len; t++) {
-              const c = s.charCodeAt(t);
+              const c = text.charCodeAt(t);
               if (c === QUOTE) break;
               if (c <= CR) {
                 if (c === LF) line++;
                 else if (c === CR) {
                   if (t + 1 === len) this.quotedCR = true; // decided by the next chunk's first char
-                  else if (s.charCodeAt(t + 1) !== LF) line++; // lone \r; for \r\n the \n counts
+                  else if (text.charCodeAt(t + 1) !== LF) line++; // lone \r; for \r\n the \n counts
                 }
               }
             }
             if (t === len) { i = len; break; }
-            if (t !== segStart) fv = fv.length === 0 ? s.slice(segStart, t) : fv + s.slice(segStart, t);
+            if (t !== segStart) fieldValue = fieldValue.length === 0 ? text.slice(segStart, t) : fieldValue + text.slice(segStart, t);
             i = t + 1;
             segStart = i;
             state = QUOTE_SEEN;
             continue;
           }
           // QUOTE_SEEN
-          if (s.charCodeAt(i) === QUOTE) {
+          if (text.charCodeAt(i) === QUOTE) {
             // `""`: keep the second quote as the start of the next segment.
             segStart = i;
             i++;
@@ -502,10 +502,10 @@ export class CsvReader {
           }
         }
 
-        if (e < 0) break; // chunk ended inside the record
+        if (recordEnd < 0) break; // chunk ended inside the record
 
         // Record ended at terminator e.
-        let raw = s.slice(recStart, e);
+        let raw = text.slice(recStart, recordEnd);
         if (this.rawParts.length !== 0) {
           this.rawParts.push(raw);
           raw = this.rawParts.join('');
@@ -517,25 +517,25 @@ export class CsvReader {
         state = REC_START;
         if (!this.eolKnown) {
           this.eolKnown = true;
-          this.eol = s.charCodeAt(e) === CR ? '\r\n' : '\n';
+          this.eol = text.charCodeAt(recordEnd) === CR ? '\r\n' : '\n';
         }
       }
 
       // Consume the terminator at e.
-      if (s.charCodeAt(e) === CR) {
-        if (e + 1 < len) i = s.charCodeAt(e + 1) === LF ? e + 2 : e + 1;
+      if (text.charCodeAt(recordEnd) === CR) {
+        if (recordEnd + 1 < len) i = text.charCodeAt(recordEnd + 1) === LF ? recordEnd + 2 : recordEnd + 1;
         else { i = len; this.pendingCR = true; }
       } else {
-        i = e + 1;
+        i = recordEnd + 1;
       }
       line++;
     }
 
     if (state !== REC_START) {
       // The chunk ended inside a record: carry its pieces over.
-      const piece = fv + s.slice(segStart, len);
+      const piece = fieldValue + text.slice(segStart, len);
       if (piece.length !== 0) this.fieldParts.push(piece);
-      this.rawParts.push(s.slice(recStart, len));
+      this.rawParts.push(text.slice(recStart, len));
     }
     this.state = state;
     this.line = line;

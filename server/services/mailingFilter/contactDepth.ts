@@ -1,4 +1,4 @@
-import type { MalformedReason } from '../../plugin/src/shared/protocol';
+import type { MalformedReason } from '../../../plugin/contract/protocol';
 
 /**
  * Contacts nested deeper come back apart (TOO_DEEP). JSON.parse reads any depth, but JSON.stringify (and String()

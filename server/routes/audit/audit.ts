@@ -1,0 +1,23 @@
+import { Router } from 'express';
+import type { Services } from '../../services/container';
+import { authenticated, operatorOnly } from '../../http/auth';
+import { principalOf } from '../../http/context';
+import { parseInput } from '../../http/validate';
+import { auditQuery } from './schema';
+
+/** The audit log: a tenant admin reads its own tenant's events, the operator every event. */
+export function auditRoutes(services: Services): Router {
+  const router = Router();
+
+  router.get('/v1/audit', authenticated(services.auth, 'admin'), async (req, res) => {
+    const { limit, before } = parseInput(auditQuery, req.query, 'query');
+    res.json(await services.audit.list({ tenantId: principalOf(res).tenantId }, { limit, ...(before ? { before } : {}) }));
+  });
+
+  router.get('/v1/operator/audit', operatorOnly(services.config.operatorToken), async (req, res) => {
+    const { limit, before } = parseInput(auditQuery, req.query, 'query');
+    res.json(await services.audit.list({}, { limit, ...(before ? { before } : {}) }));
+  });
+
+  return router;
+}

@@ -1,0 +1,37 @@
+import type { ApiOperation } from '../../http/openapi';
+import { campaignParams, hygieneBody, registerCampaignBody } from './schema';
+
+const json = { 'application/json': null };
+
+export const campaignApi: ApiOperation[] = [
+  { method: 'get', path: '/v1/campaigns', tag: 'Campaigns', summary: "The tenant's campaigns", access: 'tenant', responses: { 200: { description: '{"campaigns": [...]}', content: json } } },
+  {
+    method: 'post',
+    path: '/v1/campaigns',
+    tag: 'Campaigns',
+    summary: 'Register a campaign (idempotent by its dialer-side id)',
+    access: 'tenant',
+    body: { content: { 'application/json': registerCampaignBody } },
+    responses: { 201: { description: 'the campaign', content: json } },
+  },
+  { method: 'get', path: '/v1/campaigns/:campaignId', tag: 'Campaigns', summary: 'One campaign', access: 'tenant', params: campaignParams, responses: { 200: { description: 'the campaign', content: json } } },
+  {
+    method: 'put',
+    path: '/v1/campaigns/:campaignId/hygiene',
+    tag: 'Campaigns',
+    summary: 'Switch "Higienização de Mailing" on or off',
+    access: 'admin',
+    params: campaignParams,
+    body: { content: { 'application/json': hygieneBody } },
+    responses: { 200: { description: 'the campaign', content: json } },
+  },
+  {
+    method: 'get',
+    path: '/v1/campaigns/:campaignId/hygiene/history',
+    tag: 'Campaigns',
+    summary: "Who switched the campaign's hygiene, and when",
+    access: 'admin',
+    params: campaignParams,
+    responses: { 200: { description: '{"events": [...]}', content: json } },
+  },
+];

@@ -1,0 +1,18 @@
+import type { ApiOperation } from '../../http/openapi';
+import { createKeyBody, keyParams } from './schema';
+
+const json = { 'application/json': null };
+
+export const dialerKeyApi: ApiOperation[] = [
+  { method: 'get', path: '/v1/dialer-keys', tag: 'Dialer keys', summary: "The tenant's dialer keys (never their secrets)", access: 'admin', responses: { 200: { description: '{"keys": [...]}', content: json } } },
+  {
+    method: 'post',
+    path: '/v1/dialer-keys',
+    tag: 'Dialer keys',
+    summary: 'Create a dialer key; its secret is shown once',
+    access: 'admin',
+    body: { content: { 'application/json': createKeyBody } },
+    responses: { 201: { description: 'the key with its secret ("key")', content: json } },
+  },
+  { method: 'delete', path: '/v1/dialer-keys/:keyId', tag: 'Dialer keys', summary: 'Revoke a dialer key', access: 'admin', params: keyParams, responses: { 200: { description: 'the revoked key', content: json } } },
+];

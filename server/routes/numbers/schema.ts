@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { dbSafeText } from '../../http/validate';
+
+const phone = dbSafeText().trim().min(1, 'is required').max(64, 'must be at most 64 characters');
+
+export const explainBody = z.object({ phone });
+export const contestBody = z.object({
+  phone,
+  reason: dbSafeText().trim().min(5, 'must say why (at least 5 characters)').max(500, 'must be at most 500 characters'),
+});

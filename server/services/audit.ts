@@ -1,0 +1,63 @@
+import type { PrismaClient } from '../generated/prisma/client';
+
+/** What the audit log records (docs/rules.md): who changed the rules of the pool, its keys and its history. */
+export type AuditAction =
+  | 'hygiene.switched'
+  | 'tabulation.changed'
+  | 'dialer-key.created'
+  | 'dialer-key.revoked'
+  | 'number.erased'
+  | 'number.withdrawn'
+  | 'number.contested'
+  | 'source.quarantined'
+  | 'source.released'
+  | 'enumeration.flagged';
+
+export type AuditEntry = {
+  /** The tenant the event belongs to; null for operator-wide events (a quarantine is recorded for its tenant too). */
+  tenantId: string | null;
+  actor: string;
+  action: AuditAction;
+  target?: string;
+  reason?: string;
+  details?: Record<string, unknown>;
+};
+
+export type AuditView = { id: string; at: string; actor: string; action: string; target: string | null; reason: string | null; details: unknown };
+
+/** The audit log: tenants read their own events, the operator all. Never a phone number in it. */
+export class AuditLog {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async record(entry: AuditEntry): Promise<void> {
+    await this.prisma.auditEvent.create({
+      data: {
+        tenantId: entry.tenantId,
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target ?? null,
+        reason: entry.reason ?? null,
+        ...(entry.details ? { details: entry.details as object } : {}),
+      },
+    });
+  }
+
+  /** Newest first, `limit` at a time, before the event id `before` (keyset pagination). */
+  async list(filter: { tenantId?: string }, page: { limit: number; before?: string }): Promise<{ events: AuditView[]; next: string | null }> {
+    const rows = await this.prisma.auditEvent.findMany({
+      where: { ...(filter.tenantId ? { tenantId: filter.tenantId } : {}), ...(page.before ? { id: { lt: BigInt(page.before) } } : {}) },
+      orderBy: { id: 'desc' },
+      take: page.limit + 1,
+    });
+    const events = rows.slice(0, page.limit).map((row) => ({
+      id: row.id.toString(),
+      at: row.at.toISOString(),
+      actor: row.actor,
+      action: row.action,
+      target: row.target,
+      reason: row.reason,
+      details: row.details,
+    }));
+    return { events, next: rows.length > page.limit ? events[events.length - 1]!.id : null };
+  }
+}

@@ -1,0 +1,266 @@
+import type { MailingCounts, MalformedReason } from '../../../plugin/contract/protocol';
+import { CsvReader, CsvSyntaxError, formatCsvField, formatCsvRow, parseCsvRecord, type CsvColumns, type CsvDelimiter, type CsvRow } from '../../../plugin/contract/csv';
+import { STATUS } from '../../domain/trust';
+import { AppError } from '../../errors';
+import { emptyCounts } from '../mailings';
+import { detectDddColumn, type PhoneClassifier } from '../phoneClassifier';
+import { BATCH_ROWS, describeReasons, judgeRow, resolveColumns, type FilterOptions, type MailingOutput } from './rowJudge';
+
+/**
+ * The CSV filter, the hot path of the product (docs/performance.md), in four steps per batch of BATCH_ROWS rows:
+ *   CsvMailingReader  bytes → the header, then batches holding only each row's raw text and its phone/DDD cells
+ *   batchVerdicts     the batch's phone cells → one verdict each (one classifier call per batch)
+ *   judgeCsvBatch     verdicts → rows kept (compacted in place), dropped, or set apart as malformed; the counts
+ *   CsvMailingWriter  kept rows out as one string per batch, malformed rows with the header and a reason column
+ * Bytes are read as latin1, so every byte goes back out as it came in, whatever the file's encoding.
+ */
+export async function filterCsv(input: AsyncIterable<Buffer | string>, output: MailingOutput, classifier: PhoneClassifier, options: FilterOptions): Promise<MailingCounts> {
+  const counts = emptyCounts();
+  const reader = new CsvMailingReader(options.phoneColumns);
+  const writer = new CsvMailingWriter(output);
+  for await (const batch of reader.batches(input)) {
+    const layout = reader.layout!;
+    // The answer (a 200) starts only with the first batch: a syntax error or an oversized body found while the
+    // first BATCH_ROWS rows are read (all of most mailings) is still a plain 4xx instead of an error in a summary.
+    await writer.begin(layout);
+    const rowCount = batch.raws.length;
+    counts.totalRows += rowCount;
+    if (!options.hygiene) {
+      counts.keptRows += rowCount;
+      await writer.kept(batch.raws, rowCount);
+      continue;
+    }
+    const { phones, verdicts } = batchVerdicts(batch, layout, classifier);
+    const judged = judgeCsvBatch(batch, phones, verdicts, layout, counts);
+    await writer.kept(batch.raws, judged.keptCount);
+    await writer.malformed(judged.malformed);
+    options.onProgress?.(counts);
+  }
+  await writer.begin(reader.layout!);
+  return counts;
+}
+
+/** What the header tells: how the file is written and where the phone cells (and a DDD column, if any) are. */
+export type CsvLayout = {
+  header: CsvRow;
+  delimiter: CsvDelimiter;
+  lineEnding: '\n' | '\r\n';
+  phoneIndexes: number[];
+  phoneNames: string[];
+  /** A column holding the DDD of local numbers, or -1. */
+  dddIndex: number;
+  /** Values per row in the reader's column-selective mode: the phone cells, then the DDD cell if any. */
+  stride: number;
+};
+
+/**
+ * Reads the mailing: the header (which fixes the layout), then rows in batches of BATCH_ROWS as parallel arrays
+ * (CsvReader's column-selective mode): only the phone and DDD cells are materialized; a row whose fields are all
+ * needed (an invalid phone to blank) is parsed again by the judge.
+ */
+export class CsvMailingReader {
+  private readonly reader = new CsvReader();
+  layout: CsvLayout | undefined;
+  /** Rows waiting for a batch; the reader appends the rows it reads in column-selective mode. */
+  private pending: CsvColumns = { raws: [], lines: [], values: [] };
+
+  constructor(private readonly phoneColumns: readonly string[] | undefined) {}
+
+  /** Whole batches as they fill up, then the last partial one; never an empty batch. */
+  async *batches(input: AsyncIterable<Buffer | string>): AsyncGenerator<CsvColumns> {
+    try {
+      for await (const chunk of input) {
+        this.take(this.reader.push(typeof chunk === 'string' ? chunk : chunk.toString('latin1')));
+        yield* this.fullBatches();
+      }
+      this.take(this.reader.end());
+      yield* this.fullBatches();
+    } catch (error) {
+      if (error instanceof CsvSyntaxError) throw new AppError('INVALID_CSV', `line ${error.line}: ${error.message}`, 'body');
+      throw error;
+    }
+    if (!this.layout) throw new AppError('INVALID_CSV', 'the mailing is empty: a header line is required', 'body');
+    this.reader.takeColumns();
+    if (this.pending.raws.length > 0) yield this.pending;
+  }
+
+  /**
+   * Rows the reader parsed in full: the header, then the rows after it in the header's chunk, which join the
+   * pending arrays as the column-selective mode would have stored them.
+   */
+  private take(rows: CsvRow[]): void {
+    for (const row of rows) {
+      if (!this.layout) {
+        this.layout = this.layoutOf(row);
+        const selected = this.layout.dddIndex >= 0 ? [...this.layout.phoneIndexes, this.layout.dddIndex] : this.layout.phoneIndexes;
+        this.reader.selectColumns(selected);
+        this.reader.takeColumns(this.pending);
+        continue;
+      }
+      const { phoneIndexes, dddIndex, stride } = this.layout;
+      this.pending.raws.push(row.raw);
+      this.pending.lines.push(row.line);
+      for (let k = 0; k < stride; k++) {
+        const index = k < phoneIndexes.length ? (phoneIndexes[k] as number) : dddIndex;
+        this.pending.values.push(row.fields[index] ?? '');
+      }
+    }
+  }
+
+  private layoutOf(header: CsvRow): CsvLayout {
+    const phoneIndexes = resolveColumns(header.fields, this.phoneColumns, 'phoneColumns');
+    const dddIndex = detectDddColumn(header.fields);
+    return {
+      header,
+      // Both are known once the header's line is read: the delimiter is detected on it, the line ending ends it.
+      delimiter: this.reader.delimiter ?? ',',
+      lineEnding: this.reader.lineEnding,
+      phoneIndexes,
+      phoneNames: phoneIndexes.map((index) => header.fields[index] as string),
+      dddIndex,
+      stride: phoneIndexes.length + (dddIndex >= 0 ? 1 : 0),
+    };
+  }
+
+  /** Cuts whole batches off the pending rows; the rest stays pending and the reader keeps appending to it. */
+  private *fullBatches(): Generator<CsvColumns> {
+    const stride = this.layout?.stride ?? 0;
+    while (this.pending.raws.length >= BATCH_ROWS) {
+      const batch = this.pending;
+      this.pending =
+        batch.raws.length === BATCH_ROWS
+          ? { raws: [], lines: [], values: [] }
+          : { raws: batch.raws.slice(BATCH_ROWS), lines: batch.lines.slice(BATCH_ROWS), values: batch.values.slice(BATCH_ROWS * stride) };
+      batch.raws.length = BATCH_ROWS;
+      batch.lines.length = BATCH_ROWS;
+      batch.values.length = BATCH_ROWS * stride;
+      this.reader.takeColumns(this.pending);
+      yield batch;
+    }
+  }
+}
+
+/**
+ * The batch's phone cells, trimmed, row r's at [r * width, (r + 1) * width), with the row's DDD beside each one
+ * when the mailing has a DDD column, and their verdicts. The verdicts live in the classifier's shared buffer:
+ * they are valid until its next call, so a batch is judged before the next one is classified.
+ */
+export function batchVerdicts(batch: CsvColumns, layout: CsvLayout, classifier: PhoneClassifier): { phones: string[]; verdicts: Int8Array } {
+  const { values } = batch;
+  const rowCount = batch.raws.length;
+  const width = layout.phoneIndexes.length;
+  const cellCount = rowCount * width;
+  if (layout.dddIndex < 0) {
+    // values has the same layout as phones: trim in place (trim() returns the same string when there is nothing to trim).
+    for (let cell = 0; cell < cellCount; cell++) values[cell] = (values[cell] as string).trim();
+    return { phones: values, verdicts: classifier.classifyShared(values) };
+  }
+  const phones = new Array<string>(cellCount);
+  const ddds = new Array<string>(cellCount);
+  for (let row = 0, cell = 0; row < rowCount; row++) {
+    const base = row * layout.stride;
+    const ddd = (values[base + width] as string).trim();
+    for (let k = 0; k < width; k++, cell++) {
+      phones[cell] = (values[base + k] as string).trim();
+      ddds[cell] = ddd;
+    }
+  }
+  return { phones, verdicts: classifier.classifyShared(phones, ddds) };
+}
+
+export type MalformedCsvRow = { raw: string; line: number; reasons: MalformedReason[] };
+
+/**
+ * Judges every row of the batch and counts it. Kept rows are compacted in place at the front of `batch.raws` (a
+ * row with an invalid phone blanked is rewritten there), so the writer sends `raws[0, keptCount)` with one join.
+ */
+export function judgeCsvBatch(batch: CsvColumns, phones: readonly string[], verdicts: Int8Array, layout: CsvLayout, counts: MailingCounts): { keptCount: number; malformed: MalformedCsvRow[] } {
+  const { raws, lines } = batch;
+  const width = layout.phoneIndexes.length;
+  const malformed: MalformedCsvRow[] = [];
+  let keptCount = 0;
+  // Counts of the rows that take the fast path, added once at the end (judgeRow counts the others itself).
+  let plainPhones = 0;
+  let plainUnconfirmed = 0;
+  let plainRows = 0;
+  for (let row = 0; row < raws.length; row++) {
+    const first = row * width;
+    // Fast path, most rows: every phone present is clean or unconfirmed, so the row goes out as it came in.
+    // Counts exactly as judgeRow would for such a row, without its per-row allocations.
+    let rowPhones = 0;
+    let rowUnconfirmed = 0;
+    let plain = true;
+    for (let cell = first; cell < first + width; cell++) {
+      if (phones[cell] === '') continue;
+      rowPhones++;
+      const verdict = verdicts[cell] as number;
+      if (verdict === STATUS.UNCONFIRMED) rowUnconfirmed++;
+      else if (verdict !== STATUS.CLEAN) {
+        plain = false;
+        break;
+      }
+    }
+    const raw = raws[row] as string;
+    if (plain && rowPhones > 0) {
+      plainPhones += rowPhones;
+      plainUnconfirmed += rowUnconfirmed;
+      plainRows++;
+      if (keptCount !== row) raws[keptCount] = raw;
+      keptCount++;
+      continue;
+    }
+    const verdict = judgeRow(phones.slice(first, first + width), layout.phoneNames, verdicts, first, counts);
+    if (verdict.kind === 'kept') {
+      if (verdict.removed.length === 0) {
+        raws[keptCount++] = raw;
+      } else {
+        const fields = parseCsvRecord(raw, layout.delimiter);
+        for (const k of verdict.removed) fields[layout.phoneIndexes[k] as number] = '';
+        raws[keptCount++] = formatCsvRow(fields, layout.delimiter);
+      }
+    } else if (verdict.kind === 'malformed') {
+      malformed.push({ raw, line: lines[row] as number, reasons: verdict.reasons });
+    }
+  }
+  counts.phonesTotal += plainPhones;
+  counts.unconfirmedPhones += plainUnconfirmed;
+  counts.keptRows += plainRows;
+  counts.hygienized = counts.invalidPhones + counts.unconfirmedPhones;
+  return { keptCount, malformed };
+}
+
+/** Sends the kept rows and the malformed ones (the header first, with a hygiene_error column) to the output. */
+export class CsvMailingWriter {
+  private layout: CsvLayout | undefined;
+  private malformedHeaderWritten = false;
+
+  constructor(private readonly output: MailingOutput) {}
+
+  /** Starts the answer with the header line; once. */
+  async begin(layout: CsvLayout): Promise<void> {
+    if (this.layout) return;
+    this.layout = layout;
+    await this.output.begin();
+    await this.output.kept(layout.header.raw + layout.lineEnding);
+  }
+
+  /** `raws[0, count)`, in one piece. */
+  async kept(raws: string[], count: number): Promise<void> {
+    if (count === 0) return;
+    const eol = this.layout!.lineEnding;
+    raws.length = count;
+    await this.output.kept(raws.join(eol) + eol);
+  }
+
+  async malformed(rows: readonly MalformedCsvRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const { header, delimiter, lineEnding: eol } = this.layout!;
+    let text = '';
+    if (!this.malformedHeaderWritten) {
+      text += header.raw + delimiter + 'hygiene_error' + eol;
+      this.malformedHeaderWritten = true;
+    }
+    for (const row of rows) text += row.raw + delimiter + formatCsvField(`linha ${row.line}: ${describeReasons(row.reasons)}`, delimiter) + eol;
+    await this.output.malformed(text);
+  }
+}

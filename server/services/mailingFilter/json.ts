@@ -1,0 +1,178 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { MailingCounts } from '../../../plugin/contract/protocol';
+import { AppError } from '../../errors';
+import { MAX_CONTACT_DEPTH, nestedDeeperThan, tooDeepLine } from './contactDepth';
+import { emptyCounts } from '../mailings';
+import { detectPhoneColumns, type PhoneClassifier } from '../phoneClassifier';
+import { BATCH_ROWS, judgeRow, resolveColumns, type FilterOptions, type MailingOutput } from './rowJudge';
+
+/** A contact read from the body, with the line (NDJSON) or position (JSON array) it came from. */
+export type NumberedContact = { contact: unknown; line: number };
+
+/** NDJSON: one contact per line, blank lines skipped. A line that is not JSON is INVALID_JSON naming the line. */
+export async function* ndjsonContacts(input: AsyncIterable<Buffer>): AsyncGenerator<NumberedContact> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let line = 0;
+  const parse = (text: string) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new AppError('INVALID_JSON', `line ${line}: ${(error as Error).message}`, 'body');
+    }
+  };
+  for await (const chunk of input) {
+    const lines = (rest + decoder.write(chunk)).split('\n');
+    rest = lines.pop() ?? '';
+    for (const text of lines) {
+      line++;
+      if (text.trim()) yield { contact: parse(text), line };
+    }
+  }
+  rest += decoder.end();
+  line++;
+  if (rest.trim()) yield { contact: parse(rest), line };
+}
+
+/** A JSON array of contacts, or {"contacts": [...]}: parsed whole (bounded by MAX_JSON_BODY_BYTES). */
+export async function* jsonArrayContacts(input: AsyncIterable<Buffer>): AsyncGenerator<NumberedContact> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(chunk);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw new AppError('INVALID_JSON', `the body is not valid JSON (${(error as Error).message})`, 'body');
+  }
+  const contacts = Array.isArray(parsed) ? parsed : (parsed as { contacts?: unknown } | null)?.contacts;
+  if (!Array.isArray(contacts)) throw new AppError('VALIDATION_FAILED', 'must be an array of contacts or {"contacts": [...]}', 'body');
+  let line = 0;
+  for (const contact of contacts) yield { contact, line: ++line };
+}
+
+type JsonContact = Record<string, unknown>;
+
+/** Phone cells of a JSON contact: a string/number field, or an array of them ("phones": [...]). */
+function contactPhones(contact: JsonContact, keys: readonly string[]): { cells: string[]; names: string[]; slots: [string, number][] } {
+  const cells: string[] = [];
+  const names: string[] = [];
+  const slots: [string, number][] = [];
+  for (const key of keys) {
+    const value = contact[key];
+    const values = Array.isArray(value) ? value : [value];
+    values.forEach((item, position) => {
+      cells.push(item === undefined || item === null ? '' : String(item).trim());
+      names.push(Array.isArray(value) ? `${key}[${position}]` : key);
+      slots.push([key, Array.isArray(value) ? position : -1]);
+    });
+  }
+  return { cells, names, slots };
+}
+
+/**
+ * Filters JSON contacts (an array, or NDJSON one per line). Output is NDJSON: {"kept": contact} with invalid phones
+ * removed (set to null, or taken out of a phone array), {"malformed": contact, "reasons": [...]}, and the caller
+ * appends {"summary": ...}.
+ */
+export async function filterJsonContacts(contacts: AsyncIterable<NumberedContact>, output: MailingOutput, classifier: PhoneClassifier, options: FilterOptions): Promise<MailingCounts> {
+  const counts = emptyCounts();
+  let started = false;
+  let pending: NumberedContact[] = [];
+  // JSON contacts need not share their keys: named columns apply to all, detected ones per key set.
+  const detectedKeys = new Map<string, string[]>();
+  const phoneKeysOf = (contact: JsonContact): readonly string[] => {
+    if (options.phoneColumns && options.phoneColumns.length > 0) return options.phoneColumns;
+    const keys = Object.keys(contact);
+    const signature = keys.join('\u0000');
+    let found = detectedKeys.get(signature);
+    if (!found) {
+      found = detectPhoneColumns(keys).map((index) => keys[index] as string);
+      if (detectedKeys.size < 1000) detectedKeys.set(signature, found);
+    }
+    return found;
+  };
+
+  let begun = false;
+  const flush = async () => {
+    // As for CSV: the 200 starts with the first batch, so a bad NDJSON line among the first ones is a plain 4xx.
+    if (!begun) {
+      begun = true;
+      await output.begin();
+    }
+    const items = pending;
+    pending = [];
+    counts.totalRows += items.length;
+    if (!options.hygiene) {
+      let passed = '';
+      for (const item of items) {
+        if (nestedDeeperThan(item.contact, MAX_CONTACT_DEPTH)) {
+          counts.malformedRows++;
+          passed += tooDeepLine(item.line);
+        } else {
+          counts.keptRows++;
+          passed += JSON.stringify({ kept: item.contact }) + '\n';
+        }
+      }
+      await output.kept(passed);
+      return;
+    }
+    // Too deep is sorted out first: nothing below may recurse into such a contact.
+    const prepared = items.map((item) => {
+      const tooDeep = nestedDeeperThan(item.contact, MAX_CONTACT_DEPTH);
+      const isObject = !tooDeep && typeof item.contact === 'object' && item.contact !== null && !Array.isArray(item.contact);
+      return { item, tooDeep, isObject, ...(isObject ? contactPhones(item.contact as JsonContact, phoneKeysOf(item.contact as JsonContact)) : { cells: [], names: [], slots: [] }) };
+    });
+    const phones = prepared.flatMap((entry) => entry.cells);
+    const verdicts = classifier.classify(phones);
+    let out = '';
+    let first = 0;
+    for (const entry of prepared) {
+      if (entry.tooDeep) {
+        counts.malformedRows++;
+        out += tooDeepLine(entry.item.line);
+        continue;
+      }
+      if (!entry.isObject) {
+        counts.malformedRows++;
+        const reason = { column: '*', code: 'NOT_AN_OBJECT', message: `line ${entry.item.line}: a contact must be a JSON object` };
+        out += JSON.stringify({ malformed: entry.item.contact, reasons: [reason] }) + '\n';
+        continue;
+      }
+      const verdict = judgeRow(entry.cells, entry.names, verdicts, first, counts);
+      first += entry.cells.length;
+      const contact = entry.item.contact as JsonContact;
+      if (verdict.kind === 'kept') {
+        let result = contact;
+        if (verdict.removed.length > 0) {
+          result = { ...contact };
+          const dropFromArrays = new Map<string, Set<number>>();
+          for (const k of verdict.removed) {
+            const [key, position] = entry.slots[k] as [string, number];
+            if (position < 0) result[key] = null;
+            else dropFromArrays.set(key, (dropFromArrays.get(key) ?? new Set()).add(position));
+          }
+          for (const [key, positions] of dropFromArrays) result[key] = (contact[key] as unknown[]).filter((_v, i) => !positions.has(i));
+        }
+        out += JSON.stringify({ kept: result }) + '\n';
+      } else if (verdict.kind === 'malformed') {
+        out += JSON.stringify({ malformed: contact, reasons: verdict.reasons }) + '\n';
+      }
+    }
+    if (out) await output.kept(out);
+    options.onProgress?.(counts);
+  };
+
+  for await (const item of contacts) {
+    if (!started) {
+      // The first contact tells whether the phones can be found at all: a 400 now beats a mailing of errors.
+      const sample = typeof item.contact === 'object' && item.contact !== null && !Array.isArray(item.contact) ? Object.keys(item.contact) : [];
+      if (!options.phoneColumns?.length) resolveColumns(sample, undefined, 'phoneColumns');
+      started = true;
+    }
+    pending.push(item);
+    if (pending.length >= BATCH_ROWS) await flush();
+  }
+  if (!started) throw new AppError('VALIDATION_FAILED', 'the mailing has no contacts', 'body');
+  await flush();
+  return counts;
+}

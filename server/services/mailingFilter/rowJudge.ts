@@ -1,0 +1,94 @@
+import type { MailingCounts, MalformedReason } from '../../../plugin/contract/protocol';
+import { parsePhone, phoneErrorCodeOf } from '../../domain/phone';
+import { STATUS } from '../../domain/trust';
+import { AppError } from '../../errors';
+import { detectPhoneColumns } from '../phoneClassifier';
+
+/**
+ * The row judge, shared by the CSV and the JSON filters: what one contact's phone verdicts (from
+ * PhoneClassifier: a STATUS, or a negative PhoneError code) make of the contact, and how they count.
+ */
+
+/** Where filtered rows go. `begin` is called once the input's header is accepted, before any row. */
+export interface MailingOutput {
+  begin(): Promise<void>;
+  kept(text: string): Promise<void>;
+  malformed(text: string): Promise<void>;
+}
+
+export type FilterOptions = {
+  hygiene: boolean;
+  /** Phone columns (CSV header names or JSON keys); detected from their names when absent. */
+  phoneColumns?: readonly string[];
+  onProgress?: (counts: MailingCounts) => void;
+};
+
+/** Rows per classifier call: large enough to amortize the batch cipher call, small enough to stream. */
+export const BATCH_ROWS = 4096;
+
+const NO_PHONE: MalformedReason = { column: '*', code: 'NO_PHONE', message: 'no phone in any phone column' };
+
+function reasonFor(column: string, verdict: number, cell: string): MalformedReason {
+  const parsed = parsePhone(cell);
+  return { column, code: phoneErrorCodeOf(verdict), message: parsed.ok ? 'not a valid Brazilian number' : parsed.message };
+}
+
+export const describeReasons = (reasons: readonly MalformedReason[]) => reasons.map((reason) => `${reason.column}: ${reason.code} (${reason.message})`).join('; ');
+
+/** The indexes of the phone columns: the ones named (any case), or those detected from the names. */
+export function resolveColumns(available: readonly string[], requested: readonly string[] | undefined, field: string): number[] {
+  if (requested && requested.length > 0) {
+    const lower = available.map((name) => name.trim().toLowerCase());
+    return requested.map((name) => {
+      const index = lower.indexOf(name.trim().toLowerCase());
+      if (index < 0) throw new AppError('VALIDATION_FAILED', `column "${name}" is not in the mailing (columns: ${available.join(', ')})`, field);
+      return index;
+    });
+  }
+  const detected = detectPhoneColumns(available);
+  if (detected.length === 0) {
+    throw new AppError('VALIDATION_FAILED', `no phone column found among ${available.join(', ') || '(none)'}; name them with phoneColumns`, field);
+  }
+  return detected;
+}
+
+export type RowVerdict = { kind: 'kept' | 'dropped' | 'malformed'; removed: number[]; reasons: MalformedReason[] };
+
+/**
+ * Applies the verdicts of one row's phone cells (`verdicts[first + k]` for cell k): invalid ones are removed, the
+ * contact is dropped only when no phone is left, a malformed cell sets the whole row apart with its reasons (the
+ * operator fixes and resubmits). Counts the row and its phones into `counts`.
+ */
+export function judgeRow(cells: readonly string[], columns: readonly string[], verdicts: Int8Array, first: number, counts: MailingCounts): RowVerdict {
+  const removed: number[] = [];
+  const reasons: MalformedReason[] = [];
+  let present = 0;
+  for (let k = 0; k < cells.length; k++) {
+    const cell = cells[k] as string;
+    if (cell === '') continue;
+    present++;
+    counts.phonesTotal++;
+    const verdict = verdicts[first + k] as number;
+    if (verdict < 0) {
+      counts.malformedPhones++;
+      reasons.push(reasonFor(columns[k] as string, verdict, cell));
+    } else if (verdict === STATUS.INVALID) {
+      counts.invalidPhones++;
+      removed.push(k);
+    } else if (verdict === STATUS.UNCONFIRMED) {
+      counts.unconfirmedPhones++;
+    }
+  }
+  counts.hygienized = counts.invalidPhones + counts.unconfirmedPhones;
+  if (present === 0) reasons.push(NO_PHONE);
+  if (reasons.length > 0) {
+    counts.malformedRows++;
+    return { kind: 'malformed', removed, reasons };
+  }
+  if (removed.length === present) {
+    counts.droppedRows++;
+    return { kind: 'dropped', removed, reasons };
+  }
+  counts.keptRows++;
+  return { kind: 'kept', removed, reasons };
+}
