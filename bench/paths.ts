@@ -51,7 +51,9 @@ export function storedKeys(phones: readonly string[], pseudonymizer: Pseudonymiz
     }
   });
   const batch = pseudonymizer.phones(digits);
-  positions.forEach((position, j) => (keys[position] = batch.bigint(j).toString()));
+  positions.forEach((position, j) => {
+    keys[position] = batch.bigint(j).toString();
+  });
   return keys;
 }
 

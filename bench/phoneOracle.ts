@@ -192,7 +192,7 @@ const INVALID: Verdict = { kind: 'invalid', e164: null, type: undefined };
 
 function libVerdict(raw: string): Verdict {
   const p = parsePhoneNumberFromString(raw, 'BR');
-  if (!p || !p.isValid()) return INVALID;
+  if (!p?.isValid()) return INVALID;
   const e164 = p.number;
   const type = p.getType();
   if (p.countryCallingCode !== '55') return { kind: 'foreign', e164, type };
@@ -275,7 +275,7 @@ function checkFor(raw: string): { direct: Verdict; check: Check } {
   }
   const invalid = (rule: string | null, code: number | null): Check => ({ rule, e164: null, code, type: undefined });
   if (FLOAT_TAIL.test(raw)) return { direct, check: invalid('SPREADSHEET_FLOAT', PhoneError.INVALID_CHARACTERS) };
-  if (reading !== null && reading.national.startsWith('90') && reference.e164 !== null && reference.e164 !== `+55${reading.national}`) {
+  if (reading?.national.startsWith('90') && reference.e164 !== null && reference.e164 !== `+55${reading.national}`) {
     // libphonenumber strips "90" (+ carrier), the collect-call prefix; we do not accept it.
     return { direct, check: invalid('COLLECT_CALL_90_PREFIX', null) };
   }
@@ -368,10 +368,13 @@ export function runPhoneOracle(size: number, seed = ORACLE_SEED): OracleReport {
   for (const { raw, category } of corpus) {
     const ours = parsePhoneFast(raw);
     const { direct, check } = checkFor(raw);
-    const stats = (categories[category] ??= { valid: 0, invalid: 0 });
+    const stats = categories[category] ?? { valid: 0, invalid: 0 };
+    categories[category] = stats;
     if (ours > 0) {
       stats.valid++;
-      if ((validExamples[category] ??= []).length < 5) validExamples[category]!.push(raw);
+      const valid = validExamples[category] ?? [];
+      validExamples[category] = valid;
+      if (valid.length < 5) valid.push(raw);
     } else {
       stats.invalid++;
       // Generated mobiles and landlines are only rejected when spelled with the collect-call prefix.
@@ -389,7 +392,8 @@ export function runPhoneOracle(size: number, seed = ORACLE_SEED): OracleReport {
     if (differs(direct, check.e164)) predicted[ruleName] = (predicted[ruleName] ?? 0) + 1;
     if (differs(direct, ours > 0 ? `+${ours}` : null)) {
       observed[ruleName] = (observed[ruleName] ?? 0) + 1;
-      const list = (examples[ruleName] ??= []);
+      const list = examples[ruleName] ?? [];
+      examples[ruleName] = list;
       if (list.length < 8) list.push(`${JSON.stringify(raw)}: ours ${ours > 0 ? `+${ours}` : phoneErrorCodeOf(ours)}, libphonenumber ${direct.e164 ?? 'invalid'} ${direct.type ?? ''}`);
     } else {
       agreements++;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
-export type Row = { metric: string; value: string; detail: string; target?: string; met?: boolean };
+export type Row = { metric: string; value: string; detail: string; target?: string; met?: boolean | undefined };
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 export const millis = (ms: number) => `${ms.toFixed(1)} ms`;

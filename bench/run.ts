@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const keys = storedKeys(mailing.phones, pseudonymizer);
   await filterMailing(one.url, first, buildMailing(20_000, new PhoneDraw(1, size.history, 90_000_000)).csv, 'warm-up');
   const ours: number[] = [];
-  let oursCounts;
+  let oursCounts: Awaited<ReturnType<typeof filterMailing>>['counts'] | undefined;
   const filterFrom = monotonicUs();
   for (let rep = 0; rep < size.filterReps; rep++) {
     const run = await filterMailing(one.url, first, mailing.csv, `bench-${size.mailing}-${rep}`);
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   }
   windows.push({ name: `filter ${size.mailing.toLocaleString('en-US')}-row mailing ×${size.filterReps}`, fromUs: filterFrom, toUs: monotonicUs() });
   const floors: number[] = [];
-  let floorCounts;
+  let floorCounts: ReturnType<typeof floorPath> | undefined;
   for (let rep = 0; rep < size.filterReps; rep++) {
     const started = performance.now();
     floorCounts = floorPath(mailing.phones, pseudonymizer, history.table);

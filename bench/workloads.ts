@@ -117,7 +117,7 @@ export async function dialers(
       for (let round = 0; performance.now() < endAt; round++) {
         const sentAt = performance.now();
         const res = await send(dialer, round).catch(() => undefined);
-        if (!res || res.status !== 200) errors++;
+        if (res?.status !== 200) errors++;
         else if (sentAt >= warmUntil) latencies.push(res.ms);
       }
     }),

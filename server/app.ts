@@ -4,6 +4,7 @@ import type { Logger } from './logger';
 import { requestContext } from './http/context';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { authRoutes } from './routes/auth/auth';
+import { adminRoutes } from './routes/admins/admins';
 import { campaignRoutes } from './routes/campaigns/campaigns';
 import { dialerKeyRoutes } from './routes/dialerKeys/dialerKeys';
 import { healthRoutes } from './routes/health/health';
@@ -18,12 +19,17 @@ import { consoleRoutes } from './routes/console/console';
 import { metricsRoutes } from './routes/metrics/metrics';
 import { apiDocsRoutes } from './routes/apiDocs/apiDocs';
 import { accessLog } from './http/accessLog';
+import { apiHeaders } from './http/apiHeaders';
+import { jsonBodies } from './http/body';
 
 /** Builds the HTTP app with every route registered explicitly; `listen` lives in server.ts. */
 export function createApp(services: Services, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
+  // req.ip is the client only behind proxies named in TRUST_PROXY; sign-in limits and logs key on it.
+  app.set('trust proxy', services.config.trustProxy);
   app.use(requestContext(logger));
+  app.use(apiHeaders());
   app.use(services.health.lifecycle.tracker());
   app.use(accessLog(services.metrics));
   app.use(healthRoutes(services));
@@ -31,9 +37,10 @@ export function createApp(services: Services, logger: Logger): Express {
   app.use(apiDocsRoutes());
   // Mailings stream their own bodies (CSV, NDJSON, JSON), so they come before the JSON parser.
   app.use(mailingRoutes(services));
-  // Every other body is JSON whatever its Content-Type says, so a wrong type gets a clear INVALID_JSON.
-  app.use(express.json({ limit: services.config.maxJsonBodyBytes, type: () => true }));
+  // Every other body is JSON, read only after its credential is checked, with a limit per route (http/body.ts).
+  app.use(jsonBodies(services.auth, services.config.maxJsonBodyBytes));
   app.use(authRoutes(services));
+  app.use(adminRoutes(services));
   app.use(campaignRoutes(services));
   app.use(tabulationRoutes(services));
   app.use(outcomeRoutes(services));
@@ -42,7 +49,7 @@ export function createApp(services: Services, logger: Logger): Express {
   app.use(privacyRoutes(services));
   app.use(auditRoutes(services));
   app.use(operatorRoutes(services));
-  app.use(consoleRoutes());
+  app.use(consoleRoutes(undefined, { sourceMaps: services.config.env !== 'production' }));
   app.use(notFoundHandler());
   app.use(errorHandler(services.health.database));
   return app;

@@ -1,6 +1,6 @@
 import { DEFAULT_TRUST_RULES, type TrustRules } from './domain/trust';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -18,6 +18,14 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
+  // Which proxies' X-Forwarded-For to believe for the client address (sign-in limits, logs): express's "trust proxy".
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('false')
+    .refine((value) => /^(true|false|\d{1,2})$/.test(value) || value.split(',').every((entry) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(entry.trim())), {
+      message: 'must be false, true, a number of hops, or a comma-separated list of addresses/CIDRs (loopback, linklocal, uniquelocal allowed)',
+    }),
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().min(1).default('data'),
   REDIS_URL: z.string().url().optional(),
@@ -44,6 +52,10 @@ const envSchema = z.object({
   MAX_BATCH_SIZE: int(1, 100_000).default(10_000),
   MAX_JSON_BODY_BYTES: int(1024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   MAX_MAILING_BYTES: int(1024, 64 * 1024 * 1024 * 1024).default(8 * 1024 * 1024 * 1024),
+  // Per-tenant bounds on what one authenticated dialer can make the server hold (docs/security.md).
+  MAX_RECORD_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  MAX_NEW_CAMPAIGNS_PER_BATCH: int(1, 100_000).default(100),
+  MAX_CONCURRENT_MAILINGS_PER_TENANT: int(1, 10_000).default(4),
   STATUS_POLL_MS: int(50, 60_000).default(500),
   // 0 = none: a mailing may stream for hours (up to MAX_MAILING_BYTES); Node's own default cut it at 300 s.
   HTTP_REQUEST_TIMEOUT_MS: int(0, 7 * 24 * 3600 * 1000).default(0),
@@ -61,6 +73,8 @@ export type Config = {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
+  /** express's "trust proxy": false (the socket's address is the client), true, a hop count, or trusted addresses. */
+  trustProxy: boolean | number | string;
   database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
   redis: { url: string; prefix: string } | undefined;
   jwtSecret: string;
@@ -75,6 +89,12 @@ export type Config = {
   maxBatchSize: number;
   maxJsonBodyBytes: number;
   maxMailingBytes: number;
+  /** Longest CSV record or NDJSON line of a mailing, in bytes. */
+  maxRecordBytes: number;
+  /** Unknown campaign ids one outcome batch may register; items naming more are rejected one by one. */
+  maxNewCampaignsPerBatch: number;
+  /** Mailings of one tenant filtered at the same time on one instance (in-process count, not shared). */
+  maxConcurrentMailingsPerTenant: number;
   statusPollMs: number;
   /** Limits of the HTTP server (server.ts); 0 = none. */
   http: HttpTimeouts;
@@ -122,7 +142,8 @@ function loadOrCreateDevKeys(dataDir: string): DevKeys {
     }
     return parsed.data;
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700); // mode applies only to a folder made now, and less the umask
   const keys: DevKeys = {
     jwtSecret: randomBytes(32).toString('hex'),
     pseudonymKey: randomBytes(16).toString('hex'),
@@ -168,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'embedded', dataDir },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     jwtSecret,
@@ -193,6 +215,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBatchSize: e.MAX_BATCH_SIZE,
     maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,
     maxMailingBytes: e.MAX_MAILING_BYTES,
+    maxRecordBytes: e.MAX_RECORD_BYTES,
+    maxNewCampaignsPerBatch: e.MAX_NEW_CAMPAIGNS_PER_BATCH,
+    maxConcurrentMailingsPerTenant: e.MAX_CONCURRENT_MAILINGS_PER_TENANT,
     statusPollMs: e.STATUS_POLL_MS,
     http: {
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,

@@ -4,5 +4,5 @@ export type Logger = pino.Logger;
 
 /** JSON logs. Phone numbers never reach a log line: only counts, pseudonymous ids and error codes do. */
 export function createLogger(level: string): Logger {
-  return pino({ level, base: undefined, redact: ['req.headers.authorization', '*.password', '*.token', '*.key'] });
+  return pino({ level, base: null, redact: ['req.headers.authorization', '*.password', '*.token', '*.key'] });
 }

@@ -1,8 +1,10 @@
-import { ConfigError, loadConfig } from './config';
+import { type Config, ConfigError, loadConfig } from './config';
 import { startServer } from './server';
 
 async function main(): Promise<void> {
-  let config;
+  // Everything this process writes (the embedded database and its WAL, dev-keys.json, spill files) is owner-only.
+  process.umask(0o077);
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {

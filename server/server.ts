@@ -11,6 +11,7 @@ import { MemoryMeter, RedisMeter, type Meter } from './infra/meter';
 import { createServices, type Services } from './services/container';
 import { Metrics } from './infra/metrics';
 import { attachSocketServer, SocketRealtime, type SocketServer } from './realtime/socket';
+import { sweepSpillLeftovers } from './services/mailingFilter/answer';
 
 export type RunningServer = {
   url: string;
@@ -70,6 +71,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const metrics = new Metrics();
   const services = await createServices({ config, db, logger, pubsub, rateLimiter, meter, realtime, clock, redisHealth: redis?.health, metrics });
   metrics.watch({ statusIndex: services.statusIndex, database: services.health.database.health, redis: redis?.health, pool: db.poolStats });
+  // Spill files of a crashed process are unreadable (their key died with it); give their space back.
+  const swept = await sweepSpillLeftovers();
+  if (swept > 0) logger.info({ swept }, 'removed spill folders left by stopped processes');
   const app = createApp(services, logger);
   const http = createServer(httpServerOptions(config.http), app);
   // Idle = nothing sent or read on the connection; the mailing route turns it into REQUEST_TIMEOUT on its body.

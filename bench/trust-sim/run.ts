@@ -4,7 +4,7 @@
  * simulated clock. The filter, the reputation ledger and the read meter are modelled the way the server keeps them.
  */
 import { applyContact, applyMark, applyTime, type Evidence, type NumberState, type Reputation, reputationFactor, STATUS, statusFor, tally } from '../../server/domain/trust';
-import { ADVERSARY, buildWorld, DAY, hashUnit, HOUR, MODEL, NOISY_TENANT, type Options, prng, SOURCES, START, tenantOf, type World } from './world';
+import { ADVERSARY, buildWorld, DAY, hashUnit, HOUR, MODEL, NOISY_TENANT, type Options, prng, SOURCES, START, tenantOf } from './world';
 
 const TENANTS = MODEL.honestTenants + 1;
 const WINDOW = 30;
@@ -194,7 +194,6 @@ export function simulate(options: Options, progress: (line: string) => void): Me
   };
 
   const lookupBudget = (tenant: number): number => MODEL.lookupBase + (MODEL.lookupPerTabulation * windowSum(tabulationsByDay, tenant)) / WINDOW;
-  let adversaryTargets = 0;
   const started = Date.now();
 
   for (today = 0; today < options.days; today++) {
@@ -255,7 +254,6 @@ export function simulate(options: Options, progress: (line: string) => void): Me
     for (let made = 0; made < MODEL.adversaryFakeMarksPerDay; ) {
       const number = Math.floor(random() * numbers);
       if (!world.alive[number]) continue;
-      adversaryTargets++;
       for (let fake = 0; fake < MODEL.adversaryMarksPerTarget; fake++, made++) mark(number, ADVERSARY, 'carrier', dayStart + (10 + fake) * HOUR);
     }
     // ... fake contacts on dead numbers the pool holds evidence on (worst case: it knows which they are) ...

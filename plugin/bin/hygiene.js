@@ -35,7 +35,7 @@ loadCli()
       process.exitCode = code;
     },
     (error) => {
-      process.stderr.write(`${error && error.stack ? error.stack : String(error)}\n`);
+      process.stderr.write(`${error?.stack ? error.stack : String(error)}\n`);
       process.exitCode = 1;
     },
   );

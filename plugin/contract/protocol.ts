@@ -84,8 +84,9 @@ export type TabulationView = {
   label: string;
   outcome: OutcomeName;
   source: 'default' | 'tenant';
-  description?: string;
-  defaultOutcome?: OutcomeName;
+  // `| undefined`: the console carries these over from the row it already shows (views/tabulations.ts).
+  description?: string | undefined;
+  defaultOutcome?: OutcomeName | undefined;
   updatedBy?: string;
   updatedAt?: string;
 };
@@ -121,6 +122,42 @@ export type MalformedReason = { column: string; code: string; message: string };
 export type NumbersInvalidatedEvent = { tokens: number[] };
 
 export type NumberCheck = { status: 'clean' | 'unconfirmed' | 'invalid' } | { status: 'malformed'; code: string; message: string };
+
+/**
+ * POST /v1/numbers/explain: why a number is removed from this tenant's mailings. A number the tenant would dial
+ * answers `{removed: false}` and nothing else, known to the pool or not. Counts only, never which tenants.
+ */
+export type NumberExplanation =
+  | { removed: false }
+  | {
+      removed: true;
+      /** `probation`: back in this tenant's mailings some weeks (contested, or evidence past its quarantine). */
+      status: 'invalid' | 'probation';
+      /** `pool`: the shared history (≥ 2 tenants); `own`: this tenant's own tabulations reached the threshold. */
+      by: 'pool' | 'own';
+      countedMarks: number;
+      distinctTenants: number;
+      distinctDays: number;
+      lastSeenAt: string | null;
+      expiresAt: string | null;
+      possiblyReassigned: boolean;
+      /** This tenant contested the removal since the number became invalid. */
+      contested: boolean;
+    };
+
+/** One audit log entry (GET /v1/audit); never a phone number. `target` is e.g. `campaign:<id>`, `code:<code>`, `key:<prefix>`. */
+export type AuditEventView = {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  reason: string | null;
+  details: unknown;
+};
+
+/** GET /v1/audit?limit=&before=: newest first; `next` is the `before` of the following page, null at the end. */
+export type AuditPage = { events: AuditEventView[]; next: string | null };
 
 export interface ServerToClientEvents {
   'mailing:updated': (mailing: MailingView) => void;

@@ -39,11 +39,23 @@ export type HygieneClientOptions = {
   filterFailurePolicy?: FilterFailurePolicy;
   /** Logger hook; default silent. Never receives phone numbers. */
   logger?: LogFn;
+  /**
+   * Allow a plain `http://` serverUrl to a host other than this machine (localhost, 127.0.0.0/8, ::1). Default false:
+   * the dialer key and every phone would cross the network in clear text, so only `https://` goes off the machine.
+   * Set it only inside a network you trust end to end (a TLS-terminating sidecar on the same host needs no flag).
+   */
+  allowInsecureHttp?: boolean;
 };
 
-type ResolvedOptions = Required<Omit<HygieneClientOptions, 'retry' | 'logger'>> & { retry: RetryPolicy; logger: LogFn; url: URL };
+type ResolvedOptions = Required<Omit<HygieneClientOptions, 'retry' | 'logger' | 'allowInsecureHttp'>> & { retry: RetryPolicy; logger: LogFn; url: URL };
 
 const MAX_BATCH = 10_000;
+
+/** This machine: a name or address that never leaves it (the key crosses no network in clear text). */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 function validate(options: HygieneClientOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new HygieneConfigError('HygieneClient: options are required ({serverUrl, apiKey})');
@@ -52,6 +64,9 @@ function validate(options: HygieneClientOptions): ResolvedOptions {
   try {
     url = new URL(options.serverUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`serverUrl: must be http:// or https:// (got "${url.protocol}")`);
+    else if (url.protocol === 'http:' && !isLoopback(url.hostname) && options.allowInsecureHttp !== true) {
+      problems.push(`serverUrl: plain http:// only reaches this machine (localhost, 127.0.0.1, ::1); use https:// for "${url.hostname}", or set allowInsecureHttp: true`);
+    }
   } catch {
     problems.push(`serverUrl: must be an absolute URL like "https://higiene.example.com.br" (got ${JSON.stringify(options.serverUrl)})`);
   }
@@ -71,6 +86,7 @@ function validate(options: HygieneClientOptions): ResolvedOptions {
   if (retry.maxMs < retry.baseMs) problems.push('retry.maxMs: must not be smaller than retry.baseMs');
   const policy = options.filterFailurePolicy ?? 'fail-closed';
   if (policy !== 'fail-closed' && policy !== 'fail-open') problems.push(`filterFailurePolicy: must be "fail-closed" or "fail-open" (got ${JSON.stringify(policy)})`);
+  if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') problems.push('allowInsecureHttp: must be true or false');
   if (options.logger !== undefined && typeof options.logger !== 'function') problems.push('logger: must be a function (level, message, fields) => void');
   if (options.outboxDir !== undefined && (typeof options.outboxDir !== 'string' || options.outboxDir.trim() === '')) problems.push('outboxDir: must be a directory path');
   const resolved = {

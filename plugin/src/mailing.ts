@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { Readable, Transform, Writable } from 'node:stream';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { MailingCounts, MailingView, MalformedReason } from '../contract/protocol';
 import { MultipartReader, boundaryFromContentType } from '../contract/multipart';

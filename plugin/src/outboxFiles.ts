@@ -233,25 +233,22 @@ const heldHere = new Set<string>();
 export function acquireLock(dir: string): void {
   if (heldHere.has(dir)) throw new OutboxLockedError(`the outbox ${dir} is in use by process ${process.pid} (another client of this process); give each client its own outboxDir`);
   const file = path.join(dir, LOCK);
-  for (let tries = 0; tries < 3; tries++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      heldHere.add(dir);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number(readFileSync(file, 'utf8').trim());
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-      throw new OutboxLockedError(`the outbox ${dir} is in use by process ${owner}; give each dialer process its own outboxDir`);
-    }
-    // The owner died (SIGKILL, crash): take over the stale lock.
-    const tmp = `${file}.${process.pid}`;
-    writeFileSync(tmp, String(process.pid));
-    renameSync(tmp, file);
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
     heldHere.add(dir);
     return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
+  const owner = Number(readFileSync(file, 'utf8').trim());
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
+    throw new OutboxLockedError(`the outbox ${dir} is in use by process ${owner}; give each dialer process its own outboxDir`);
+  }
+  // The owner died (SIGKILL, crash): take over the stale lock.
+  const tmp = `${file}.${process.pid}`;
+  writeFileSync(tmp, String(process.pid));
+  renameSync(tmp, file);
+  heldHere.add(dir);
 }
 
 export function releaseLock(dir: string): void {

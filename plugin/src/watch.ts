@@ -164,7 +164,10 @@ export class CampaignWatcher extends EventEmitter<WatcherEvents> {
         if (token === null || token === undefined) return;
         this.tokenByPhone.set(phone, token);
         let set = this.phonesByToken.get(token);
-        if (!set) this.phonesByToken.set(token, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          this.phonesByToken.set(token, set);
+        }
         set.add(phone);
       });
     }

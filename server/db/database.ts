@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { PrismaClient } from '../generated/prisma/client';
 import type { Config } from '../config';
 import { applyMigrations, type ScriptRunner } from './migrate';
@@ -69,16 +69,20 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
 /** Embedded PostgreSQL (PGlite, WASM) in a local folder: the zero-install default. One process at a time. */
 export async function openEmbedded(dataDir: string): Promise<Database> {
   const dir = path.join(dataDir, 'pglite');
-  mkdirSync(dir, { recursive: true });
-  // PGlite and its adapter ship as ES modules that load WASM lazily, hence the dynamic imports.
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PrismaPGlite } = await import('pglite-prisma-adapter');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ownerOnly(dataDir);
+  // Loaded only when the embedded database is chosen (PGlite loads WASM). `require`, not `import()`: the adapter is
+  // CommonJS and recognises PGlite's errors by `instanceof` against PGlite's CommonJS build, while `import()` (kept
+  // as is under `module: node16`) would load PGlite's ES build, a second copy whose errors the adapter would miss.
+  const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+  const { PrismaPGlite } = require('pglite-prisma-adapter') as typeof import('pglite-prisma-adapter');
   const pglite = new PGlite(dir);
   await pglite.waitReady;
   const runScript: ScriptRunner = async (sql) => {
     await pglite.exec(sql);
   };
   await applyMigrations(runScript, async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as Record<string, unknown>[]);
+  ownerOnly(dataDir);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     prisma,
@@ -87,8 +91,29 @@ export async function openEmbedded(dataDir: string): Promise<Database> {
     async close() {
       await prisma.$disconnect();
       await pglite.close();
+      ownerOnly(dataDir);
     },
   };
+}
+
+/**
+ * The data folder holds the history's pseudonyms, the WAL and the development keys: owner-only (folders 0700, files
+ * 0600). PGlite creates its files 0666 less the umask (world-readable under the usual 022): main.ts sets umask 077
+ * for what is written while the server runs, and this fixes what exists at open and at close, including folders
+ * made by an earlier version.
+ */
+export function ownerOnly(root: string): void {
+  const pending = [root];
+  for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
+    const stats = lstatSync(current, { throwIfNoEntry: false });
+    if (!stats || stats.isSymbolicLink()) continue;
+    if (stats.isDirectory()) {
+      if ((stats.mode & 0o777) !== 0o700) chmodSync(current, 0o700);
+      for (const name of readdirSync(current)) pending.push(path.join(current, name));
+    } else if ((stats.mode & 0o077) !== 0) {
+      chmodSync(current, stats.mode & 0o700);
+    }
+  }
 }
 
 export function openDatabase(config: Config): Promise<Database> {

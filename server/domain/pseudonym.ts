@@ -115,7 +115,9 @@ export class Pseudonymizer {
   /** The pseudonym batch of 64-bit pseudonyms already known (status changes). */
   static fromPseudonyms(values: readonly bigint[]): PseudonymBatch {
     const bytes = Buffer.alloc(values.length * 16);
-    values.forEach((value, i) => bytes.writeBigInt64LE(value, 16 * i));
+    values.forEach((value, i) => {
+      bytes.writeBigInt64LE(value, 16 * i);
+    });
     return new PseudonymBatch(bytes, values.length);
   }
 }

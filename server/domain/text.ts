@@ -8,6 +8,7 @@
  */
 
 // One scan for the common case (plain text); the precise checks run only when something suspicious is there.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding NUL (which PostgreSQL text refuses) is the point.
 const SUSPECT = /[\u0000\ud800-\udfff]/;
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

@@ -12,7 +12,8 @@ export function bearer(header: string | undefined): string | undefined {
 /** Authenticates the caller, then checks its role. Every route behind it is scoped to the caller's tenant. */
 export function authenticated(auth: AuthService, ...roles: Role[]) {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const principal = await auth.authenticate(bearer(req.header('authorization')));
+    // Already authenticated by the body reader (http/body.ts) when the request had a body; else now.
+    const principal = ctxOf(res).principal ?? (await auth.authenticate(bearer(req.header('authorization'))));
     if (roles.length > 0 && !roles.includes(principal.role)) {
       throw new AppError('FORBIDDEN', `this action needs the ${roles.join(' or ')} role; you are signed in as ${principal.role}`);
     }

@@ -148,7 +148,9 @@ const ERROR_SCHEMA: JsonSchema = {
 export function buildOpenApiDocument(operations: readonly ApiOperation[], info: { version: string }): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const operation of operations) {
-    const path = (paths[openApiPath(operation.path)] ??= {});
+    const template = openApiPath(operation.path);
+    const path = paths[template] ?? {};
+    paths[template] = path;
     if (path[operation.method]) throw new Error(`${operation.method.toUpperCase()} ${operation.path} is described twice`);
     path[operation.method] = operationObject(operation);
   }

@@ -4,13 +4,14 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../plugin/contract/protocol';
 import type { Services } from '../services/container';
-import type { Principal } from '../services/auth';
+import type { Principal, Revocation } from '../services/auth';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { bearer } from '../http/auth';
 import { DIALERS_ROOM, tenantRoom, type Realtime } from './realtime';
 
-type SocketData = { principal: Principal };
+/** The credential is kept to re-check it when something it depends on is revoked (a key, an admin, a tenant). */
+type SocketData = { principal: Principal; credential: string; keyPrefix?: string; expiresAtMs?: number };
 export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 /** Realtime pushes, bound to socket.io once the HTTP server exists (services are built before it). */
@@ -31,15 +32,37 @@ export class SocketRealtime implements Realtime {
  * socket.io: authenticated in io.use with the same credentials as HTTP (admin JWT or dialer key), one room per
  * tenant. Dialers may report outcomes over the socket; the acknowledgement comes after the commit.
  */
+/**
+ * Largest socket.io message, the CONNECT packet (handshake auth) included: engine.io buffers and JSON-parses a
+ * whole message before io.use sees it, so with the 16 MiB of MAX_JSON_BODY_BYTES one unauthenticated CONNECT
+ * stalled the event loop 8.3 s. 2 MiB still carries the plugin's largest outcome batch (10,000 outcomes of
+ * ~150 bytes); a bigger message closes the connection at the transport, before any parsing.
+ */
+export const SOCKET_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+/** The handshake auth is one credential: a JWT or a dialer key, well under this. */
+export const SOCKET_AUTH_MAX_BYTES = 4 * 1024;
+
 export function attachSocketServer(httpServer: HttpServer, services: Services, logger: Logger, redis?: { pub: Redis; sub: Redis }): SocketServer {
-  const io: SocketServer = new Server(httpServer, { serveClient: false, maxHttpBufferSize: services.config.maxJsonBodyBytes, cors: { origin: false } });
+  const io: SocketServer = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: Math.min(services.config.maxJsonBodyBytes, SOCKET_MAX_MESSAGE_BYTES),
+    cors: { origin: false },
+  });
   if (redis) io.adapter(createAdapter(redis.pub, redis.sub, { key: `${services.config.redis?.prefix ?? 'hyg:'}socket.io` }));
 
   io.use(async (socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    if (JSON.stringify(auth ?? {}).length > SOCKET_AUTH_MAX_BYTES) {
+      const refusal = new Error(`the handshake auth is larger than ${SOCKET_AUTH_MAX_BYTES} bytes`) as Error & { data?: unknown };
+      refusal.data = { code: 'UNAUTHENTICATED' };
+      return next(refusal);
+    }
     const credential = typeof auth?.token === 'string' ? auth.token : bearer(socket.handshake.headers.authorization);
     try {
       socket.data.principal = await services.auth.authenticate(credential);
+      socket.data.credential = credential!;
+      if (socket.data.principal.role === 'dialer') socket.data.keyPrefix = credential!.split('_')[1] ?? '';
+      else socket.data.expiresAtMs = services.auth.verifyJwt(credential!).exp * 1000;
       next();
     } catch (error) {
       const appError = error instanceof AppError ? error : new AppError('UNAVAILABLE', 'authentication unavailable');
@@ -49,8 +72,40 @@ export function attachSocketServer(httpServer: HttpServer, services: Services, l
     }
   });
 
+  /**
+   * Credentials die on open sockets too (issue 10): a revoked key's socket kept ingesting into the shared history,
+   * an expired admin session kept receiving events. Every instance hears every revocation (AuthService publishes
+   * it), re-checks the credential of each of its own sockets the revocation concerns, and disconnects the refused.
+   */
+  const concerned = (revocation: Revocation, data: SocketData) =>
+    revocation.kind === 'key'
+      ? data.keyPrefix === revocation.prefix
+      : revocation.kind === 'admin'
+        ? data.principal.role === 'admin' && data.principal.subjectId === revocation.adminId
+        : data.principal.tenantId === revocation.tenantId;
+  const stopListening = services.auth.onRevoked((revocation) => {
+    for (const socket of io.of('/').sockets.values()) {
+      if (!socket.data.principal || !concerned(revocation, socket.data)) continue;
+      services.auth.authenticate(socket.data.credential).then(
+        () => undefined,
+        (error: unknown) => {
+          if (error instanceof AppError && error.code === 'UNAUTHENTICATED') {
+            logger.info({ tenantId: socket.data.principal.tenantId, role: socket.data.principal.role }, 'socket disconnected: credential revoked');
+            socket.disconnect(true);
+          }
+        },
+      );
+    }
+  });
+  httpServer.once('close', stopListening);
+
   io.on('connection', (socket) => {
     const principal = socket.data.principal;
+    if (socket.data.expiresAtMs !== undefined) {
+      // The session's end is the socket's end: an admin socket stops receiving events when its JWT expires.
+      const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, socket.data.expiresAtMs - Date.now()));
+      socket.once('disconnect', () => clearTimeout(expiry));
+    }
     void socket.join(principal.role === 'dialer' ? [tenantRoom(principal.tenantId), DIALERS_ROOM] : [tenantRoom(principal.tenantId)]);
     socket.on('outcomes:report', async (batch, ack) => {
       if (typeof ack !== 'function') return;

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client';
+import type { AuditPage } from '../../plugin/contract/protocol';
 
 /** What the audit log records (docs/rules.md): who changed the rules of the pool, its keys and its history. */
 export type AuditAction =
@@ -11,7 +12,14 @@ export type AuditAction =
   | 'number.contested'
   | 'source.quarantined'
   | 'source.released'
-  | 'enumeration.flagged';
+  | 'enumeration.flagged'
+  | 'admin.created'
+  | 'admin.disabled'
+  | 'admin.password-changed'
+  | 'admin.signed-out'
+  | 'tenant.disabled'
+  | 'tenant.enabled'
+  | 'operator.call';
 
 export type AuditEntry = {
   /** The tenant the event belongs to; null for operator-wide events (a quarantine is recorded for its tenant too). */
@@ -43,7 +51,7 @@ export class AuditLog {
   }
 
   /** Newest first, `limit` at a time, before the event id `before` (keyset pagination). */
-  async list(filter: { tenantId?: string }, page: { limit: number; before?: string }): Promise<{ events: AuditView[]; next: string | null }> {
+  async list(filter: { tenantId?: string }, page: { limit: number; before?: string }): Promise<AuditPage> {
     const rows = await this.prisma.auditEvent.findMany({
       where: { ...(filter.tenantId ? { tenantId: filter.tenantId } : {}), ...(page.before ? { id: { lt: BigInt(page.before) } } : {}) },
       orderBy: { id: 'desc' },

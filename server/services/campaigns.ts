@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import type { CampaignEventView, CampaignView } from '../../plugin/contract/protocol';
 import { notFound } from '../errors';
+import { keyset, pageOf, type PageRequest } from './pagination';
 import type { AuditLog } from './audit';
 import type { Realtime } from '../realtime/realtime';
 
@@ -36,6 +37,8 @@ export class CampaignService {
     private readonly prisma: PrismaClient,
     private readonly realtime: Realtime,
     private readonly audit?: AuditLog,
+    /** Unknown campaigns one outcome batch may register (MAX_NEW_CAMPAIGNS_PER_BATCH). */
+    private readonly maxNewPerBatch = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Registers a campaign or renames it; never changes its hygiene switch (that is the admins' call). */
@@ -50,9 +53,11 @@ export class CampaignService {
     return view;
   }
 
-  async list(tenantId: string): Promise<CampaignView[]> {
-    const rows = await this.prisma.campaign.findMany({ where: { tenantId }, orderBy: { createdAt: 'asc' } });
-    return rows.map(presentCampaign);
+  /** Oldest first, `limit` at a time, after the cursor of the previous page (keyset on creation time and id). */
+  async list(tenantId: string, page: PageRequest): Promise<{ campaigns: CampaignView[]; next: string | null }> {
+    const { where, ...order } = keyset(page, 'asc');
+    const { items, next } = pageOf(await this.prisma.campaign.findMany({ where: { tenantId, ...where }, ...order }), page);
+    return { campaigns: items.map(presentCampaign), next };
   }
 
   async get(tenantId: string, externalId: string): Promise<CampaignView> {
@@ -87,14 +92,18 @@ export class CampaignService {
     return rows.map((row) => ({ actor: row.actor, action: row.action, at: row.at.toISOString() }));
   }
 
-  /** The campaigns a batch names, registering unknown ones (hygiene off) so no tabulation is lost to a typo-free 404. */
+  /**
+   * The campaigns a batch names, registering unknown ones (hygiene off) so no tabulation is lost to a typo-free 404.
+   * At most maxNewPerBatch are registered, in the order the batch names them: 10,000 made-up ids in one batch used to
+   * register 10,000 campaigns. The ids left out are absent from the map (their items are refused one by one).
+   */
   async resolveForIngest(tenantId: string, externalIds: readonly string[]): Promise<Map<string, CampaignRef>> {
     const unique = [...new Set(externalIds)];
     const select = { id: true, externalId: true, hygieneEnabled: true } as const;
     let rows = await this.prisma.campaign.findMany({ where: { tenantId, externalId: { in: unique } }, select });
     if (rows.length < unique.length) {
       const known = new Set(rows.map((row) => row.externalId));
-      const missing = unique.filter((id) => !known.has(id));
+      const missing = unique.filter((id) => !known.has(id)).slice(0, this.maxNewPerBatch);
       await this.prisma.campaign.createMany({
         data: missing.map((externalId) => ({ tenantId, externalId, name: externalId })),
         skipDuplicates: true,

@@ -13,6 +13,7 @@ import { DatabaseAvailability } from '../db/availability';
 import { Pseudonymizer } from '../domain/pseudonym';
 import type { Realtime } from '../realtime/realtime';
 import { AuthService } from './auth';
+import { AdminService } from './admins';
 import { CampaignService } from './campaigns';
 import { Maintenance } from './maintenance';
 import { MailingService } from './mailings';
@@ -37,7 +38,7 @@ export type Infra = {
   realtime: Realtime;
   clock: () => Date;
   /** Redis's availability when Redis is configured (see infra/redis.ts). */
-  redisHealth?: DependencyHealth;
+  redisHealth?: DependencyHealth | undefined;
   /** Prometheus metrics (infra/metrics.ts); a fresh registry by default. */
   metrics?: Metrics;
 };
@@ -51,6 +52,9 @@ export type Services = {
   pseudonymizer: Pseudonymizer;
   auth: AuthService;
   tenants: TenantService;
+  admins: AdminService;
+  /** Shared by every instance when Redis is configured (sign-in, operator calls). */
+  rateLimiter: RateLimiter;
   campaigns: CampaignService;
   tabulations: TabulationMapService;
   outcomes: OutcomeService;
@@ -75,11 +79,11 @@ export async function createServices(infra: Infra): Promise<Services> {
   const audit = new AuditLog(prisma);
   const readBudget = new ReadBudget(infra.meter, config.readBudget, audit, logger);
   const database = new DatabaseAvailability(() => prisma.$queryRawUnsafe('SELECT 1'), logger);
-  const auth = new AuthService(prisma, config.jwtSecret, config.adminTokenTtlSeconds, infra.rateLimiter, pubsub);
-  const campaigns = new CampaignService(prisma, realtime, audit);
+  const auth = new AuthService(prisma, config.jwtSecret, config.adminTokenTtlSeconds, infra.rateLimiter, pubsub, { logger });
+  const campaigns = new CampaignService(prisma, realtime, audit, config.maxNewCampaignsPerBatch);
   const tabulations = new TabulationMapService(prisma, pubsub, realtime, audit);
   const statusIndex = new StatusIndex(prisma, pubsub, logger, config.statusPollMs, database);
-  const outcomes = new OutcomeService(prisma, pseudonymizer, campaigns, tabulations, statusIndex, config.rules, config.maxBatchSize, clock, logger, readBudget);
+  const outcomes = new OutcomeService(prisma, pseudonymizer, campaigns, tabulations, statusIndex, config.rules, config.maxBatchSize, clock, readBudget, config.maxNewCampaignsPerBatch);
   const maintenance = new Maintenance(prisma, config.rules, config.callIdRetentionDays, statusIndex, logger, clock);
   const classifier = new PhoneClassifier(pseudonymizer, statusIndex, clock);
   const numbers = new NumberService(pseudonymizer, classifier, readBudget);
@@ -93,10 +97,15 @@ export async function createServices(infra: Infra): Promise<Services> {
     pseudonymizer,
     auth,
     tenants: new TenantService(prisma, auth, realtime, audit),
+    admins: new AdminService(prisma, auth, audit),
+    rateLimiter: infra.rateLimiter,
     campaigns,
     tabulations,
     outcomes,
-    mailings: new MailingService(prisma, campaigns, realtime, classifier, metrics),
+    mailings: new MailingService(prisma, campaigns, realtime, classifier, metrics, {
+      maxRecordBytes: config.maxRecordBytes,
+      maxConcurrentPerTenant: config.maxConcurrentMailingsPerTenant,
+    }, readBudget),
     numbers,
     privacy: new PrivacyService(prisma, pseudonymizer, statusIndex, audit, config.rules, clock),
     audit,

@@ -10,7 +10,9 @@ import { MultipartCsvOutput, NdjsonOutput, type AnswerOutput, type MailingAnswer
 import { filterCsv } from './mailingFilter/csv';
 import { filterJsonContacts, jsonArrayContacts, ndjsonContacts } from './mailingFilter/json';
 import type { FilterOptions, MailingOutput } from './mailingFilter/rowJudge';
+import type { ReadBudget } from './readBudget';
 import type { PhoneClassifier } from './phoneClassifier';
+import { keyset, pageOf, type PageRequest } from './pagination';
 
 export type MailingFormat = MailingView['format'];
 
@@ -156,15 +158,58 @@ const countSelection = {
   malformedPhones: true,
 } as const;
 
+/** What one tenant's mailings may hold (server/config.ts, docs/security.md). */
+export type MailingLimits = {
+  /** Longest CSV record or NDJSON line, in bytes. */
+  maxRecordBytes: number;
+  /** Mailings of one tenant filtered at once on this instance. */
+  maxConcurrentPerTenant: number;
+};
+
+/** Seconds a refused mailing is told to wait: about the time a dialer's 1k-row batch takes to filter, rounded up. */
+const BUSY_RETRY_AFTER_SECONDS = 2;
+
 /** Filters mailings and keeps the record of each one: its counts only, never its phones. */
 export class MailingService {
+  /**
+   * Mailings being filtered per tenant, on this instance only: a mailing is one long request bound to the instance
+   * that reads it, so the bound is per instance (N instances allow N times as many) and dies with it, leaving no
+   * count to leak in Redis after a crash. Documented as such in docs/operations.md.
+   */
+  private readonly running = new Map<string, number>();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly campaigns: CampaignService,
     private readonly realtime: Realtime,
     private readonly classifier: PhoneClassifier,
     private readonly metrics: { mailingFiltered(tally: MailingTally): void },
+    private readonly limits: MailingLimits = { maxRecordBytes: Number.POSITIVE_INFINITY, maxConcurrentPerTenant: Number.POSITIVE_INFINITY },
+    private readonly readBudget?: ReadBudget,
   ) {}
+
+  /**
+   * One tenant filtering many mailings at once holds as many streams, parsers and classifier batches; past
+   * MAX_CONCURRENT_MAILINGS_PER_TENANT it gets RATE_LIMITED (429 + Retry-After) before anything is read.
+   */
+  async filter(request: FilterRequest): Promise<MailingView> {
+    const { tenantId } = request;
+    const running = this.running.get(tenantId) ?? 0;
+    if (running >= this.limits.maxConcurrentPerTenant) {
+      throw new AppError(
+        'RATE_LIMITED',
+        `this tenant already has ${running} mailing(s) being filtered, the limit (MAX_CONCURRENT_MAILINGS_PER_TENANT); send this one when one of them ends`,
+      ).withRetryAfter(BUSY_RETRY_AFTER_SECONDS);
+    }
+    this.running.set(tenantId, running + 1);
+    try {
+      return await this.filterNow(request);
+    } finally {
+      const left = (this.running.get(tenantId) ?? 1) - 1;
+      if (left > 0) this.running.set(tenantId, left);
+      else this.running.delete(tenantId);
+    }
+  }
 
   /**
    * Filters one mailing, streaming in and out: CSV → multipart/mixed (kept, malformed, summary); JSON array /
@@ -172,10 +217,12 @@ export class MailingService {
    * first batch) are thrown; after that, the answer is already a 200, so the failure ends it in the summary
    * (`status: 'failed'`, `error`) and the record says failed.
    */
-  async filter(request: FilterRequest): Promise<MailingView> {
+  private async filterNow(request: FilterRequest): Promise<MailingView> {
     const { tenantId, format, answer } = request;
     const campaign = await this.campaigns.find(tenantId, request.campaignId);
     const hygieneApplied = campaign.hygieneEnabled;
+    // Filtering reads verdicts: a tenant past its read budget is refused before the stream starts (services/readBudget.ts).
+    if (hygieneApplied) await this.readBudget?.charge(tenantId, 0);
     let record: MailingRecord | undefined;
     let output: AnswerOutput | undefined;
     let counts = emptyCounts();
@@ -192,6 +239,7 @@ export class MailingService {
     };
     const options: FilterOptions = {
       hygiene: hygieneApplied,
+      maxRecordBytes: this.limits.maxRecordBytes,
       ...(request.phoneColumns ? { phoneColumns: request.phoneColumns } : {}),
       onProgress: (progress) => {
         counts = progress;
@@ -209,13 +257,15 @@ export class MailingService {
       counts =
         format === 'csv'
           ? await filterCsv(request.body, sink, classifier, options)
-          : await filterJsonContacts(format === 'ndjson' ? ndjsonContacts(request.body) : jsonArrayContacts(request.body), sink, classifier, options);
+          : await filterJsonContacts(format === 'ndjson' ? ndjsonContacts(request.body, this.limits.maxRecordBytes) : jsonArrayContacts(request.body), sink, classifier, options);
     } catch (error) {
       if (!record) throw error; // nothing answered yet: a plain 4xx/5xx
       failure = error instanceof AppError ? error : new AppError('INTERNAL', 'the mailing could not be filtered completely');
       if (!(error instanceof AppError)) request.logger.error({ err: error }, 'mailing filter failed mid-stream');
     }
     this.metrics.mailingFiltered(counts);
+    // The phones a streamed mailing looked up are charged once it is done: only the next read can be refused.
+    if (hygieneApplied) await this.readBudget?.charge(tenantId, counts.phonesTotal, { allowOverdraft: true });
     try {
       const view = await record!.save(counts, failure ? 'failed' : 'completed');
       if (!answer.body.destroyed) {
@@ -237,11 +287,19 @@ export class MailingService {
     return record;
   }
 
-  /** The campaign's mailings, newest first, and the totals of the completed ones (the campaign's counts). */
-  async list(tenantId: string, campaignExternalId: string): Promise<{ mailings: MailingView[]; totals: MailingCounts & { mailings: number } }> {
+  /**
+   * The campaign's mailings, newest first, a page at a time (services/pagination.ts), and the totals of all its
+   * completed ones (the campaign's counts, whatever the page).
+   */
+  async list(
+    tenantId: string,
+    campaignExternalId: string,
+    page: PageRequest,
+  ): Promise<{ mailings: MailingView[]; next: string | null; totals: MailingCounts & { mailings: number } }> {
     const campaign = await this.campaigns.find(tenantId, campaignExternalId);
+    const { where, ...order } = keyset(page, 'desc');
     const [rows, sums] = await Promise.all([
-      this.prisma.mailing.findMany({ where: { tenantId, campaignId: campaign.id }, orderBy: { createdAt: 'desc' }, take: 500, include }),
+      this.prisma.mailing.findMany({ where: { tenantId, campaignId: campaign.id, ...where }, ...order, include }),
       this.prisma.mailing.aggregate({ where: { tenantId, campaignId: campaign.id, status: 'completed' }, _sum: countSelection, _count: true }),
     ]);
     const sum = (value: number | null | undefined) => value ?? 0;
@@ -257,7 +315,8 @@ export class MailingService {
       unconfirmedPhones: sum(sums._sum.unconfirmedPhones),
       malformedPhones: sum(sums._sum.malformedPhones),
     };
-    return { mailings: rows.map(presentMailing), totals };
+    const { items, next } = pageOf(rows, page);
+    return { mailings: items.map(presentMailing), next, totals };
   }
 
   async get(tenantId: string, mailingId: string): Promise<MailingView> {

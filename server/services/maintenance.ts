@@ -6,7 +6,7 @@ import { applyTime } from '../domain/trust';
 import { retryOnConflict } from '../db/conflicts';
 import { loadReputation, lockStates, saveStates, type SavedNumber } from './trustStore';
 
-export type MaintenanceReport = { transitioned: number; erased: number; receiptsPruned: number; evidencePruned: number };
+export type MaintenanceReport = { transitioned: number; erased: number; receiptsPruned: number; evidencePruned: number; retired: number };
 
 /** Numbers whose time-driven transition is due are handled in transactions of this many. */
 const PAGE = 2000;
@@ -16,7 +16,8 @@ const PAGE = 2000;
  * - time-driven transitions of the trust rules (server/domain/trust.ts applyTime): evidence older than the
  *   quarantine expires, an invalid number goes on probation, probation ends clean;
  * - forgotten (LGPD) rows are deleted once every instance had time to poll their clean status;
- * - idempotency receipts older than CALL_ID_RETENTION_DAYS and evidence rows that no longer count are pruned.
+ * - idempotency receipts older than CALL_ID_RETENTION_DAYS and evidence rows that no longer count are pruned, and
+ *   clean rows with no evidence are deleted a quarantine after their last change (retention).
  */
 export class Maintenance {
   private timer: NodeJS.Timeout | undefined;
@@ -60,7 +61,14 @@ export class Maintenance {
       now.getTime() - this.rules.contactWindowDays * 86_400_000,
       now.getTime() - this.rules.quarantineDays * 86_400_000,
     );
-    const report = { transitioned, erased, receiptsPruned, evidencePruned };
+    // Past retention: a clean row with no evidence left and no change for a quarantine holds nothing the rules
+    // use (its report counters are history for nobody); it goes, and the number starts afresh if it is ever marked.
+    const retired = await this.prisma.$executeRawUnsafe(
+      `DELETE FROM number_history h WHERE status = 0 AND status_changed_at < $1::timestamptz
+         AND NOT EXISTS (SELECT 1 FROM number_evidence e WHERE e.pseudonym = h.pseudonym)`,
+      new Date(now.getTime() - this.rules.quarantineDays * 86_400_000).toISOString(),
+    );
+    const report = { transitioned, erased, receiptsPruned, evidencePruned, retired };
     this.logger.info(report, 'maintenance done');
     return report;
   }

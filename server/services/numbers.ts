@@ -74,7 +74,9 @@ export class NumberService {
     });
     const tokens = this.pseudonymizer.watchTokens(this.pseudonymizer.phones(digits));
     const result = new Array<number | null>(phones.length).fill(null);
-    positions.forEach((position, j) => (result[position] = tokens[j]!));
+    positions.forEach((position, j) => {
+      result[position] = tokens[j]!;
+    });
     return result;
   }
 

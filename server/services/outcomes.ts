@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { OutcomeBatchResult, OutcomeItemResult } from '../../plugin/contract/protocol';
 import type { RuleConfig } from '../config';
-import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import { parsePhone, parsePhoneFast } from '../domain/phone';
 import type { Pseudonymizer } from '../domain/pseudonym';
@@ -74,8 +73,9 @@ export class OutcomeService {
     private readonly rules: RuleConfig,
     private readonly maxBatchSize: number,
     private readonly clock: () => Date,
-    private readonly logger: Logger,
     private readonly readBudget?: ReadBudget,
+    /** Only for the refusal's message: CampaignService.resolveForIngest applies the bound. */
+    private readonly maxNewCampaignsPerBatch = Number.POSITIVE_INFINITY,
   ) {}
 
   onStatusChange(listener: StatusChangeListener): void {
@@ -151,7 +151,18 @@ export class OutcomeService {
 
     if (valid.length > 0) {
       const campaigns = await this.campaigns.resolveForIngest(tenantId, valid.map((item) => item.campaign));
-      const accepted: Accepted[] = valid.map((item) => {
+      // Campaigns past MAX_NEW_CAMPAIGNS_PER_BATCH were not registered: their items are refused, the rest is taken.
+      const registered = valid.filter((item) => {
+        if (campaigns.has(item.campaign)) return true;
+        results[item.index] = rejected(
+          item.index,
+          'campaignId',
+          'TOO_MANY_NEW_CAMPAIGNS',
+          `"${item.campaign}" is a new campaign beyond the ${this.maxNewCampaignsPerBatch} one batch may register; register it first (POST /v1/campaigns) or send it in a later batch`,
+        );
+        return false;
+      });
+      const accepted: Accepted[] = registered.map((item) => {
         const campaign = campaigns.get(item.campaign)!;
         return {
           index: item.index,

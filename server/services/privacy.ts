@@ -63,7 +63,7 @@ export class PrivacyService {
       this.prisma.$transaction(async (tx) => {
         const states = await lockStates(tx, [pseudonym], []);
         const state = states.get(pseudonym);
-        if (!state || !state.sources.some((entry) => entry.source === source)) return [];
+        if (!state?.sources.some((entry) => entry.source === source)) return [];
         const others = state.sources.filter((entry) => entry.source !== source).map((entry) => entry.source);
         const reputation = await loadReputation(tx, others, this.rules);
         const before = state.status;

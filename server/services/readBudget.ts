@@ -46,7 +46,8 @@ export class ReadBudget {
    */
   async charge(tenantId: string, lookups: number, options: { allowOverdraft?: boolean } = {}): Promise<void> {
     const { budget, used } = await this.budgetOf(tenantId);
-    if (!options.allowOverdraft && used + lookups > budget) {
+    // A zero-cost charge asks "is anything left?": refused only once the budget is spent.
+    if (!options.allowOverdraft && (lookups === 0 ? used >= budget : used + lookups > budget)) {
       this.logger.warn({ tenantId, lookups, used, budget }, 'verdict reads refused: over the tenant budget');
       // The oldest hour of the window leaves within the hour: an honest client waits that long at most.
       throw new AppError('RATE_LIMITED', `this tenant read ${used} of its ${budget} verdicts in the last 24 h; the budget grows with the tabulations it contributes`).withRetryAfter(3600);

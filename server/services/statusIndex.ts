@@ -225,9 +225,15 @@ export class StatusIndex {
   }
 
   private setChange(change: StatusChange): void {
-    if (change.source === undefined) return this.setOne(change.pseudonym, change.status, Number(change.version));
+    if (change.source === undefined) {
+      this.setOne(change.pseudonym, change.status, Number(change.version));
+      return;
+    }
     let table = this.overrides.get(change.source);
-    if (!table) this.overrides.set(change.source, (table = new StatusTable(1 << 4)));
+    if (!table) {
+      table = new StatusTable(1 << 4);
+      this.overrides.set(change.source, table);
+    }
     const { hi, lo } = splitPseudonym(change.pseudonym);
     table.set(hi, lo, change.status + 1, Number(change.version));
   }

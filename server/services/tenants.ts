@@ -3,6 +3,7 @@ import type { DialerKeyView } from '../../plugin/contract/protocol';
 import { AppError, notFound } from '../errors';
 import type { AuditLog } from './audit';
 import type { Realtime } from '../realtime/realtime';
+import { keyset, pageOf, type PageRequest } from './pagination';
 import { generateDialerKey, hashPassword, type AuthService } from './auth';
 
 type DialerKeyRow = { id: string; name: string; prefix: string; createdBy: string; createdAt: Date; revokedAt: Date | null; revokedBy: string | null; lastUsedAt: Date | null };
@@ -72,9 +73,11 @@ export class TenantService {
     return { ...presentKey(row), key };
   }
 
-  async listDialerKeys(tenantId: string): Promise<DialerKeyView[]> {
-    const rows = await this.prisma.dialerKey.findMany({ where: { tenantId }, orderBy: { createdAt: 'desc' } });
-    return rows.map(presentKey);
+  /** Newest first, a page at a time (services/pagination.ts). */
+  async listDialerKeys(tenantId: string, page: PageRequest): Promise<{ keys: DialerKeyView[]; next: string | null }> {
+    const { where, ...order } = keyset(page, 'desc');
+    const { items, next } = pageOf(await this.prisma.dialerKey.findMany({ where: { tenantId, ...where }, ...order }), page);
+    return { keys: items.map(presentKey), next };
   }
 
   async revokeDialerKey(tenantId: string, keyId: string, revokedBy: string): Promise<DialerKeyView> {

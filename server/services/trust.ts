@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client';
+import type { NumberExplanation } from '../../plugin/contract/protocol';
 import type { Pseudonymizer } from '../domain/pseudonym';
 import { contest, explain, recompute, reputationFactor, STATUS, statusFor, type TrustRules } from '../domain/trust';
 import { parsePhone } from '../domain/phone';
@@ -42,7 +43,7 @@ export class TrustService {
    * (clean or unconfirmed in its view) answers `{removed: false}` and nothing else, whether the pool knows it or
    * not: the explanation reveals no more than filtering does. Each call is a metered read.
    */
-  async explain(tenantId: string, phone: string): Promise<Record<string, unknown>> {
+  async explain(tenantId: string, phone: string): Promise<NumberExplanation> {
     const pseudonym = this.pseudonymOf(phone);
     await this.readBudget?.charge(tenantId, 1);
     const source = this.pseudonymizer.source(tenantId);
@@ -58,7 +59,8 @@ export class TrustService {
       return {
         removed: true,
         status: view.status === STATUS.PROBATION ? 'probation' : 'invalid',
-        by: view.own ? 'own' : 'pool',
+        // A contest is the tenant's view of a pool removal: the removal is still the pool's.
+        by: view.own && view.status === STATUS.INVALID ? 'own' : 'pool',
         countedMarks: reason.countedMarks,
         distinctTenants: reason.distinctSources,
         distinctDays: reason.distinctDays,
@@ -75,10 +77,12 @@ export class TrustService {
     const pseudonym = this.pseudonymOf(phone);
     const source = this.pseudonymizer.source(tenantId);
     const now = this.clock();
+    let applied = false;
     const changes = await retryOnConflict(() =>
       this.prisma.$transaction(async (tx) => {
         const state = (await lockStates(tx, [pseudonym], [])).get(pseudonym);
         if (!state || state.status !== STATUS.INVALID) return [];
+        applied = true;
         const sources = new Set(state.sources.map((entry) => entry.source));
         const reputation = await loadReputation(tx, [...sources], this.rules);
         contest(state, source, now.getTime());
@@ -86,7 +90,8 @@ export class TrustService {
       }),
     );
     this.statusIndex.applyCommitted(changes);
-    await this.audit.record({ tenantId, actor, action: 'number.contested', reason });
+    // Recorded only when it took effect (a pool removal); the answer is the same either way.
+    if (applied) await this.audit.record({ tenantId, actor, action: 'number.contested', reason });
     return { contested: true };
   }
 

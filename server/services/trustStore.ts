@@ -110,7 +110,10 @@ export async function lockStates(tx: Tx, pseudonyms: readonly bigint[], create: 
   for (const row of overrides) {
     const state = states.get(BigInt(row.p))!;
     let bySource = savedOverrides.get(state);
-    if (!bySource) savedOverrides.set(state, (bySource = new Map()));
+    if (!bySource) {
+      bySource = new Map();
+      savedOverrides.set(state, bySource);
+    }
     bySource.set(BigInt(row.src), Number(row.s));
   }
   return states;

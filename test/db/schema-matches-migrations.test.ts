@@ -64,7 +64,7 @@ function pgDefault(table: string, field: Field, enumNames: Map<string, string>):
 }
 
 /** Canonical description of what schema.prisma asks for, one fact per line. */
-export function expectedFacts(dmmf: Dmmf): string[] {
+function expectedFacts(dmmf: Dmmf): string[] {
   const facts: string[] = [];
   const enumNames = new Map(dmmf.datamodel.enums.map((e) => [e.name, e.dbName ?? e.name]));
   const models = new Map(dmmf.datamodel.models.map((model) => [model.name, model]));
@@ -73,7 +73,6 @@ export function expectedFacts(dmmf: Dmmf): string[] {
     const table = tableOf(model);
     facts.push(`table ${table}`);
     const byName = new Map(model.fields.map((field) => [field.name, field]));
-    const cols = (names: readonly string[]) => names.map((name) => columnOf(byName.get(name)!)).join(', ');
     for (const field of model.fields) {
       if (field.kind === 'object') {
         if (!field.relationFromFields?.length) continue;
@@ -108,7 +107,7 @@ export function expectedFacts(dmmf: Dmmf): string[] {
 const ON_ACTION: Record<string, string> = { a: 'NoAction', r: 'Restrict', c: 'Cascade', n: 'SetNull', d: 'SetDefault' };
 
 /** The same facts read from pg_catalog for one schema. */
-export async function actualFacts(client: PoolClient, schema: string): Promise<string[]> {
+async function actualFacts(client: PoolClient, schema: string): Promise<string[]> {
   const facts: string[] = [];
   const q = async <T extends Record<string, unknown>>(sql: string) => (await client.query<T>(sql, [schema])).rows;
   const enums = await q<{ name: string; labels: string[] }>(

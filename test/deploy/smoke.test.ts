@@ -88,7 +88,9 @@ function renderNginxSite(site: string, listenPort: number, instancePorts: [numbe
   };
   const addresses = [...new Set([...site.matchAll(/^\s*server\s+([\d.]+:\d+)/gm)].map((match) => match[1]!))];
   if (addresses.length !== 2) throw new Error(`deploy/nginx/hygiene.conf: expected 2 instance addresses, found ${addresses.join(', ')}`);
-  addresses.forEach((address, index) => replaceAll(new RegExp(`\\b${address.replace(/\./g, '\\.')}\\b`, 'g'), () => `127.0.0.1:${instancePorts[index]}`, address));
+  addresses.forEach((address, index) => {
+    replaceAll(new RegExp(`\\b${address.replace(/\./g, '\\.')}\\b`, 'g'), () => `127.0.0.1:${instancePorts[index]}`, address);
+  });
   // The plain-HTTP redirect server goes; the TLS server listens on loopback in plain HTTP.
   replaceAll(/server \{\s*listen 80;[\s\S]*?return 301[^}]*\}\n/, () => '', 'the redirect server');
   replaceAll(/^\s*listen \[::\]:443[^\n]*\n/gm, () => '', 'the IPv6 listen');

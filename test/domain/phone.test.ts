@@ -5,7 +5,7 @@
 import { ORACLE_SAMPLE_SIZE, oracleProblems, oracleSummary, runPhoneOracle } from '../../bench/phoneOracle';
 import {
   PhoneError,
-  PhoneErrorCode,
+  type PhoneErrorCode,
   VALID_DDDS,
   parsePhone,
   parsePhoneFast,
@@ -197,7 +197,6 @@ describe('parsePhoneFast against libphonenumber-js', () => {
     const report = runPhoneOracle(ORACLE_SAMPLE_SIZE);
     expect(report.inputs).toBe(ORACLE_SAMPLE_SIZE);
     expect(oracleProblems(report)).toEqual([]);
-    // eslint-disable-next-line no-console
     console.log(`${oracleSummary(report)}\ncategories: ${JSON.stringify(report.categories)}`);
   });
 });

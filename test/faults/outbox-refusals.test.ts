@@ -52,7 +52,9 @@ describe('outbox delivery facing failures that do not pass by themselves', () =>
       await report(100);
       await eventually(async () => (await client.outboxStatus()).pending === 0, 'the first outcomes to be delivered');
 
-      const [key] = await server.services.tenants.listDialerKeys(tenant.id);
+      const {
+        keys: [key],
+      } = await server.services.tenants.listDialerKeys(tenant.id, { limit: 1 });
       await server.services.tenants.revokeDialerKey(tenant.id, key!.id, 'test');
       const revokedAt = Date.now();
       await report(20);

@@ -58,7 +58,14 @@ describe('HygieneClient against a real server', () => {
     }
     const kept: unknown[] = [];
     const malformed: unknown[] = [];
-    const sink = (into: unknown[]) => new Writable({ objectMode: true, write: (item, _e, cb) => (into.push(item), cb()) });
+    const sink = (into: unknown[]) =>
+      new Writable({
+        objectMode: true,
+        write: (item, _e, cb) => {
+          into.push(item);
+          cb();
+        },
+      });
     const result = await client.filterMailing(contacts(), { campaignId: 'objetos', phoneColumns: ['celular', 'fixo'], kept: sink(kept), malformed: sink(malformed) });
     expect(kept).toEqual([{ nome: 'Ana', celular: '11 91234-5678', fixo: '(11) 3456-7890', saldo: 10.5 }]);
     expect(malformed).toEqual([{ contact: { nome: 'Bia', celular: '12345', fixo: '11 3456-7891', saldo: 0 }, reasons: [expect.objectContaining({ column: 'celular' })] }]);
@@ -83,7 +90,12 @@ describe('HygieneClient against a real server', () => {
         yield Buffer.from(chunk, 'latin1');
       }
     }
-    const kept = new Writable({ write: (chunk: Buffer, _e, cb) => ((keptBytes += chunk.length), cb()) });
+    const kept = new Writable({
+      write: (chunk: Buffer, _e, cb) => {
+        keptBytes += chunk.length;
+        cb();
+      },
+    });
     const result = await client.filterMailing(Readable.from(mailing(), { objectMode: false }), { campaignId: 'grande', kept });
     expect(result.counts).toMatchObject({ totalRows: ROWS, keptRows: ROWS });
     expect(keptBytes).toBe(expectedBytes);

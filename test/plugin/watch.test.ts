@@ -45,7 +45,9 @@ describe('mid-campaign invalidation across tenants', () => {
   it('when tenant A pushes N over the threshold, then tenant B\'s running dialer is told to stop dialing N, and only N', async () => {
     await b.campaign('vendas', true);
     const queue = new Set([N, ...OTHERS]);
-    const watcher = clientB.watchCampaign('vendas', queue, (phones) => phones.forEach((phone) => queue.delete(phone)));
+    const watcher = clientB.watchCampaign('vendas', queue, (phones) => {
+      for (const phone of phones) queue.delete(phone);
+    });
     await watcher.ready();
     const invalidation = nextInvalidation(watcher, 5000);
 

@@ -41,6 +41,11 @@ const TENANT_ROUTES: TenantRoute[] = [
   { method: 'post', pattern: '/v1/dialer-keys', role: 'admin', body: { name: 'probe' } },
   { method: 'delete', pattern: '/v1/dialer-keys/:keyId', role: 'admin' },
   { method: 'post', pattern: '/v1/privacy/withdraw', role: 'admin', body: { phone: '11987654321' } },
+  { method: 'get', pattern: '/v1/admins', role: 'admin' },
+  { method: 'post', pattern: '/v1/admins', role: 'admin', body: { email: 'probe-admin@example.com', name: 'Probe', password: 'probe-password-123' } },
+  { method: 'post', pattern: '/v1/admins/:adminId/disable', role: 'admin' },
+  { method: 'put', pattern: '/v1/me/password', role: 'admin', body: { currentPassword: 'correct horse battery staple', newPassword: 'another long passphrase' } },
+  { method: 'post', pattern: '/v1/me/sign-out-everywhere', role: 'admin' },
 ];
 
 const OPERATOR_ROUTES: { method: Method; pattern: string; body?: unknown }[] = [
@@ -52,6 +57,7 @@ const OPERATOR_ROUTES: { method: Method; pattern: string; body?: unknown }[] = [
   { method: 'get', pattern: '/v1/operator/audit' },
   { method: 'put', pattern: '/v1/operator/tenants/:tenant/quarantine', body: { quarantined: true, reason: 'intruder says so' } },
   { method: 'post', pattern: '/v1/operator/forget', body: { phone: '11987654321', reason: 'intruder says so' } },
+  { method: 'put', pattern: '/v1/operator/tenants/:tenant/disabled', body: { disabled: true, reason: 'intruder says so' } },
   { method: 'post', pattern: '/v1/operator/maintenance' },
   { method: 'get', pattern: '/metrics' },
 ];
@@ -97,6 +103,7 @@ describe('tenant isolation, route by route', () => {
       .replace(':mailingId', fixture.mailingId)
       .replace(':code', encodeURIComponent(fixture.code))
       .replace(':keyId', fixture.spareKeyId)
+      .replace(':adminId', claimsOf(a.adminToken).sub)
       .replace(':tenant', a.slug);
 
   /** Sends a route's request with a credential (an Authorization header value, or none). */
@@ -461,6 +468,44 @@ describe('tenant isolation, route by route', () => {
       await api().get('/v1/me').set('authorization', `Bearer ${victim.key}`).expect(401);
     },
 
+    'GET /v1/admins': async () => {
+      const aList = await api().get('/v1/admins').set('authorization', a.auth('admin')).expect(200);
+      expect(aList.body.admins.map((admin: { email: string }) => admin.email)).toContain(a.adminEmail);
+      const bList = await api().get('/v1/admins').set('authorization', b.auth('admin')).expect(200);
+      expect(bList.body.admins.map((admin: { email: string }) => admin.email)).not.toContain(a.adminEmail);
+    },
+
+    'POST /v1/admins': async () => {
+      const aCount = await server.db.prisma.adminUser.count({ where: { tenantId: a.id } });
+      const email = `${uniqueId('invited')}@b.example`.toLowerCase();
+      await api().post('/v1/admins').set('authorization', b.auth('admin')).send({ email, name: 'Invited', password: 'a long first password' }).expect(201);
+      expect((await server.db.prisma.adminUser.findUniqueOrThrow({ where: { email } })).tenantId).toBe(b.id);
+      expect(await server.db.prisma.adminUser.count({ where: { tenantId: a.id } })).toBe(aCount);
+    },
+
+    'POST /v1/admins/:adminId/disable': async () => {
+      const aAdminId = claimsOf(a.adminToken).sub;
+      expect((await api().post(`/v1/admins/${aAdminId}/disable`).set('authorization', b.auth('admin')).expect(404)).body.error.code).toBe('NOT_FOUND');
+      await api().get('/v1/me').set('authorization', a.auth('admin')).expect(200);
+      expect((await server.db.prisma.adminUser.findUniqueOrThrow({ where: { id: aAdminId } })).disabledAt).toBeNull();
+    },
+
+    'PUT /v1/me/password': async () => {
+      // Another admin of B changes its own password: nothing of A's changes, A's admin still signs in.
+      const bOther = await otherAdminOf(b);
+      await api().put('/v1/me/password').set('authorization', `Bearer ${bOther.token}`).send({ currentPassword: bOther.password, newPassword: 'a new long passphrase' }).expect(200);
+      await api().post('/v1/auth/login').send({ email: a.adminEmail, password: a.adminPassword }).expect(200);
+      await api().get('/v1/me').set('authorization', a.auth('admin')).expect(200);
+    },
+
+    'POST /v1/me/sign-out-everywhere': async () => {
+      const bOther = await otherAdminOf(b);
+      await api().post('/v1/me/sign-out-everywhere').set('authorization', `Bearer ${bOther.token}`).expect(204);
+      await api().get('/v1/me').set('authorization', `Bearer ${bOther.token}`).expect(401);
+      await api().get('/v1/me').set('authorization', a.auth('admin')).expect(200);
+      await api().get('/v1/me').set('authorization', b.auth('admin')).expect(200);
+    },
+
     'POST /v1/privacy/withdraw': async () => {
       // B withdrawing "its" contributions to a number only A reported changes nothing of A's evidence, and the
       // answer is the one B gets for any number.
@@ -472,6 +517,15 @@ describe('tenant isolation, route by route', () => {
       expect(await server.db.prisma.numberEvidence.findMany()).toEqual(before);
     },
   };
+
+  /** A second admin of a tenant, signed in: for routes that end the caller's own sessions. */
+  async function otherAdminOf(tenant: BuiltTenant) {
+    const email = `${uniqueId('other')}@${tenant.slug}.example`.toLowerCase();
+    const password = 'another correct horse battery';
+    await server.services.tenants.createAdmin(tenant.id, { email, name: 'Other', password });
+    const login = await api().post('/v1/auth/login').send({ email, password }).expect(200);
+    return { email, password, token: login.body.token as string };
+  }
 
   it.each(Object.keys(ISOLATION))("when tenant B's credentials reach tenant A's data through %s, then B sees and changes nothing of A's", async (route) => {
     await ISOLATION[route]!();

@@ -198,6 +198,19 @@ describe('shared history across tenants', () => {
     expect(await counts(a, 'cobranca', [N])).toMatchObject({ invalidPhones: 1 });
   });
 
+  it('when a number was cleared and nothing new came for a quarantine, then maintenance deletes its evidence and its row (retention)', async () => {
+    await a.report(invalidOutcomes('a', 'cobranca', N, 3));
+    await a.report([{ callId: 'reached', campaignId: 'cobranca', phone: N, code: 'sip:200' }]);
+    expect(await server.db.prisma.numberHistory.count()).toBe(1);
+    server.clock.advanceDays(31);
+    expect((await server.services.maintenance.run()).retired).toBe(0); // evidence (a recent contact) still there
+    server.clock.advanceDays(181);
+    const report = await server.services.maintenance.run();
+    expect(report).toMatchObject({ evidencePruned: 1, retired: 1 });
+    expect(await server.db.prisma.numberHistory.count()).toBe(0);
+    expect(await server.db.prisma.numberEvidence.count()).toBe(0);
+  });
+
   it('when a campaign has hygiene off, then its outcomes do not contribute and its mailings pass through untouched', async () => {
     await a.campaign('sem-higiene', false);
     const result = await a.report(invalidOutcomes('off', 'sem-higiene', N, 10));

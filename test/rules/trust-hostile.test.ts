@@ -111,6 +111,17 @@ describe('a hostile tenant against the shared history', () => {
     await server.api().post('/v1/numbers/check').set('authorization', victim.auth('dialer')).send({ phones: phones(200_000).slice(0, 40_000) }).expect(200);
   });
 
+  it('when a tenant enumerates through mailings instead of checks, then the phones it filtered draw on the same budget and the next mailing is refused', async () => {
+    const rows = (offset: number) => Array.from({ length: 100_000 }, (_v, i) => `55219${String(70_000_000 + offset + i)}`);
+    expect((await filterCsvMailing(server, adversary.auth('dialer'), 'x', `telefone\n${rows(0).join('\n')}\n`)).status).toBe(200);
+    expect((await filterCsvMailing(server, adversary.auth('dialer'), 'x', `telefone\n${rows(100_000).join('\n')}\n`)).status).toBe(200);
+    const refused = await server.api().post('/v1/campaigns/x/mailings').set('authorization', adversary.auth('dialer')).set('content-type', 'text/csv').send(`telefone\n${rows(200_000).slice(0, 10).join('\n')}\n`);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('RATE_LIMITED');
+    // Checks share the budget: nothing is left for them either.
+    await server.api().post('/v1/numbers/check').set('authorization', adversary.auth('dialer')).send({ phones: [N] }).expect(429);
+  });
+
   it('when the operator quarantines a tenant, then its evidence stops counting at once (verdicts recomputed), the act is audited, and release restores it', async () => {
     await honestTenantsInvalidateN();
     const quarantined = await operator('put', `/v1/operator/tenants/${b.slug}/quarantine`).send({ quarantined: true, reason: 'trunk reports cause 1 for no-answer' }).expect(200);

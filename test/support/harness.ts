@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../server/config';
 import { openPostgres, type Database } from '../../server/db/database';
 import { createLogger, type Logger } from '../../server/logger';
 import { startServer, type RunningServer } from '../../server/server';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// Plain JavaScript shared with the global setup (test/support/global-setup.js), which jest runs untranspiled.
 const { testDatabaseUrl, testRedisUrl } = require('./urls') as { testDatabaseUrl: string; testRedisUrl: string };
 
 export { testDatabaseUrl, testRedisUrl };

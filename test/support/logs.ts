@@ -15,7 +15,7 @@ export function memoryLogger(): { logger: Logger; text: () => string; lines: () 
     },
   });
   const logger = pino(
-    { level: 'trace', base: undefined, timestamp: false, redact: ['req.headers.authorization', '*.password', '*.token', '*.key'] },
+    { level: 'trace', base: null, timestamp: false, redact: ['req.headers.authorization', '*.password', '*.token', '*.key'] },
     stream,
   );
   const text = () => chunks.join('');

@@ -23,6 +23,6 @@ async function run() {
 }
 
 run().catch((error) => {
-  process.stderr.write(`server-process failed: ${error && error.stack ? error.stack : error}\n`);
+  process.stderr.write(`server-process failed: ${error?.stack ? error.stack : error}\n`);
   process.exit(1);
 });

@@ -133,6 +133,8 @@ function createClient(flags: Flags, io: CliIo, text: Messages): HygieneClient {
     batchSize: 5000,
     retry: { baseMs: 250, maxMs: 5000, maxAttempts: 4 },
     filterFailurePolicy: flags.failOpen ? 'fail-open' : 'fail-closed',
+    // Plain http:// to another machine only when asked for in the environment (docs/plugin.md).
+    allowInsecureHttp: io.env.HYGIENE_ALLOW_INSECURE_HTTP === '1',
     logger: (level, message, fields) => {
       if (level === 'warn' || level === 'error') io.stderr.write(`[${level}] ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
     },

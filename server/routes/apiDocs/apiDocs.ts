@@ -4,6 +4,7 @@ import { Router, type RequestHandler } from 'express';
 import { buildOpenApiDocument, type ApiOperation, type JsonSchema } from '../../http/openapi';
 import { auditApi } from '../audit/openapi';
 import { authApi } from '../auth/openapi';
+import { adminsApi } from '../admins/openapi';
 import { campaignApi } from '../campaigns/openapi';
 import { consoleApi } from '../console/openapi';
 import { dialerKeyApi } from '../dialerKeys/openapi';
@@ -21,6 +22,7 @@ import { REFERENCE_CSS, REFERENCE_HTML, REFERENCE_JS } from './reference';
 /** Every route's description, in the order of the reference page; a route added without one fails openapi.test.ts. */
 export const API_OPERATIONS: readonly ApiOperation[] = [
   ...authApi,
+  ...adminsApi,
   ...campaignApi,
   ...mailingApi,
   ...tabulationApi,

@@ -3,6 +3,7 @@ import type { Services } from '../../services/container';
 import { authenticated } from '../../http/auth';
 import { principalOf } from '../../http/context';
 import { parseInput } from '../../http/validate';
+import { pageQuery, pageRequest } from '../../http/page';
 import { campaignParams, hygieneBody, registerCampaignBody } from './schema';
 
 export function campaignRoutes(services: Services): Router {
@@ -10,8 +11,9 @@ export function campaignRoutes(services: Services): Router {
   const anyone = authenticated(services.auth);
   const admin = authenticated(services.auth, 'admin');
 
-  router.get('/v1/campaigns', anyone, async (_req, res) => {
-    res.json({ campaigns: await services.campaigns.list(principalOf(res).tenantId) });
+  router.get('/v1/campaigns', anyone, async (req, res) => {
+    const page = pageRequest(parseInput(pageQuery, req.query, 'query'));
+    res.json(await services.campaigns.list(principalOf(res).tenantId, page));
   });
 
   router.post('/v1/campaigns', anyone, async (req, res) => {

@@ -1,10 +1,19 @@
 import type { ApiOperation } from '../../http/openapi';
 import { campaignParams, hygieneBody, registerCampaignBody } from './schema';
+import { pageQuery } from '../../http/page';
 
 const json = { 'application/json': null };
 
 export const campaignApi: ApiOperation[] = [
-  { method: 'get', path: '/v1/campaigns', tag: 'Campaigns', summary: "The tenant's campaigns", access: 'tenant', responses: { 200: { description: '{"campaigns": [...]}', content: json } } },
+  {
+    method: 'get',
+    path: '/v1/campaigns',
+    tag: 'Campaigns',
+    summary: "The tenant's campaigns, oldest first, a page at a time (follow `next`)",
+    access: 'tenant',
+    query: pageQuery,
+    responses: { 200: { description: '{"campaigns": [...], "next": cursor | null}', content: json } },
+  },
   {
     method: 'post',
     path: '/v1/campaigns',

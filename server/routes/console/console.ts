@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router } from 'express';
+import { AppError } from '../../errors';
 
 /**
  * Where `npm run build:console` writes the console: dist/console at the project root. This file runs from
@@ -14,8 +15,11 @@ export function consoleAssetsDir(): string | undefined {
 // The console loads only its own script, style and same-origin API/socket; nothing from a CDN.
 const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/** Serves the admin console at `/` (same origin as the API and socket.io, so no CORS). */
-export function consoleRoutes(assetsDir = consoleAssetsDir()): Router {
+/**
+ * Serves the admin console at `/` (same origin as the API and socket.io, so no CORS). `sourceMaps: false`
+ * (NODE_ENV=production) leaves the bundles' source maps unserved: they hand out the console's whole source.
+ */
+export function consoleRoutes(assetsDir = consoleAssetsDir(), options: { sourceMaps?: boolean } = {}): Router {
   const router = Router();
   const securityHeaders: express.RequestHandler = (_req, res, next) => {
     res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
@@ -40,6 +44,9 @@ export function consoleRoutes(assetsDir = consoleAssetsDir()): Router {
     // cache folder would otherwise make every `/` a 404/500 (send refuses dot segments anywhere in an absolute path).
     res.sendFile('index.html', { root: assetsDir });
   });
+  if (options.sourceMaps === false) {
+    router.use('/assets', (req, _res, next) => (req.path.endsWith('.map') ? next(new AppError('NOT_FOUND', `no route ${req.method} ${req.originalUrl}`)) : next()));
+  }
   router.use('/assets', securityHeaders, express.static(path.join(assetsDir, 'assets'), staticOptions));
   return router;
 }

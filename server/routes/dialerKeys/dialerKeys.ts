@@ -3,14 +3,16 @@ import type { Services } from '../../services/container';
 import { authenticated } from '../../http/auth';
 import { principalOf } from '../../http/context';
 import { parseInput } from '../../http/validate';
+import { pageQuery, pageRequest } from '../../http/page';
 import { createKeyBody, keyParams } from './schema';
 
 export function dialerKeyRoutes(services: Services): Router {
   const router = Router();
   const admin = authenticated(services.auth, 'admin');
 
-  router.get('/v1/dialer-keys', admin, async (_req, res) => {
-    res.json({ keys: await services.tenants.listDialerKeys(principalOf(res).tenantId) });
+  router.get('/v1/dialer-keys', admin, async (req, res) => {
+    const page = pageRequest(parseInput(pageQuery, req.query, 'query'));
+    res.json(await services.tenants.listDialerKeys(principalOf(res).tenantId, page));
   });
 
   router.post('/v1/dialer-keys', admin, async (req, res) => {

@@ -1,10 +1,19 @@
 import type { ApiOperation } from '../../http/openapi';
 import { createKeyBody, keyParams } from './schema';
+import { pageQuery } from '../../http/page';
 
 const json = { 'application/json': null };
 
 export const dialerKeyApi: ApiOperation[] = [
-  { method: 'get', path: '/v1/dialer-keys', tag: 'Dialer keys', summary: "The tenant's dialer keys (never their secrets)", access: 'admin', responses: { 200: { description: '{"keys": [...]}', content: json } } },
+  {
+    method: 'get',
+    path: '/v1/dialer-keys',
+    tag: 'Dialer keys',
+    summary: "The tenant's dialer keys (never their secrets), newest first, a page at a time (follow `next`)",
+    access: 'admin',
+    query: pageQuery,
+    responses: { 200: { description: '{"keys": [...], "next": cursor | null}', content: json } },
+  },
   {
     method: 'post',
     path: '/v1/dialer-keys',

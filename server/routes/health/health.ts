@@ -1,4 +1,6 @@
-import { Router } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { bearer } from '../../http/auth';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/availability';
 import type { Services } from '../../services/container';
 
@@ -13,7 +15,20 @@ export function healthRoutes(services: Services): Router {
    * take all of them out of rotation at once, turning a loss of live events between instances into a full outage,
    * while each instance still serves every route from PostgreSQL (docs/operations.md, "Health").
    */
-  router.get('/readyz', async (_req, res) => {
+  const operatorToken = Buffer.from(services.config.operatorToken);
+  /** Readiness details (the history's size, the reasons) tell the operator; anyone else gets the status alone. */
+  const forOperator = (req: Request) => {
+    const given = Buffer.from(bearer(req.header('authorization')) ?? '');
+    return given.length === operatorToken.length && timingSafeEqual(given, operatorToken);
+  };
+  router.get('/readyz', async (req, res) => {
+    if (!forOperator(req)) {
+      const { status, code } = await readiness();
+      res.status(code);
+      if (status === 'unavailable') res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      res.json({ status });
+      return;
+    }
     const { database, redis, lifecycle } = services.health;
     // Shutting down: out of rotation at once, while the requests already here finish (server.ts, close()).
     if (lifecycle.draining) {
@@ -35,5 +50,12 @@ export function healthRoutes(services: Services): Router {
       numbersIndexed: services.statusIndex.table.size,
     });
   });
+  /** The public answer: what the load balancer needs, nothing about the pool or the infrastructure. */
+  async function readiness(): Promise<{ status: string; code: number }> {
+    const { database, redis, lifecycle } = services.health;
+    if (lifecycle.draining) return { status: 'draining', code: 503 };
+    if (!(await database.check()).up) return { status: 'unavailable', code: 503 };
+    return { status: redis && !redis.up ? 'degraded' : 'ready', code: 200 };
+  }
   return router;
 }

@@ -5,6 +5,7 @@ import { AppError } from '../../errors';
 import { authenticated } from '../../http/auth';
 import { ctxOf, principalOf } from '../../http/context';
 import { parseInput } from '../../http/validate';
+import { pageQuery, pageRequest } from '../../http/page';
 import { filterQuery, mailingIdParams, mailingParams, statsQuery } from './schema';
 
 function inputFormat(req: Request): MailingFormat {
@@ -72,7 +73,8 @@ export function mailingRoutes(services: Services): Router {
 
   router.get('/v1/campaigns/:campaignId/mailings', anyone, async (req, res) => {
     const { campaignId } = parseInput(mailingParams, req.params, 'params');
-    res.json(await services.mailings.list(principalOf(res).tenantId, campaignId));
+    const page = pageRequest(parseInput(pageQuery, req.query, 'query'));
+    res.json(await services.mailings.list(principalOf(res).tenantId, campaignId, page));
   });
 
   router.get('/v1/mailings/:mailingId', anyone, async (req, res) => {

@@ -1,5 +1,6 @@
 import type { ApiOperation } from '../../http/openapi';
 import { filterQuery, mailingIdParams, mailingParams, statsQuery } from './schema';
+import { pageQuery } from '../../http/page';
 
 /** Hand-written: the mailing body is streamed and parsed by hand (CSV, NDJSON), never held whole. */
 const contact = { type: 'object', description: 'a contact; its phone fields (by name, or phoneColumns) may hold a phone or an array of phones' };
@@ -30,16 +31,17 @@ export const mailingApi: ApiOperation[] = [
         content: { 'multipart/mixed': { type: 'string' }, 'application/x-ndjson': { type: 'string' } },
       },
     },
-    errors: ['INVALID_CSV', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'REQUEST_TIMEOUT', 'UNSUPPORTED_MEDIA_TYPE'],
+    errors: ['INVALID_CSV', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'REQUEST_TIMEOUT', 'UNSUPPORTED_MEDIA_TYPE'],
   },
   {
     method: 'get',
     path: '/v1/campaigns/:campaignId/mailings',
     tag: 'Mailings',
-    summary: "A campaign's mailings, newest first, with its totals",
+    summary: "A campaign's mailings, newest first, a page at a time, with its totals",
     access: 'tenant',
     params: mailingParams,
-    responses: { 200: { description: '{"mailings": [Mailing], "totals": {...}}', content: { 'application/json': null } } },
+    query: pageQuery,
+    responses: { 200: { description: '{"mailings": [Mailing], "next": cursor | null, "totals": {...}}', content: { 'application/json': null } } },
   },
   { method: 'get', path: '/v1/mailings/:mailingId', tag: 'Mailings', summary: 'One mailing and its counts', access: 'tenant', params: mailingIdParams, responses: { 200: { description: 'Mailing', content: { 'application/json': null } } } },
   {

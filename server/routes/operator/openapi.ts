@@ -1,5 +1,5 @@
 import type { ApiOperation } from '../../http/openapi';
-import { createAdminBody, createKeyBody, createTenantBody, forgetBody, quarantineBody, tenantParams } from './schema';
+import { createAdminBody, createKeyBody, createTenantBody, forgetBody, quarantineBody, tenantDisabledBody, tenantParams } from './schema';
 
 const json = { 'application/json': null };
 
@@ -57,6 +57,17 @@ export const operatorApi: ApiOperation[] = [
     params: tenantParams,
     body: { content: { 'application/json': quarantineBody } },
     responses: { 200: { description: 'numbers recomputed and changed', content: json } },
+    errors: ['NOT_FOUND'],
+  },
+  {
+    method: 'put',
+    path: '/v1/operator/tenants/:tenant/disabled',
+    tag: 'Operator',
+    summary: 'Offboard (or bring back) a tenant: its dialer keys and admins are refused on every instance at once',
+    access: 'operator',
+    params: tenantParams,
+    body: { content: { 'application/json': tenantDisabledBody } },
+    responses: { 200: { description: '{"id", "disabledAt"}', content: json } },
     errors: ['NOT_FOUND'],
   },
   { method: 'post', path: '/v1/operator/maintenance', tag: 'Operator', summary: 'Run maintenance now (expiry, receipts)', access: 'operator', responses: { 200: { description: 'what maintenance did', content: json } } },

@@ -1,13 +1,24 @@
-import { Router } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Services } from '../../services/container';
 import { operatorOnly } from '../../http/auth';
 import { parseInput } from '../../http/validate';
-import { createAdminBody, createKeyBody, createTenantBody, forgetBody, quarantineBody, tenantParams } from './schema';
+import { createAdminBody, createKeyBody, createTenantBody, forgetBody, quarantineBody, tenantDisabledBody, tenantParams } from './schema';
+import { AppError } from '../../errors';
+import { jsonParser, SMALL_BODY_BYTES } from '../../http/body';
 
 /** The operator API behind `npm run admin`: one bearer token (OPERATOR_TOKEN), no tenant scope. */
 export function operatorRoutes(services: Services): Router {
   const router = Router();
-  router.use('/v1/operator', operatorOnly(services.config.operatorToken));
+  // Rate-limited per address before the token is even compared (guessing it costs a window per 60 tries), then
+  // every call that passed the token is audited when it answers: who (the address), what (method and path), status.
+  router.use('/v1/operator', operatorThrottle(services), operatorOnly(services.config.operatorToken), (req: Request, res: Response, next: NextFunction) => {
+    res.once('finish', () => {
+      void services.audit
+        .record({ tenantId: null, actor: `operator@${req.ip ?? 'unknown'}`, action: 'operator.call', target: `${req.method} ${req.path}`.slice(0, 300), details: { status: res.statusCode } })
+        .catch(() => undefined);
+    });
+    next();
+  }, jsonParser(SMALL_BODY_BYTES));
 
   router.get('/v1/operator/tenants', async (_req, res) => {
     res.json({ tenants: await services.tenants.listTenants() });
@@ -49,9 +60,26 @@ export function operatorRoutes(services: Services): Router {
     res.json(await services.trust.setQuarantine(found.id, quarantined, actor ? `operator:${actor}` : 'operator', reason));
   });
 
+  /** Offboards a tenant (or brings it back): its dialer keys and admins are refused on every instance at once. */
+  router.put('/v1/operator/tenants/:tenant/disabled', async (req, res) => {
+    const { tenant } = parseInput(tenantParams, req.params, 'params');
+    const { disabled, reason, actor } = parseInput(tenantDisabledBody, req.body, 'body');
+    const found = await services.tenants.findTenant(tenant);
+    res.json(await services.admins.setTenantDisabled(found.id, disabled, actor ? `operator:${actor}` : 'operator', reason));
+  });
+
   router.post('/v1/operator/maintenance', async (_req, res) => {
     res.json(await services.maintenance.run());
   });
 
   return router;
+}
+
+/** 60 operator calls a minute per client address, counted before the token check. */
+function operatorThrottle(services: Services) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const verdict = await services.rateLimiter.consume(`operator:${req.ip ?? 'unknown'}`, 60, 60_000);
+    if (!verdict.allowed) throw new AppError('RATE_LIMITED', 'too many operator calls; try again shortly').withRetryAfter(verdict.retryAfterMs / 1000);
+    next();
+  };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dbSafeText } from '../../http/validate';
+import { email, newPassword } from '../auth/schema';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,9 +16,9 @@ export const tenantParams = z.object({
     .refine((value) => SLUG.test(value) || GUID.test(value), 'must be a tenant slug or id'),
 });
 export const createAdminBody = z.object({
-  email: dbSafeText().trim().email('must be an email address'),
+  email: email(),
   name: dbSafeText().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
-  password: dbSafeText().min(10, 'must be at least 10 characters').max(200, 'must be at most 200 characters'),
+  password: newPassword(),
 });
 export const createKeyBody = z.object({ name: dbSafeText().trim().min(1, 'is required').max(100, 'must be at most 100 characters') });
 export const forgetBody = z.object({
@@ -27,6 +28,11 @@ export const forgetBody = z.object({
 });
 export const quarantineBody = z.object({
   quarantined: z.boolean({ error: 'must be true or false' }),
+  reason: dbSafeText().trim().min(5, 'must say why (at least 5 characters)').max(500, 'must be at most 500 characters'),
+  actor: dbSafeText().trim().min(1).max(200).optional(),
+});
+export const tenantDisabledBody = z.object({
+  disabled: z.boolean({ error: 'must be true or false' }),
   reason: dbSafeText().trim().min(5, 'must say why (at least 5 characters)').max(500, 'must be at most 500 characters'),
   actor: dbSafeText().trim().min(1).max(200).optional(),
 });

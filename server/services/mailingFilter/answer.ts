@@ -1,5 +1,6 @@
+import { createCipheriv, createDecipheriv, randomBytes, type Cipher } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,6 +33,80 @@ async function write(body: Writable, data: string | Buffer): Promise<void> {
 const SPILL_AFTER_BYTES = 1 << 20;
 
 /**
+ * Spill folders: `hyg-malformed-<pid>-XXXXXX` in the system's temporary folder. The pid lets a starting instance
+ * sweep the folders of dead processes (a crash skips dispose) without touching those of a live neighbour.
+ */
+const SPILL_PREFIX = 'hyg-malformed-';
+
+/**
+ * Removes the spill folders left by processes that are gone, and any of the former unencrypted layout (no pid in
+ * the name). Their contents are unreadable anyway (the key died with the process): this gives the disk back.
+ */
+export async function sweepSpillLeftovers(dir = tmpdir()): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(SPILL_PREFIX)) continue;
+    const pid = /^hyg-malformed-(\d+)-/.exec(name)?.[1];
+    if (pid !== undefined && processAlive(Number(pid))) continue;
+    await rm(path.join(dir, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
+/**
+ * The spill file of one answer. Rows hold names, CPFs and phones, so they are written encrypted (AES-256-CTR) with a
+ * key made for this request and kept only in memory: a crash leaves a file nobody can read, not the rows. CTR needs
+ * no padding and streams; integrity is not at stake (the file never leaves this process), so no GCM tag.
+ */
+class SpillFile {
+  private readonly key = randomBytes(32);
+  private readonly iv = randomBytes(16);
+  private readonly cipher: Cipher = createCipheriv('aes-256-ctr', this.key, this.iv);
+  private readonly stream: WriteStream;
+
+  private constructor(
+    readonly dir: string,
+    private readonly file: string,
+  ) {
+    this.stream = createWriteStream(file, { mode: 0o600 });
+  }
+
+  static async create(): Promise<SpillFile> {
+    const dir = await mkdtemp(path.join(tmpdir(), `${SPILL_PREFIX}${process.pid}-`));
+    return new SpillFile(dir, path.join(dir, 'rows.bin'));
+  }
+
+  async write(bytes: Buffer): Promise<void> {
+    if (!this.stream.write(this.cipher.update(bytes))) await once(this.stream, 'drain');
+  }
+
+  /** Closes the file and reads the rows back, decrypted. */
+  async *readBack(): AsyncGenerator<Buffer> {
+    const tail = this.cipher.final();
+    if (tail.length > 0) this.stream.write(tail);
+    this.stream.end();
+    await once(this.stream, 'close');
+    const decipher = createDecipheriv('aes-256-ctr', this.key, this.iv);
+    for await (const chunk of createReadStream(this.file)) yield decipher.update(chunk as Buffer);
+  }
+
+  async remove(): Promise<void> {
+    this.stream.destroy();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * CSV answer: multipart/mixed with parts "kept" (the filtered mailing), "malformed" (rows set apart, with the
  * reason in a last column) and "summary" (JSON counts). Malformed rows wait until the kept part is complete: in
  * memory while they are few (up to 1 MiB), then in a temporary file, so memory stays bounded whatever the mailing's
@@ -40,7 +115,7 @@ const SPILL_AFTER_BYTES = 1 << 20;
  */
 export class MultipartCsvOutput implements AnswerOutput {
   private readonly boundary = newBoundary();
-  private spill: { dir: string; file: string; stream: WriteStream } | undefined;
+  private spill: SpillFile | undefined;
   private held: Buffer[] = [];
   private heldBytes = 0;
 
@@ -67,24 +142,20 @@ export class MultipartCsvOutput implements AnswerOutput {
       return;
     }
     if (!this.spill) {
-      const dir = await mkdtemp(path.join(tmpdir(), 'hyg-malformed-'));
-      const file = path.join(dir, 'rows.csv');
-      this.spill = { dir, file, stream: createWriteStream(file) };
+      this.spill = await SpillFile.create();
       const held = this.held;
       this.held = [];
       this.heldBytes = 0;
-      for (const chunk of held) if (!this.spill.stream.write(chunk)) await once(this.spill.stream, 'drain');
+      for (const chunk of held) await this.spill.write(chunk);
     }
-    if (!this.spill.stream.write(bytes)) await once(this.spill.stream, 'drain');
+    await this.spill.write(bytes);
   }
 
   /** Closes the kept part, sends the malformed rows and the summary. */
   async finish(summary: unknown): Promise<void> {
     await write(this.body, partHeader(this.boundary, 'malformed', 'text/csv', false));
     if (this.spill) {
-      this.spill.stream.end();
-      await once(this.spill.stream, 'close');
-      for await (const chunk of createReadStream(this.spill.file)) await write(this.body, chunk as Buffer);
+      for await (const chunk of this.spill.readBack()) await write(this.body, chunk);
     } else {
       for (const chunk of this.held) await write(this.body, chunk);
       this.held = [];
@@ -95,9 +166,7 @@ export class MultipartCsvOutput implements AnswerOutput {
   }
 
   async dispose(): Promise<void> {
-    if (!this.spill) return;
-    this.spill.stream.destroy();
-    await rm(this.spill.dir, { recursive: true, force: true });
+    await this.spill?.remove();
   }
 }
 

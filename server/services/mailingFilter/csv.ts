@@ -1,5 +1,5 @@
 import type { MailingCounts, MalformedReason } from '../../../plugin/contract/protocol';
-import { CsvReader, CsvSyntaxError, formatCsvField, formatCsvRow, parseCsvRecord, type CsvColumns, type CsvDelimiter, type CsvRow } from '../../../plugin/contract/csv';
+import { CsvReader, CsvRecordTooLongError, CsvSyntaxError, formatCsvField, formatCsvRow, parseCsvRecord, type CsvColumns, type CsvDelimiter, type CsvRow } from '../../../plugin/contract/csv';
 import { STATUS } from '../../domain/trust';
 import { AppError } from '../../errors';
 import { emptyCounts } from '../mailings';
@@ -16,7 +16,7 @@ import { BATCH_ROWS, describeReasons, judgeRow, resolveColumns, type FilterOptio
  */
 export async function filterCsv(input: AsyncIterable<Buffer | string>, output: MailingOutput, classifier: PhoneClassifier, options: FilterOptions): Promise<MailingCounts> {
   const counts = emptyCounts();
-  const reader = new CsvMailingReader(options.phoneColumns);
+  const reader = new CsvMailingReader(options.phoneColumns, options.maxRecordBytes);
   const writer = new CsvMailingWriter(output);
   for await (const batch of reader.batches(input)) {
     const layout = reader.layout!;
@@ -59,12 +59,17 @@ export type CsvLayout = {
  * needed (an invalid phone to blank) is parsed again by the judge.
  */
 export class CsvMailingReader {
-  private readonly reader = new CsvReader();
+  private readonly reader: CsvReader;
   layout: CsvLayout | undefined;
   /** Rows waiting for a batch; the reader appends the rows it reads in column-selective mode. */
   private pending: CsvColumns = { raws: [], lines: [], values: [] };
 
-  constructor(private readonly phoneColumns: readonly string[] | undefined) {}
+  constructor(
+    private readonly phoneColumns: readonly string[] | undefined,
+    maxRecordBytes?: number,
+  ) {
+    this.reader = new CsvReader(maxRecordBytes === undefined ? undefined : { maxRecordLength: maxRecordBytes });
+  }
 
   /** Whole batches as they fill up, then the last partial one; never an empty batch. */
   async *batches(input: AsyncIterable<Buffer | string>): AsyncGenerator<CsvColumns> {
@@ -76,6 +81,9 @@ export class CsvMailingReader {
       this.take(this.reader.end());
       yield* this.fullBatches();
     } catch (error) {
+      if (error instanceof CsvRecordTooLongError) {
+        throw new AppError('PAYLOAD_TOO_LARGE', `line ${error.line}: the record is longer than the limit of ${error.limit} bytes (MAX_RECORD_BYTES)`, 'body');
+      }
       if (error instanceof CsvSyntaxError) throw new AppError('INVALID_CSV', `line ${error.line}: ${error.message}`, 'body');
       throw error;
     }

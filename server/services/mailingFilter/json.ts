@@ -1,4 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { MailingCounts } from '../../../plugin/contract/protocol';
 import { AppError } from '../../errors';
 import { MAX_CONTACT_DEPTH, nestedDeeperThan, tooDeepLine } from './contactDepth';
@@ -9,10 +8,19 @@ import { BATCH_ROWS, judgeRow, resolveColumns, type FilterOptions, type MailingO
 /** A contact read from the body, with the line (NDJSON) or position (JSON array) it came from. */
 export type NumberedContact = { contact: unknown; line: number };
 
-/** NDJSON: one contact per line, blank lines skipped. A line that is not JSON is INVALID_JSON naming the line. */
-export async function* ndjsonContacts(input: AsyncIterable<Buffer>): AsyncGenerator<NumberedContact> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
+const LF = 0x0a;
+
+/**
+ * NDJSON: one contact per line, blank lines skipped. A line that is not JSON is INVALID_JSON naming the line; a line
+ * longer than `maxLineBytes` is PAYLOAD_TOO_LARGE naming it, found as soon as that many bytes of it arrived.
+ *
+ * Lines are cut on the bytes: a '\n' byte never occurs inside a UTF-8 sequence, so each line is decoded whole. Only
+ * the new chunk is searched and an unfinished line waits as a list of pieces joined once: the former
+ * `(rest + chunk).split('\n')` rescanned the whole unfinished line at every chunk (a 20 MB line: 13.8 s of CPU).
+ */
+export async function* ndjsonContacts(input: AsyncIterable<Buffer>, maxLineBytes = Number.POSITIVE_INFINITY): AsyncGenerator<NumberedContact> {
+  let pieces: Buffer[] = [];
+  let piecesBytes = 0;
   let line = 0;
   const parse = (text: string) => {
     try {
@@ -21,16 +29,27 @@ export async function* ndjsonContacts(input: AsyncIterable<Buffer>): AsyncGenera
       throw new AppError('INVALID_JSON', `line ${line}: ${(error as Error).message}`, 'body');
     }
   };
+  const tooLong = (lineNumber: number) =>
+    new AppError('PAYLOAD_TOO_LARGE', `line ${lineNumber}: the line is longer than the limit of ${maxLineBytes} bytes (MAX_RECORD_BYTES)`, 'body');
   for await (const chunk of input) {
-    const lines = (rest + decoder.write(chunk)).split('\n');
-    rest = lines.pop() ?? '';
-    for (const text of lines) {
+    let start = 0;
+    for (let end = chunk.indexOf(LF); end >= 0; end = chunk.indexOf(LF, start)) {
       line++;
+      if (piecesBytes + end - start > maxLineBytes) throw tooLong(line);
+      const text = pieces.length === 0 ? chunk.toString('utf8', start, end) : Buffer.concat([...pieces, chunk.subarray(start, end)]).toString('utf8');
+      pieces = [];
+      piecesBytes = 0;
+      start = end + 1;
       if (text.trim()) yield { contact: parse(text), line };
     }
+    if (start < chunk.length) {
+      pieces.push(chunk.subarray(start));
+      piecesBytes += chunk.length - start;
+      if (piecesBytes > maxLineBytes) throw tooLong(line + 1);
+    }
   }
-  rest += decoder.end();
   line++;
+  const rest = Buffer.concat(pieces).toString('utf8');
   if (rest.trim()) yield { contact: parse(rest), line };
 }
 

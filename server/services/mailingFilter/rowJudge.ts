@@ -18,6 +18,8 @@ export interface MailingOutput {
 
 export type FilterOptions = {
   hygiene: boolean;
+  /** Longest CSV record or NDJSON line, in bytes (MAX_RECORD_BYTES); longer ones are refused naming their line. */
+  maxRecordBytes?: number;
   /** Phone columns (CSV header names or JSON keys); detected from their names when absent. */
   phoneColumns?: readonly string[];
   onProgress?: (counts: MailingCounts) => void;
@@ -35,21 +37,47 @@ function reasonFor(column: string, verdict: number, cell: string): MalformedReas
 
 export const describeReasons = (reasons: readonly MalformedReason[]) => reasons.map((reason) => `${reason.column}: ${reason.code} (${reason.message})`).join('; ');
 
+/**
+ * Phone columns per contact. Real mailings have one to a handful; a header of 100k phone-named columns made every
+ * row carry 100k cells through the classifier (and the column selection was quadratic), freezing the instance.
+ */
+export const MAX_PHONE_COLUMNS = 64;
+
+/** The first names of a header, for an error message: a 100k-column header must not become a 1 MB message. */
+const someNames = (names: readonly string[]) => (names.length <= 20 ? names.join(', ') : `${names.slice(0, 20).join(', ')}, … (${names.length} columns)`);
+
 /** The indexes of the phone columns: the ones named (any case), or those detected from the names. */
 export function resolveColumns(available: readonly string[], requested: readonly string[] | undefined, field: string): number[] {
+  let columns: number[];
   if (requested && requested.length > 0) {
-    const lower = available.map((name) => name.trim().toLowerCase());
-    return requested.map((name) => {
-      const index = lower.indexOf(name.trim().toLowerCase());
-      if (index < 0) throw new AppError('VALIDATION_FAILED', `column "${name}" is not in the mailing (columns: ${available.join(', ')})`, field);
+    if (requested.length > MAX_PHONE_COLUMNS) {
+      throw new AppError('VALIDATION_FAILED', `at most ${MAX_PHONE_COLUMNS} phone columns (got ${requested.length})`, field);
+    }
+    // First occurrence of each name, as indexOf found it, in one pass over the header.
+    const indexOfName = new Map<string, number>();
+    available.forEach((name, index) => {
+      const key = name.trim().toLowerCase();
+      if (!indexOfName.has(key)) indexOfName.set(key, index);
+    });
+    columns = requested.map((name) => {
+      const index = indexOfName.get(name.trim().toLowerCase());
+      if (index === undefined) throw new AppError('VALIDATION_FAILED', `column "${name}" is not in the mailing (columns: ${someNames(available)})`, field);
       return index;
     });
+  } else {
+    columns = detectPhoneColumns(available);
+    if (columns.length === 0) {
+      throw new AppError('VALIDATION_FAILED', `no phone column found among ${someNames(available) || '(none)'}; name them with phoneColumns`, field);
+    }
   }
-  const detected = detectPhoneColumns(available);
-  if (detected.length === 0) {
-    throw new AppError('VALIDATION_FAILED', `no phone column found among ${available.join(', ') || '(none)'}; name them with phoneColumns`, field);
+  if (columns.length > MAX_PHONE_COLUMNS) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `${columns.length} columns look like phone columns, more than the limit of ${MAX_PHONE_COLUMNS}; name the real ones with phoneColumns`,
+      field,
+    );
   }
-  return detected;
+  return columns;
 }
 
 export type RowVerdict = { kind: 'kept' | 'dropped' | 'malformed'; removed: number[]; reasons: MalformedReason[] };

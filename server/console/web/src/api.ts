@@ -1,4 +1,5 @@
 import type {
+  AuditPage,
   CampaignEventView,
   CampaignView,
   DailyStatusMix,
@@ -6,6 +7,7 @@ import type {
   LoginResult,
   MailingView,
   MeView,
+  NumberExplanation,
   OutcomeName,
   TabulationView,
 } from '../../../../plugin/contract/protocol';
@@ -20,6 +22,8 @@ export class ApiError extends Error {
     message: string,
     readonly requestId: string,
     readonly field?: string,
+    /** Seconds from the Retry-After header of a 429/503, when the server sent one. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -43,7 +47,7 @@ async function request<T>(method: Method, path: string, body?: unknown, options:
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    response = await fetch(path, { method, headers, body: body === undefined ? null : JSON.stringify(body), cache: 'no-store' });
   } catch (error) {
     connection.httpFailed();
     throw new NetworkError((error as Error).message);
@@ -61,25 +65,43 @@ async function request<T>(method: Method, path: string, body?: unknown, options:
     endSession('expired');
     throw new SessionEnded(error.message);
   }
-  throw new ApiError(response.status, error.code, error.message, error.requestId, error.field);
+  const retryAfter = Number(response.headers.get('retry-after'));
+  throw new ApiError(response.status, error.code, error.message, error.requestId, error.field, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
 }
 
 const campaignPath = (id: string) => `/v1/campaigns/${encodeURIComponent(id)}`;
 
+/** A paginated list whole: the server answers a page at a time with `next` (the following page's cursor, or null). */
+async function allPages<T>(path: string, field: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = `?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page: Record<string, unknown> & { next?: string | null } = await request('GET', path + query);
+    items.push(...((page[field] as T[] | undefined) ?? []));
+    cursor = page.next ?? null;
+  } while (cursor);
+  return items;
+}
+
 export const api = {
   login: (email: string, password: string) => request<LoginResult>('POST', '/v1/auth/login', { email, password }, { anonymous: true }),
   me: () => request<MeView>('GET', '/v1/me'),
-  campaigns: async () => (await request<{ campaigns: CampaignView[] }>('GET', '/v1/campaigns')).campaigns,
+  campaigns: () => allPages<CampaignView>('/v1/campaigns', 'campaigns'),
   campaign: (id: string) => request<CampaignView>('GET', campaignPath(id)),
   setHygiene: (id: string, enabled: boolean) => request<CampaignView>('PUT', `${campaignPath(id)}/hygiene`, { enabled }),
   history: async (id: string) => (await request<{ events: CampaignEventView[] }>('GET', `${campaignPath(id)}/hygiene/history`)).events,
-  mailings: async (id: string) => (await request<{ mailings: MailingView[] }>('GET', `${campaignPath(id)}/mailings`)).mailings,
+  mailings: (id: string) => allPages<MailingView>(`${campaignPath(id)}/mailings`, 'mailings'),
   dailyStats: async (campaignId?: string) =>
     (await request<{ days: DailyStatusMix[] }>('GET', `/v1/stats/daily?days=30${campaignId ? `&campaignId=${encodeURIComponent(campaignId)}` : ''}`)).days,
   tabulations: async () => (await request<{ tabulations: TabulationView[] }>('GET', '/v1/tabulations')).tabulations,
   setTabulation: (code: string, outcome: OutcomeName) => request<TabulationView>('PUT', `/v1/tabulations/${encodeURIComponent(code)}`, { outcome }),
   revertTabulation: (code: string) => request<null>('DELETE', `/v1/tabulations/${encodeURIComponent(code)}`),
-  keys: async () => (await request<{ keys: DialerKeyView[] }>('GET', '/v1/dialer-keys')).keys,
+  keys: () => allPages<DialerKeyView>('/v1/dialer-keys', 'keys'),
   createKey: (name: string) => request<DialerKeyView & { key: string }>('POST', '/v1/dialer-keys', { name }),
   revokeKey: (id: string) => request<DialerKeyView>('DELETE', `/v1/dialer-keys/${encodeURIComponent(id)}`),
+  // Phones travel only in POST bodies: never in a URL (history, logs) nor in the browser's storage.
+  explainNumber: (phone: string) => request<NumberExplanation>('POST', '/v1/numbers/explain', { phone }),
+  contestNumber: (phone: string, reason: string) => request<{ contested: true }>('POST', '/v1/numbers/contest', { phone, reason }),
+  audit: (before?: string) => request<AuditPage>('GET', `/v1/audit?limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`),
 };

@@ -25,8 +25,16 @@ export const connection = {
   },
   httpFailed: () => set(() => (httpUp = false)),
   httpSucceeded: () => set(() => (httpUp = true)),
-  socketUp: () => set(() => ((socketUp = true), (httpUp = true))),
+  socketUp: () =>
+    set(() => {
+      socketUp = true;
+      httpUp = true;
+    }),
   socketDown: () => set(() => (socketUp = false)),
   /** Signed out: no socket is expected, so only HTTP counts. */
-  reset: () => set(() => ((socketUp = true), (httpUp = true))),
+  reset: () =>
+    set(() => {
+      socketUp = true;
+      httpUp = true;
+    }),
 };

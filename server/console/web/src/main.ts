@@ -6,7 +6,9 @@ import { currentSession, endSession, onSessionChange } from './session';
 import { announce } from './ui';
 import { campaignView } from './views/campaign';
 import { campaignsView } from './views/campaigns';
+import { auditView } from './views/audit';
 import { keysView } from './views/keys';
+import { numberView } from './views/number';
 import { signInView } from './views/signin';
 import { tabulationsView } from './views/tabulations';
 
@@ -19,7 +21,7 @@ let cleanup: () => void = () => undefined;
 let signInNotice: string | null = null;
 let online = connection.online();
 
-type Route = { name: 'campaigns' | 'campaign' | 'tabulations' | 'keys'; id?: string };
+type Route = { name: 'campaigns' | 'campaign' | 'tabulations' | 'keys' | 'number' | 'audit'; id?: string };
 
 function route(): Route {
   const hash = location.hash.replace(/^#\/?/, '');
@@ -27,6 +29,9 @@ function route(): Route {
   if (first === 'campaigns' && second) return { name: 'campaign', id: decodeURIComponent(second) };
   if (first === 'tabulations') return { name: 'tabulations' };
   if (first === 'keys') return { name: 'keys' };
+  // No phone in the URL: the lookup screen keeps its number in memory only.
+  if (first === 'number') return { name: 'number' };
+  if (first === 'audit') return { name: 'audit' };
   return { name: 'campaigns' };
 }
 
@@ -65,6 +70,8 @@ function header(): HTMLElement {
           link('#/campaigns', t('navCampaigns'), current === 'campaigns' || current === 'campaign'),
           link('#/tabulations', t('navTabulations'), current === 'tabulations'),
           link('#/keys', t('navKeys'), current === 'keys'),
+          link('#/number', t('navNumber'), current === 'number'),
+          link('#/audit', t('navAudit'), current === 'audit'),
         )
       : h('span', { class: 'spacer' }),
     h(
@@ -80,9 +87,13 @@ function header(): HTMLElement {
 function render(): void {
   cleanup();
   const main = h('main', { id: 'main', tabindex: -1 });
+  const skipToMain = (e: Event) => {
+    e.preventDefault();
+    main.focus();
+  };
   replaceChildren(
     app,
-    h('a', { href: '#main', class: 'skip-link', onclick: (e: Event) => (e.preventDefault(), main.focus()) }, t('skipToContent')),
+    h('a', { href: '#main', class: 'skip-link', onclick: skipToMain }, t('skipToContent')),
     header(),
     banner(),
     main,
@@ -96,6 +107,8 @@ function render(): void {
   if (current.name === 'campaign') cleanup = campaignView(main, current.id!);
   else if (current.name === 'tabulations') cleanup = tabulationsView(main);
   else if (current.name === 'keys') cleanup = keysView(main);
+  else if (current.name === 'number') cleanup = numberView(main);
+  else if (current.name === 'audit') cleanup = auditView(main);
   else cleanup = campaignsView(main);
   main.querySelector<HTMLElement>('h1')?.focus();
 }

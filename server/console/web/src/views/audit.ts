@@ -1,0 +1,134 @@
+import type { AuditEventView } from '../../../../../plugin/contract/protocol';
+import { api, SessionEnded } from '../api';
+import { h, replaceChildren } from '../dom';
+import { formatDateTime, t, type MessageKey } from '../i18n';
+import { errorText, inlineMessage, loadError, loadingBlock, pageTitle } from '../ui';
+
+const detailsOf = (event: AuditEventView): Record<string, unknown> =>
+  event.details && typeof event.details === 'object' ? (event.details as Record<string, unknown>) : {};
+
+const KNOWN_ACTIONS = new Set([
+  'tabulation.changed',
+  'dialer-key.created',
+  'dialer-key.revoked',
+  'number.withdrawn',
+  'number.contested',
+  'source.quarantined',
+  'source.released',
+  'enumeration.flagged',
+  'number.erased',
+]);
+
+/** An action code in words; a code this console does not know yet is shown as it is rather than hidden. */
+function actionText(event: AuditEventView): string {
+  const details = detailsOf(event);
+  if (event.action === 'hygiene.switched') return t(details.enabled ? 'audit:hygiene.switched:on' : 'audit:hygiene.switched:off');
+  if (!KNOWN_ACTIONS.has(event.action)) return event.action;
+  const text = t(`audit:${event.action}` as MessageKey);
+  if (event.action === 'tabulation.changed') {
+    if (details.reverted) return `${text} (${t('auditTabulationReverted')})`;
+    const outcome = details.outcome;
+    if (outcome === 'invalid' || outcome === 'contact' || outcome === 'neutral') return `${text} (${t('auditTabulationTo', { outcome: t(`outcome_${outcome}`).toLowerCase() })})`;
+  }
+  return text;
+}
+
+/** Targets are typed ids (`campaign:…`, `code:…`, `key:<prefix>`): said as words, anything else as it is. */
+function targetText(target: string | null): string {
+  if (!target) return '—';
+  const [kind, ...rest] = target.split(':');
+  const id = rest.join(':');
+  if (kind === 'campaign' && id) return t('auditTargetCampaign', { id });
+  if (kind === 'code' && id) return t('auditTargetCode', { id });
+  if (kind === 'key' && id) return t('auditTargetKey', { id });
+  return target;
+}
+
+function actorText(actor: string): string {
+  if (actor === 'server') return t('actorServer');
+  if (actor === 'operator' || actor.startsWith('operator:')) return actor === 'operator' ? t('actorOperator') : `${t('actorOperator')} (${actor.slice('operator:'.length)})`;
+  return actor;
+}
+
+/** "Auditoria": the tenant's audit log, newest first, 50 at a time with "Carregar mais" (keyset on the event id). */
+export function auditView(root: HTMLElement): () => void {
+  const listSlot = h('div', { class: 'card' }, loadingBlock());
+  replaceChildren(root, pageTitle(t('auditTitle')), h('p', { class: 'intro' }, t('auditIntro')), listSlot);
+
+  let active = true;
+  const tbody = h('tbody', {});
+  const count = h('p', { class: 'muted small', role: 'status' });
+  const moreMessage = inlineMessage();
+  const more = h('button', { type: 'button', class: 'btn secondary' }, t('auditMore'));
+  let next: string | null = null;
+  let shown = 0;
+
+  const row = (event: AuditEventView) =>
+    h(
+      'tr',
+      { 'data-audit': event.id },
+      h('td', { class: 'nowrap' }, formatDateTime(event.at)),
+      h('td', {}, actorText(event.actor)),
+      h('th', { scope: 'row' }, actionText(event)),
+      h('td', {}, targetText(event.target)),
+      h('td', { class: 'reason' }, event.reason ?? '—'),
+    );
+
+  function append(events: AuditEventView[], nextCursor: string | null): void {
+    tbody.append(...events.map(row));
+    shown += events.length;
+    next = nextCursor;
+    count.textContent = next ? t('auditShown', { count: shown }) : `${t('auditShown', { count: shown })}. ${t('auditEnd')}`;
+    more.hidden = !next;
+  }
+
+  async function loadFirst(): Promise<void> {
+    replaceChildren(listSlot, loadingBlock());
+    try {
+      const page = await api.audit();
+      if (!active) return;
+      if (page.events.length === 0) {
+        replaceChildren(listSlot, h('p', { class: 'empty' }, t('auditEmpty')));
+        return;
+      }
+      tbody.replaceChildren();
+      shown = 0;
+      const heads = [t('auditWhen'), t('auditWho'), t('auditWhat'), t('auditTarget'), t('auditReason')];
+      replaceChildren(
+        listSlot,
+        h('div', { class: 'table-wrap' }, h('table', { class: 'audit' }, h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))), tbody)),
+        h('div', { class: 'list-footer' }, count, more, moreMessage.element),
+      );
+      append(page.events, page.next);
+    } catch (error) {
+      if (!(error instanceof SessionEnded) && active) replaceChildren(listSlot, loadError(error, () => void loadFirst()));
+    }
+  }
+
+  more.addEventListener('click', async () => {
+    if (!next) return;
+    moreMessage.clear();
+    more.disabled = true;
+    const firstNew = shown;
+    try {
+      const page = await api.audit(next);
+      if (!active) return;
+      append(page.events, page.next);
+      // Keyboard users continue where the new rows begin, not back at the top.
+      const firstRow = tbody.children[firstNew]?.querySelector<HTMLElement>('th');
+      if (firstRow) {
+        firstRow.tabIndex = -1;
+        firstRow.focus();
+      }
+    } catch (error) {
+      if (!(error instanceof SessionEnded)) moreMessage.error(errorText(error));
+    } finally {
+      more.disabled = false;
+    }
+  });
+
+  void loadFirst();
+  return () => {
+    active = false;
+  };
+}
