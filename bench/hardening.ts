@@ -1,18 +1,24 @@
 /**
- * Issue 10's figure: /healthz latency and server RSS while 4 clients post unauthenticated 16 MiB bodies in a loop
- * to /v1/auth/login and /v1/outcomes. Timing belongs here, not in the tests (a noisy shared machine); the figures go
- * to docs/security.md. Run: `npm run bench:hardening` (embedded database in a temporary DATA_DIR, no services).
+ * Issue 10's figures, written to docs/security.md. Timing belongs here, not in the tests (a noisy shared machine).
+ * 1. /healthz latency and server RSS while 4 clients post unauthenticated 16 MiB bodies in a loop.
+ * 2. One tenant's 1,000-phone lookups (POST /v1/numbers/check) while another tenant's dialer streams hostile
+ *    mailings in a loop: an NDJSON line without end, a CSV header of 100k columns, a CSV record without end.
+ * Run: `npm run bench:hardening` (embedded database in a temporary DATA_DIR, no services).
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { json, request } from './http';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MiB = 1024 * 1024;
 const PROBES = 400;
+const LOOKUPS = 300;
+const OPERATOR_TOKEN = randomBytes(24).toString('hex');
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -57,15 +63,96 @@ async function probe(url: string): Promise<{ p50: number; p99: number }> {
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
 
+/** A tenant with a dialer key and a campaign (hygiene on), made through the operator listener. */
+async function benchTenant(url: string, operatorUrl: string, slug: string): Promise<string> {
+  await json(operatorUrl, 'POST', '/v1/operator/tenants', OPERATOR_TOKEN, { slug, name: slug });
+  const email = `admin@${slug}.bench`;
+  const password = 'bench-password-0123456789';
+  await json(operatorUrl, 'POST', `/v1/operator/tenants/${slug}/admins`, OPERATOR_TOKEN, { email, name: 'Bench admin', password });
+  const { key } = await json<{ key: string }>(operatorUrl, 'POST', `/v1/operator/tenants/${slug}/dialer-keys`, OPERATOR_TOKEN, { name: 'bench dialer' });
+  const { token } = await json<{ token: string }>(url, 'POST', '/v1/auth/login', undefined, { email, password });
+  await json(url, 'POST', '/v1/campaigns', key, { id: 'c', name: 'c' });
+  await json(url, 'PUT', '/v1/campaigns/c/hygiene', token, { enabled: true });
+  return key;
+}
+
+/** Sequential 1,000-phone lookups of one tenant; the latency of each. */
+async function lookups(url: string, dialerKey: string, count: number): Promise<{ p50: number; p99: number }> {
+  const phones = Array.from({ length: 1000 }, (_v, i) => `(11) 9${String(8000_0000 + i * 7919).slice(0, 8)}`);
+  const body = JSON.stringify({ phones });
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const res = await request(url, { method: 'POST', path: '/v1/numbers/check', headers: { authorization: `Bearer ${dialerKey}`, 'content-type': 'application/json' }, body });
+    if (res.status !== 200) throw new Error(`lookup → ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`);
+    samples.push(res.ms);
+  }
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+/** The three hostile mailings of issue 10, each refused by a bound (413 or 400), sent again and again. */
+function hostileMailings(): { contentType: string; body: Buffer; name: string }[] {
+  const header100k = Array.from({ length: 100_000 }, (_v, i) => `tel${i}`).join(';');
+  return [
+    { name: 'NDJSON line without end (16 MiB)', contentType: 'application/x-ndjson', body: Buffer.concat([Buffer.from('{"telefone":"(11) 2345-6789","obs":"'), Buffer.alloc(16 * MiB, 'y')]) },
+    { name: 'CSV header of 100k columns', contentType: 'text/csv', body: Buffer.from(`${header100k}\n(11) 2345-6789\n`) },
+    { name: 'CSV record without end (16 MiB)', contentType: 'text/csv', body: Buffer.concat([Buffer.from('nome;telefone\n"'), Buffer.alloc(16 * MiB, 'q')]) },
+  ];
+}
+
+async function hostilePhase(url: string, operatorUrl: string): Promise<void> {
+  const stamp = Date.now().toString(36);
+  const attackerKey = await benchTenant(url, operatorUrl, `hostile-${stamp}`);
+  const victimKey = await benchTenant(url, operatorUrl, `victim-${stamp}`);
+  await lookups(url, victimKey, 20); // warm-up
+  const quiet = await lookups(url, victimKey, LOOKUPS);
+  let attacking = true;
+  const refusals = new Map<string, number>();
+  const attacker = async (mailing: { contentType: string; body: Buffer; name: string }) => {
+    while (attacking) {
+      const res = await request(url, {
+        method: 'POST',
+        path: '/v1/campaigns/c/mailings',
+        headers: { authorization: `Bearer ${attackerKey}`, 'content-type': mailing.contentType, 'content-length': String(mailing.body.length) },
+        body: mailing.body,
+      }).catch(() => ({ status: 0 }));
+      const key = `${mailing.name}: ${res.status || 'cut'}`;
+      refusals.set(key, (refusals.get(key) ?? 0) + 1);
+    }
+  };
+  const attackers = hostileMailings().map(attacker);
+  const attacked = await lookups(url, victimKey, LOOKUPS);
+  attacking = false;
+  await Promise.all(attackers);
+  console.log('');
+  console.log(`| measure | quiet | under one tenant's hostile mailings (3 in a loop) |`);
+  console.log('| --- | --- | --- |');
+  console.log(`| another tenant's 1k-number lookup p50 | ${quiet.p50.toFixed(1)} ms | ${attacked.p50.toFixed(1)} ms |`);
+  console.log(`| another tenant's 1k-number lookup p99 | ${quiet.p99.toFixed(1)} ms | ${attacked.p99.toFixed(1)} ms |`);
+  console.log('');
+  for (const [key, count] of refusals) console.log(`- ${key} × ${count}`);
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hyg-hardening-'));
   const port = await freePort();
+  const operatorPort = await freePort();
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/server/main.js')], {
     cwd: ROOT,
     stdio: 'ignore',
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      OPERATOR_PORT: String(operatorPort),
+      OPERATOR_TOKEN,
+      // The lookups of phase 2 must not meet the victim's daily read budget.
+      READ_BUDGET_BASE: '1000000000',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    },
   });
   const url = `http://127.0.0.1:${port}`;
+  const operatorUrl = `http://127.0.0.1:${operatorPort}`;
   try {
     for (let tries = 0; ; tries++) {
       try {
@@ -99,6 +186,7 @@ async function main(): Promise<void> {
     console.log(`| /healthz p50 | ${quiet.p50.toFixed(1)} ms | ${flooded.p50.toFixed(1)} ms |`);
     console.log(`| /healthz p99 | ${quiet.p99.toFixed(1)} ms | ${flooded.p99.toFixed(1)} ms |`);
     console.log(`| server RSS | ${rssBefore.toFixed(0)} MiB | peak ${peakRss.toFixed(0)} MiB (+${(peakRss - rssBefore).toFixed(0)} MiB), ${posts} posts refused |`);
+    await hostilePhase(url, operatorUrl);
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));

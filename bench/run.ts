@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,8 @@ const ROOT = path.resolve(__dirname, '../..');
 const KEYS = {
   jwtSecret: 'bench-jwt-secret-0123456789abcdef0123456789',
   pseudonymKeyHex: '000102030405060708090a0b0c0d0e0f',
-  operatorToken: 'bench-operator-token-0123456789abcdef01234567',
+  // Random per run: a production start refuses a guessable operator token (server/domain/tokenEntropy.ts).
+  operatorToken: randomBytes(32).toString('hex'),
 };
 const DIALERS = 50;
 const INGEST_CLIENTS = 4;
@@ -94,13 +96,13 @@ async function main(): Promise<void> {
 
   // 2. the server, as in production
   const env: ServerEnv = { databaseUrl: databaseUrl(dbName), redisUrl: REDIS_URL, redisPrefix, ...KEYS };
-  const one = await startServer({ name: 'instance-1', port: await freePort(), env, workDir, profile, root: ROOT });
+  const one = await startServer({ name: 'instance-1', port: await freePort(), operatorPort: await freePort(), env, workDir, profile, root: ROOT });
   const loaded = await memoryOf(one.pid);
   log(`instance 1 ready in ${seconds(one.readyMs)}, RSS ${mib(loaded.rss)}`);
   rows.push({ metric: 'server start (loads the non-clean history into its index)', value: seconds(one.readyMs), detail: `RSS after start ${mib(loaded.rss)}` });
 
   const tenants: BenchTenant[] = [];
-  for (let t = 0; t < 5; t++) tenants.push(await createTenant(one.url, KEYS.operatorToken, `bench-${stamp}-${t}`, 'bench-campaign'));
+  for (let t = 0; t < 5; t++) tenants.push(await createTenant(one.operatorUrl, KEYS.operatorToken, `bench-${stamp}-${t}`, 'bench-campaign'));
   const [first, second] = tenants as [BenchTenant, BenchTenant];
 
   // 3. the 1M-row mailing: ours (HTTP, end to end) beside the floor and the naive path
@@ -249,7 +251,7 @@ async function main(): Promise<void> {
   });
 
   // 7. a second instance on the same PostgreSQL and Redis
-  const two = await startServer({ name: 'instance-2', port: await freePort(), env, workDir, profile: false, root: ROOT });
+  const two = await startServer({ name: 'instance-2', port: await freePort(), operatorPort: await freePort(), env, workDir, profile: false, root: ROOT });
   log(`instance 2 ready in ${seconds(two.readyMs)}`);
   const samples: { fromAck: number; fromSend: number }[] = [];
   for (let k = 0; k < 5; k++) samples.push(await crossInstance(one.url, two.url, [first, second], size.history + 95_000_000 + k, `x-${stamp}-${k}`));

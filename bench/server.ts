@@ -8,6 +8,8 @@ import { request } from './http';
 export type ServerProcess = {
   name: string;
   url: string;
+  /** The operator listener (tenants, keys, metrics): loopback, its own port. */
+  operatorUrl: string;
   pid: number;
   /** CLOCK_MONOTONIC µs at spawn, comparable with the timestamps of a --cpu-prof profile. */
   spawnedAtUs: number;
@@ -31,7 +33,7 @@ const live = new Set<ChildProcess>();
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startServer(options: { name: string; port: number; env: ServerEnv; workDir: string; profile: boolean; root: string }): Promise<ServerProcess> {
+export async function startServer(options: { name: string; port: number; operatorPort: number; env: ServerEnv; workDir: string; profile: boolean; root: string }): Promise<ServerProcess> {
   const logFile = path.join(options.workDir, `${options.name}.log`);
   const profileDir = options.profile ? path.join(options.workDir, `${options.name}-profile`) : undefined;
   const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), path.join(options.root, 'dist/server/main.js')];
@@ -51,6 +53,7 @@ export async function startServer(options: { name: string; port: number; env: Se
       JWT_SECRET: options.env.jwtSecret,
       PSEUDONYM_KEY: options.env.pseudonymKeyHex,
       OPERATOR_TOKEN: options.env.operatorToken,
+      OPERATOR_PORT: String(options.operatorPort),
       LOG_LEVEL: 'warn',
       // The bench measures speed, not the trust rules: no waiting a day between two tenants' marks, and a read
       // budget that its million-phone checks cannot exhaust.
@@ -86,6 +89,7 @@ export async function startServer(options: { name: string; port: number; env: Se
   return {
     name: options.name,
     url,
+    operatorUrl: `http://127.0.0.1:${options.operatorPort}`,
     pid: child.pid!,
     spawnedAtUs,
     readyMs,

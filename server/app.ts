@@ -7,12 +7,12 @@ import { authRoutes } from './routes/auth/auth';
 import { adminRoutes } from './routes/admins/admins';
 import { campaignRoutes } from './routes/campaigns/campaigns';
 import { dialerKeyRoutes } from './routes/dialerKeys/dialerKeys';
-import { healthRoutes } from './routes/health/health';
+import { healthRoutes, livenessRoutes } from './routes/health/health';
 import { mailingRoutes } from './routes/mailings/mailings';
 import { numberRoutes } from './routes/numbers/numbers';
 import { operatorRoutes } from './routes/operator/operator';
 import { outcomeRoutes } from './routes/outcomes/outcomes';
-import { auditRoutes } from './routes/audit/audit';
+import { auditRoutes, operatorAuditRoutes } from './routes/audit/audit';
 import { privacyRoutes } from './routes/privacy/privacy';
 import { tabulationRoutes } from './routes/tabulations/tabulations';
 import { consoleRoutes } from './routes/console/console';
@@ -22,7 +22,10 @@ import { accessLog } from './http/accessLog';
 import { apiHeaders } from './http/apiHeaders';
 import { jsonBodies } from './http/body';
 
-/** Builds the HTTP app with every route registered explicitly; `listen` lives in server.ts. */
+/**
+ * Builds the public HTTP app (tenants, dialers, the console) with every route registered explicitly; `listen` lives
+ * in server.ts. The operator API and /metrics are not here: they are on the operator listener (createOperatorApp).
+ */
 export function createApp(services: Services, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -33,7 +36,6 @@ export function createApp(services: Services, logger: Logger): Express {
   app.use(services.health.lifecycle.tracker());
   app.use(accessLog(services.metrics));
   app.use(healthRoutes(services));
-  app.use(metricsRoutes(services.metrics, services.config.operatorToken));
   app.use(apiDocsRoutes());
   // Mailings stream their own bodies (CSV, NDJSON, JSON), so they come before the JSON parser.
   app.use(mailingRoutes(services));
@@ -48,8 +50,31 @@ export function createApp(services: Services, logger: Logger): Express {
   app.use(dialerKeyRoutes(services));
   app.use(privacyRoutes(services));
   app.use(auditRoutes(services));
-  app.use(operatorRoutes(services));
   app.use(consoleRoutes(undefined, { sourceMaps: services.config.env !== 'production' }));
+  app.use(notFoundHandler());
+  app.use(errorHandler(services.health.database));
+  return app;
+}
+
+/**
+ * The operator's app, on its own listener (OPERATOR_HOST:OPERATOR_PORT, loopback by default): the operator API
+ * (`npm run admin`), GET /metrics and /healthz, nothing a tenant calls. Kept off the public listener so that
+ * exposing the API (HOST=0.0.0.0) does not expose the one token that opens every tenant to the network; the
+ * token is still required here, rate-limited and every call audited (routes/operator/operator.ts).
+ */
+export function createOperatorApp(services: Services, logger: Logger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', services.config.trustProxy);
+  app.use(requestContext(logger));
+  app.use(apiHeaders());
+  app.use(services.health.lifecycle.tracker());
+  app.use(accessLog(services.metrics));
+  app.use(livenessRoutes());
+  app.use(metricsRoutes(services.metrics, services.config.operatorToken));
+  // operatorRoutes throttles, checks the token and audits every /v1/operator call, the audit reading below included.
+  app.use(operatorRoutes(services));
+  app.use(operatorAuditRoutes(services));
   app.use(notFoundHandler());
   app.use(errorHandler(services.health.database));
   return app;

@@ -1,4 +1,5 @@
 import { DEFAULT_TRUST_RULES, type TrustRules } from './domain/trust';
+import { estimatedEntropyBits, MIN_SECRET_BITS } from './domain/tokenEntropy';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,9 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
+  // The operator API and /metrics listen apart, on loopback unless told otherwise (docs/security.md).
+  OPERATOR_HOST: z.string().min(1).default('127.0.0.1'),
+  OPERATOR_PORT: int(0, 65535).default(3001),
   // Which proxies' X-Forwarded-For to believe for the client address (sign-in limits, logs): express's "trust proxy".
   TRUST_PROXY: z
     .string()
@@ -56,6 +60,8 @@ const envSchema = z.object({
   MAX_RECORD_BYTES: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
   MAX_NEW_CAMPAIGNS_PER_BATCH: int(1, 100_000).default(100),
   MAX_CONCURRENT_MAILINGS_PER_TENANT: int(1, 10_000).default(4),
+  MAX_SPILL_BYTES_PER_TENANT: int(1024, 1024 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  SOCKET_EVENTS_PER_SECOND: int(1, 10_000).default(20),
   STATUS_POLL_MS: int(50, 60_000).default(500),
   // 0 = none: a mailing may stream for hours (up to MAX_MAILING_BYTES); Node's own default cut it at 300 s.
   HTTP_REQUEST_TIMEOUT_MS: int(0, 7 * 24 * 3600 * 1000).default(0),
@@ -73,6 +79,8 @@ export type Config = {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
+  /** The operator listener (operator API, /metrics, /healthz): 127.0.0.1:3001 by default; port 0 = any free one. */
+  operator: { host: string; port: number };
   /** express's "trust proxy": false (the socket's address is the client), true, a hop count, or trusted addresses. */
   trustProxy: boolean | number | string;
   database: { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string };
@@ -95,6 +103,10 @@ export type Config = {
   maxNewCampaignsPerBatch: number;
   /** Mailings of one tenant filtered at the same time on one instance (in-process count, not shared). */
   maxConcurrentMailingsPerTenant: number;
+  /** Malformed CSV rows one tenant's mailings in flight may hold back (memory and spill files), in bytes, per instance. */
+  maxSpillBytesPerTenant: number;
+  /** Events one socket may send per second (burst: one second's worth); see server/realtime/eventRate.ts. */
+  socketEventsPerSecond: number;
   statusPollMs: number;
   /** Limits of the HTTP server (server.ts); 0 = none. */
   http: HttpTimeouts;
@@ -170,6 +182,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let jwtSecret = e.JWT_SECRET;
   let pseudonymKey = e.PSEUDONYM_KEY;
   let operatorToken = e.OPERATOR_TOKEN;
+  if (operatorToken && (e.DATABASE_URL || e.NODE_ENV === 'production')) {
+    // The operator token opens every tenant: a placeholder or a repeated word must not reach production.
+    const bits = estimatedEntropyBits(operatorToken);
+    if (bits < MIN_SECRET_BITS) {
+      throw new ConfigError(
+        `Invalid configuration:\n  OPERATOR_TOKEN: too guessable (about ${bits} bits of estimated entropy, at least ${MIN_SECRET_BITS} needed ` +
+          'when DATABASE_URL is set or NODE_ENV=production); use a random value, e.g. openssl rand -hex 32',
+      );
+    }
+  }
   if (!jwtSecret || !pseudonymKey || !operatorToken) {
     if (e.DATABASE_URL || e.NODE_ENV === 'production') {
       const missing = [!jwtSecret && 'JWT_SECRET', !pseudonymKey && 'PSEUDONYM_KEY', !operatorToken && 'OPERATOR_TOKEN']
@@ -189,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
+    operator: { host: e.OPERATOR_HOST, port: e.OPERATOR_PORT },
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'embedded', dataDir },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
@@ -218,6 +241,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRecordBytes: e.MAX_RECORD_BYTES,
     maxNewCampaignsPerBatch: e.MAX_NEW_CAMPAIGNS_PER_BATCH,
     maxConcurrentMailingsPerTenant: e.MAX_CONCURRENT_MAILINGS_PER_TENANT,
+    maxSpillBytesPerTenant: e.MAX_SPILL_BYTES_PER_TENANT,
+    socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
     statusPollMs: e.STATUS_POLL_MS,
     http: {
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,

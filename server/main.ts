@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const server = await startServer(config);
   if (config.database.kind === 'embedded') {
     process.stdout.write(
-      `\nHygiene server on ${server.url} (embedded database in ${config.database.dataDir})\n` +
+      `\nHygiene server on ${server.url} (embedded database in ${config.database.dataDir}); operator API on ${server.operatorUrl}\n` +
         `Create a tenant, an admin and a dialer key:  npm run admin -- help\n\n`,
     );
   }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config, HttpTimeouts } from './config';
 import { openDatabase, type Database } from './db/database';
 import { createLogger, type Logger } from './logger';
-import { createApp } from './app';
+import { createApp, createOperatorApp } from './app';
 import { RedisConnections } from './infra/redis';
 import { MemoryPubSub, RedisPubSub, type PubSub } from './infra/pubsub';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './infra/ratelimit';
@@ -16,6 +16,9 @@ import { sweepSpillLeftovers } from './services/mailingFilter/answer';
 export type RunningServer = {
   url: string;
   http: HttpServer;
+  /** The operator listener (operator API, /metrics, /healthz) on OPERATOR_HOST:OPERATOR_PORT. */
+  operatorUrl: string;
+  operatorHttp: HttpServer;
   io: SocketServer;
   services: Services;
   db: Database;
@@ -42,6 +45,19 @@ export function httpServerOptions(timeouts: HttpTimeouts): ServerOptions {
     keepAliveTimeout: timeouts.keepAliveTimeoutMs,
     connectionsCheckingInterval: Math.max(100, Math.min(30_000, ...checked.map((ms) => Math.floor(ms / 4)))),
   };
+}
+
+/** Listens on host:port (0 = any free port) and returns the URL it answers on. */
+async function listen(server: HttpServer, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 }
 
 /** The composition root: picks Redis or in-process infrastructure, builds services, app and sockets, listens. */
@@ -81,18 +97,27 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   http.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   const io = attachSocketServer(http, services, logger, redis ? { pub: redis.socketPub, sub: redis.socketSub } : undefined);
   realtime.bind(io);
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.port, config.host, () => resolve());
-  });
-  const address = http.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ url, database: db.kind, redis: Boolean(redis) }, 'hygiene server listening');
+  const url = await listen(http, config.port, config.host);
+  // No socket.io here and short bodies only: the operator's calls are small and few.
+  const operatorHttp = createServer(httpServerOptions(config.http), createOperatorApp(services, logger));
+  operatorHttp.timeout = config.http.idleTimeoutMs;
+  operatorHttp.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  let operatorUrl: string;
+  try {
+    operatorUrl = await listen(operatorHttp, config.operator.port, config.operator.host);
+  } catch (error) {
+    io.close();
+    http.close();
+    throw new Error(`the operator listener cannot listen on ${config.operator.host}:${config.operator.port} (OPERATOR_HOST, OPERATOR_PORT): ${(error as Error).message}`);
+  }
+  logger.info({ url, operatorUrl, database: db.kind, redis: Boolean(redis) }, 'hygiene server listening');
 
   let closing: Promise<void> | undefined;
   return {
     url,
     http,
+    operatorUrl,
+    operatorHttp,
     io,
     services,
     db,
@@ -106,7 +131,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       closing ??= (async () => {
         const { lifecycle } = services.health;
         lifecycle.beginDrain();
-        const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+        const stopped = Promise.all([http, operatorHttp].map((listener) => new Promise<void>((resolve) => listener.close(() => resolve()))));
         const inFlight = lifecycle.requestsInFlight;
         if (inFlight > 0) logger.info({ requestsInFlight: inFlight, drainMs: config.shutdownDrainMs }, 'shutdown: draining requests in flight');
         if ((await lifecycle.whenIdle(config.shutdownDrainMs)) === 'deadline') {
@@ -114,6 +139,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         }
         io.close();
         http.closeAllConnections();
+        operatorHttp.closeAllConnections();
         await stopped;
         await services.stop();
         await pubsub.close();

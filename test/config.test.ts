@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, devKeysFile, loadConfig } from '../server/config';
+import { estimatedEntropyBits, MIN_SECRET_BITS } from '../server/domain/tokenEntropy';
 
 /** Issue 2, "Config": parsed once and validated; a bad value stops the process with a message naming it. */
 describe('loadConfig', () => {
@@ -19,7 +20,8 @@ describe('loadConfig', () => {
   const PROD_KEYS = {
     JWT_SECRET: 'a'.repeat(32),
     PSEUDONYM_KEY: '00112233445566778899aabbccddeeff',
-    OPERATOR_TOKEN: 'o'.repeat(32),
+    // Random-looking: a production OPERATOR_TOKEN must pass the entropy estimate (server/domain/tokenEntropy.ts).
+    OPERATOR_TOKEN: '9f2c7a1e4b8d03f6a5c2e9b7d1f4a8c6e3b0d5f7a2c4e6b8',
   };
 
   /** The ConfigError thrown for an environment (fails the test when none is thrown). */
@@ -36,6 +38,8 @@ describe('loadConfig', () => {
   it.each([
     ['PORT', { PORT: 'abc' }],
     ['PORT', { PORT: '70000' }],
+    ['OPERATOR_PORT', { OPERATOR_PORT: '70000' }],
+    ['OPERATOR_HOST', { OPERATOR_HOST: '' }],
     ['INVALID_THRESHOLD', { INVALID_THRESHOLD: '0' }],
     ['INVALID_THRESHOLD', { INVALID_THRESHOLD: 'ten' }],
     ['TRUST_MIN_SOURCES', { TRUST_MIN_SOURCES: '0' }],
@@ -76,9 +80,26 @@ describe('loadConfig', () => {
     expect(existsSync(devKeysFile(dataDir))).toBe(false);
   });
 
-  it('when nothing is set, then the defaults apply: embedded database in DATA_DIR, no Redis, threshold 10', () => {
+  it.each([
+    ['one character repeated', 'o'.repeat(32)],
+    ['a word repeated to the length', 'operator'.repeat(5)],
+    ['a short pattern repeated', 'ab12'.repeat(10)],
+    ['the alphabet in order', '0123456789abcdefghijklmnopqrstuvwxyz'],
+  ])('when a production OPERATOR_TOKEN is %s, then a ConfigError names OPERATOR_TOKEN and its estimated entropy, never the token', (_name, token) => {
+    for (const production of [{ DATABASE_URL: 'postgresql://db/x' }, { NODE_ENV: 'production' }]) {
+      const message = configError({ ...production, ...PROD_KEYS, OPERATOR_TOKEN: token }).message;
+      expect(message).toMatch(/OPERATOR_TOKEN: too guessable \(about \d+ bits of estimated entropy, at least 128 needed/);
+      expect(message).not.toContain(token);
+    }
+  });
+
+  it('when the embedded default has a weak OPERATOR_TOKEN, then it starts (the entropy check is for production)', () => {
+    expect(loadConfig({ DATA_DIR: dataDir, OPERATOR_TOKEN: 'o'.repeat(32) }).operatorToken).toBe('o'.repeat(32));
+  });
+
+  it('when nothing is set, then the defaults apply: embedded database in DATA_DIR, no Redis, threshold 10, the operator listener on 127.0.0.1:3001', () => {
     const config = loadConfig({ DATA_DIR: dataDir });
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, database: { kind: 'embedded', dataDir }, redis: undefined, rules: { invalidThreshold: 10 } });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, operator: { host: '127.0.0.1', port: 3001 }, database: { kind: 'embedded', dataDir }, redis: undefined, rules: { invalidThreshold: 10 } });
   });
 
   it('when the embedded default starts for the first time, then it generates dev keys once in DATA_DIR (owner-only) and reuses them', () => {
@@ -91,6 +112,8 @@ describe('loadConfig', () => {
     expect(first.jwtSecret).toMatch(/^[0-9a-f]{64}$/);
     expect(first.pseudonymKey).toHaveLength(16);
     expect(first.operatorToken.length).toBeGreaterThanOrEqual(32);
+    // A generated token would pass the production entropy check (tokens are random: 192 bits of hex).
+    expect(estimatedEntropyBits(first.operatorToken)).toBeGreaterThanOrEqual(MIN_SECRET_BITS);
 
     const second = loadConfig({ DATA_DIR: nested });
     expect(readFileSync(file, 'utf8')).toBe(written);

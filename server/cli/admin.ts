@@ -4,8 +4,9 @@ import path from 'node:path';
 import { devKeysFile } from '../config';
 
 /**
- * Operator command: talks to a running server's operator API, so it works the same against the embedded
- * default (whose database only the server process may open) and against PostgreSQL.
+ * Operator command: talks to a running server's operator listener (OPERATOR_HOST:OPERATOR_PORT, loopback by
+ * default; the public one does not serve the operator API), so it works the same against the embedded default
+ * (whose database only the server process may open) and against PostgreSQL.
  */
 const USAGE = `Usage: npm run admin -- <command> [arguments] [--url URL] [--token TOKEN]
 
@@ -17,10 +18,17 @@ const USAGE = `Usage: npm run admin -- <command> [arguments] [--url URL] [--toke
   forget-number <phone> <reason…>                          LGPD erasure of a number's shared history (audited)
   maintenance                                              expire marks, prune receipts now
 
-URL: --url, or HYGIENE_URL, or http://127.0.0.1:$PORT (3000).
+URL of the operator listener: --url, or HYGIENE_OPERATOR_URL, or http://127.0.0.1:$OPERATOR_PORT (3001).
 Token: --token, or OPERATOR_TOKEN, or the embedded default's $DATA_DIR/dev-keys.json (data/).`;
 
-export type Options = { url: string; token: string; password?: string };
+export type Options = {
+  /** The operator listener's URL. */
+  url: string;
+  token: string;
+  password?: string;
+  /** The public listener's URL, printed by bootstrap as the console's address (HYGIENE_URL, or 127.0.0.1:$PORT). */
+  consoleUrl?: string;
+};
 
 export function parseArgs(argv: string[]): { command: string | undefined; args: string[]; options: Options } {
   const args: string[] = [];
@@ -31,13 +39,14 @@ export function parseArgs(argv: string[]): { command: string | undefined; args: 
     else args.push(arg);
   }
   const env = process.env;
-  const url = flags.url ?? env.HYGIENE_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}`;
+  const url = flags.url ?? env.HYGIENE_OPERATOR_URL ?? `http://127.0.0.1:${env.OPERATOR_PORT ?? 3001}`;
+  const consoleUrl = (env.HYGIENE_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}`).replace(/\/$/, '');
   let token = flags.token ?? env.OPERATOR_TOKEN;
   if (!token) {
     const file = devKeysFile(path.resolve(env.DATA_DIR ?? 'data'));
     if (existsSync(file)) token = (JSON.parse(readFileSync(file, 'utf8')) as { operatorToken?: string }).operatorToken;
   }
-  return { command: args.shift(), args, options: { url: url.replace(/\/$/, ''), token: token ?? '', ...(flags.password ? { password: flags.password } : {}) } };
+  return { command: args.shift(), args, options: { url: url.replace(/\/$/, ''), consoleUrl, token: token ?? '', ...(flags.password ? { password: flags.password } : {}) } };
 }
 
 async function call(options: Options, method: string, route: string, body?: unknown): Promise<unknown> {
@@ -49,7 +58,10 @@ async function call(options: Options, method: string, route: string, body?: unkn
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (error) {
-    throw new Error(`cannot reach the server at ${options.url} (${(error as Error).message}); is it running? (npm start)`);
+    throw new Error(
+      `cannot reach the operator listener at ${options.url} (${(error as Error).message}); is the server running (npm start)? ` +
+        'It listens on OPERATOR_HOST:OPERATOR_PORT (127.0.0.1:3001); point --url or HYGIENE_OPERATOR_URL there',
+    );
   }
   const payload = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
   if (!response.ok) throw new Error(payload.error?.message ?? `HTTP ${response.status}`);
@@ -97,7 +109,7 @@ export async function run(command: string | undefined, args: string[], options: 
       const password = options.password ?? generatedPassword();
       const admin = await call(options, 'POST', `/v1/operator/tenants/${slug}/admins`, { email, name: email, password });
       const key = (await call(options, 'POST', `/v1/operator/tenants/${slug}/dialer-keys`, { name: 'discador' })) as { key: string };
-      print({ tenant, admin: { ...(admin as object), password }, dialerKey: key.key, console: `${options.url}/` });
+      print({ tenant, admin: { ...(admin as object), password }, dialerKey: key.key, ...(options.consoleUrl ? { console: `${options.consoleUrl}/` } : {}) });
       return result;
     }
     case 'list-tenants':

@@ -99,7 +99,16 @@ const ACCESS_NOTE: Record<Access, string> = {
   tenant: 'An admin session or a dialer key; scoped to its tenant.',
   admin: 'A tenant admin session (JWT); scoped to its tenant.',
   dialer: 'A dialer key; scoped to its tenant.',
-  operator: 'The operator token (OPERATOR_TOKEN).',
+  operator: 'The operator token (OPERATOR_TOKEN). Served on the operator listener only (OPERATOR_HOST:OPERATOR_PORT, 127.0.0.1:3001 by default); the public listener answers 404.',
+};
+
+/**
+ * Where an operation is served: operator operations have their own listener (server/app.ts, createOperatorApp),
+ * said both as OpenAPI's per-operation `servers` and as `x-listener`, which a test reads to call the right one.
+ */
+const OPERATOR_LISTENER = {
+  servers: [{ url: 'http://127.0.0.1:3001', description: 'the operator listener (OPERATOR_HOST:OPERATOR_PORT; loopback by default)' }],
+  'x-listener': 'operator',
 };
 
 /** "/v1/campaigns/:campaignId" → "/v1/campaigns/{campaignId}" */
@@ -121,6 +130,7 @@ function operationObject(operation: ApiOperation): JsonSchema {
     summary: operation.summary,
     description: [operation.description, ACCESS_NOTE[operation.access]].filter(Boolean).join('\n\n'),
     security: SECURITY[operation.access],
+    ...(operation.access === 'operator' ? OPERATOR_LISTENER : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(operation.body ? { requestBody: { required: true, ...(operation.body.description ? { description: operation.body.description } : {}), content: contentOf(operation.body.content) } } : {}),
     responses,

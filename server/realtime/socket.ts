@@ -9,6 +9,7 @@ import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { bearer } from '../http/auth';
 import { DIALERS_ROOM, tenantRoom, type Realtime } from './realtime';
+import { SocketEventRate } from './eventRate';
 
 /** The credential is kept to re-check it when something it depends on is revoked (a key, an admin, a tenant). */
 type SocketData = { principal: Principal; credential: string; keyPrefix?: string; expiresAtMs?: number };
@@ -107,6 +108,28 @@ export function attachSocketServer(httpServer: HttpServer, services: Services, l
       socket.once('disconnect', () => clearTimeout(expiry));
     }
     void socket.join(principal.role === 'dialer' ? [tenantRoom(principal.tenantId), DIALERS_ROOM] : [tenantRoom(principal.tenantId)]);
+    // Runs before any handler, for every event (server/realtime/eventRate.ts): a refused event is never dispatched.
+    const rate = new SocketEventRate(services.config.socketEventsPerSecond);
+    socket.use((packet, next) => {
+      const verdict = rate.take();
+      if (verdict === 'accept') return next();
+      if (verdict === 'disconnect') {
+        logger.warn({ tenantId: principal.tenantId, role: principal.role }, 'socket disconnected: event flood');
+        socket.disconnect(true);
+        return;
+      }
+      services.metrics.socketQuotaRefusal(String(packet[0]));
+      const ack: unknown = packet[packet.length - 1];
+      if (typeof ack === 'function') {
+        ack({
+          ok: false,
+          error: {
+            code: 'RATE_LIMITED',
+            message: `more than ${services.config.socketEventsPerSecond} events a second on this socket (SOCKET_EVENTS_PER_SECOND); the event was not processed, send it again in ${rate.retryAfterSeconds()} s`,
+          },
+        });
+      }
+    });
     socket.on('outcomes:report', async (batch, ack) => {
       if (typeof ack !== 'function') return;
       if (principal.role !== 'dialer') {

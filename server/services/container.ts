@@ -105,6 +105,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     mailings: new MailingService(prisma, campaigns, realtime, classifier, metrics, {
       maxRecordBytes: config.maxRecordBytes,
       maxConcurrentPerTenant: config.maxConcurrentMailingsPerTenant,
+      maxSpillBytesPerTenant: config.maxSpillBytesPerTenant,
     }, readBudget),
     numbers,
     privacy: new PrivacyService(prisma, pseudonymizer, statusIndex, audit, config.rules, clock),

@@ -6,7 +6,7 @@ import type { MailingTally } from '../infra/metrics';
 import type { Logger } from '../logger';
 import type { Realtime } from '../realtime/realtime';
 import type { CampaignService } from './campaigns';
-import { MultipartCsvOutput, NdjsonOutput, type AnswerOutput, type MailingAnswer } from './mailingFilter/answer';
+import { MultipartCsvOutput, NdjsonOutput, SpillBudget, type AnswerOutput, type MailingAnswer } from './mailingFilter/answer';
 import { filterCsv } from './mailingFilter/csv';
 import { filterJsonContacts, jsonArrayContacts, ndjsonContacts } from './mailingFilter/json';
 import type { FilterOptions, MailingOutput } from './mailingFilter/rowJudge';
@@ -164,6 +164,8 @@ export type MailingLimits = {
   maxRecordBytes: number;
   /** Mailings of one tenant filtered at once on this instance. */
   maxConcurrentPerTenant: number;
+  /** Malformed CSV rows one tenant's mailings in flight may hold back, in bytes, on this instance. */
+  maxSpillBytesPerTenant?: number;
 };
 
 /** Seconds a refused mailing is told to wait: about the time a dialer's 1k-row batch takes to filter, rounded up. */
@@ -177,6 +179,8 @@ export class MailingService {
    * count to leak in Redis after a crash. Documented as such in docs/operations.md.
    */
   private readonly running = new Map<string, number>();
+  /** Malformed rows held back per tenant (mailingFilter/answer.ts: why past it the mailing fails). */
+  private readonly spillBudget: SpillBudget;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -186,7 +190,9 @@ export class MailingService {
     private readonly metrics: { mailingFiltered(tally: MailingTally): void },
     private readonly limits: MailingLimits = { maxRecordBytes: Number.POSITIVE_INFINITY, maxConcurrentPerTenant: Number.POSITIVE_INFINITY },
     private readonly readBudget?: ReadBudget,
-  ) {}
+  ) {
+    this.spillBudget = new SpillBudget(limits.maxSpillBytesPerTenant ?? Number.POSITIVE_INFINITY);
+  }
 
   /**
    * One tenant filtering many mailings at once holds as many streams, parsers and classifier batches; past
@@ -231,7 +237,7 @@ export class MailingService {
       begin: async () => {
         record = this.begin(tenantId, campaign, { name: request.name ?? `mailing ${new Date().toISOString()}`, format, hygieneApplied });
         const headers = { 'X-Mailing-Id': record.id, 'X-Hygiene-Applied': String(hygieneApplied) };
-        output = format === 'csv' ? new MultipartCsvOutput(answer, headers) : new NdjsonOutput(answer, headers);
+        output = format === 'csv' ? new MultipartCsvOutput(answer, headers, this.spillBudget.allowance(tenantId)) : new NdjsonOutput(answer, headers);
         await output.begin();
       },
       kept: (text) => output!.kept(text),

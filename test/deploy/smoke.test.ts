@@ -120,6 +120,8 @@ describe('the deployment of docs/deployment.md: nginx in front of two instances'
   let work = '';
   let balancer = '';
   let instances: [string, string] = ['', ''];
+  /** Each instance's operator listener (its own OPERATOR_PORT, loopback): the operator API is not behind nginx. */
+  let operators: [string, string] = ['', ''];
   let socket: Socket | undefined;
 
   beforeAll(async () => {
@@ -136,6 +138,7 @@ describe('the deployment of docs/deployment.md: nginx in front of two instances'
 
     const release = releaseUnderDotFolder(work);
     const ports = [await freePort(), await freePort()] as [number, number];
+    const operatorPorts = [await freePort(), await freePort()] as [number, number];
     const databaseUrl = new URL(testDatabaseUrl);
     databaseUrl.pathname = `/${database}`;
     for (const [index, port] of ports.entries()) {
@@ -144,6 +147,7 @@ describe('the deployment of docs/deployment.md: nginx in front of two instances'
         NODE_ENV: 'production',
         HOST: '127.0.0.1',
         PORT: String(port),
+        OPERATOR_PORT: String(operatorPorts[index]),
         DATABASE_URL: databaseUrl.toString(),
         REDIS_URL: testRedisUrl,
         REDIS_PREFIX: redisPrefix,
@@ -157,6 +161,7 @@ describe('the deployment of docs/deployment.md: nginx in front of two instances'
       started.push(startProcess(`instance ${index + 1}`, process.execPath, ['dist/server/main.js'], { cwd: release, env }));
     }
     instances = [`http://127.0.0.1:${ports[0]}`, `http://127.0.0.1:${ports[1]}`];
+    operators = [`http://127.0.0.1:${operatorPorts[0]}`, `http://127.0.0.1:${operatorPorts[1]}`];
 
     const listenPort = await freePort();
     const nginxDir = path.join(work, 'nginx');
@@ -184,7 +189,7 @@ describe('the deployment of docs/deployment.md: nginx in front of two instances'
     started.push(startProcess('nginx', NGINX, ['-p', nginxDir, '-c', path.join(nginxDir, 'nginx.conf'), '-e', path.join(nginxDir, 'logs', 'error.log')], { cwd: nginxDir, env: { PATH: process.env.PATH } }));
     balancer = `http://127.0.0.1:${listenPort}`;
 
-    await Promise.all([...instances.map((url) => waitForHttp(`${url}/healthz`, started)), waitForHttp(`${balancer}/healthz`, started)]);
+    await Promise.all([...[...instances, ...operators].map((url) => waitForHttp(`${url}/healthz`, started)), waitForHttp(`${balancer}/healthz`, started)]);
   }, 180_000);
 
   afterAll(async () => {
@@ -222,14 +227,14 @@ describe('the deployment of docs/deployment.md: nginx in front of two instances'
     return response.body as Record<string, unknown>;
   }
 
-  /** A tenant, its admin (signed in) and a dialer key, made through the balancer with the operator token. */
+  /** A tenant, its admin (signed in) and a dialer key, made on an instance's operator listener with the operator token. */
   async function makeTenant(): Promise<Tenant> {
     const slug = uniqueId('t').toLowerCase().replace(/_/g, '-');
-    await expectOk(balancer, 'POST', '/v1/operator/tenants', KEYS.OPERATOR_TOKEN, { slug, name: slug });
+    await expectOk(operators[0], 'POST', '/v1/operator/tenants', KEYS.OPERATOR_TOKEN, { slug, name: slug });
     const email = `admin@${slug}.example`;
     const password = 'correct horse battery staple';
-    await expectOk(balancer, 'POST', `/v1/operator/tenants/${slug}/admins`, KEYS.OPERATOR_TOKEN, { email, name: 'Admin', password });
-    const key = await expectOk(balancer, 'POST', `/v1/operator/tenants/${slug}/dialer-keys`, KEYS.OPERATOR_TOKEN, { name: 'discador' });
+    await expectOk(operators[1], 'POST', `/v1/operator/tenants/${slug}/admins`, KEYS.OPERATOR_TOKEN, { email, name: 'Admin', password });
+    const key = await expectOk(operators[0], 'POST', `/v1/operator/tenants/${slug}/dialer-keys`, KEYS.OPERATOR_TOKEN, { name: 'discador' });
     const login = await fetch(`${balancer}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
     return { slug, adminToken: ((await login.json()) as { token: string }).token, dialerKey: key.key as string };
   }
@@ -254,6 +259,14 @@ describe('the deployment of docs/deployment.md: nginx in front of two instances'
     expect(bundle).toBeDefined();
     expect((await fetch(new URL(bundle!, `${balancer}/`))).status).toBe(200);
     for (const url of instances) expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  });
+
+  it('when the operator API or /metrics is asked for through the balancer or an instance\'s public port, then 404; on the operator listener, it answers', async () => {
+    for (const base of [balancer, ...instances]) {
+      expect([base, (await call(base, 'GET', '/v1/operator/tenants', KEYS.OPERATOR_TOKEN)).status]).toEqual([base, 404]);
+      expect([base, (await call(base, 'GET', '/metrics', KEYS.OPERATOR_TOKEN)).status]).toEqual([base, 404]);
+    }
+    for (const base of operators) expect([base, (await call(base, 'GET', '/metrics', KEYS.OPERATOR_TOKEN)).status]).toEqual([base, 200]);
   });
 
   it('when a number is invalidated through one instance, then the other instance and the balancer filter it, and a console socket through the balancer hears it live', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createApp } from '../../server/app';
+import { createApp, createOperatorApp } from '../../server/app';
 import { createLogger } from '../../server/logger';
 import { startTestServer, type TestServer } from '../support/harness';
 import { registeredRoutes } from '../support/routes';
@@ -32,9 +32,11 @@ describe('the docs match the routes', () => {
     await server.stop();
   });
 
-  it('when the app registers a route, then docs/api.md names it with its method', () => {
+  it('when either app (public or operator listener) registers a route, then docs/api.md names it with its method', () => {
     const documented = documentedRoutes(readFileSync(path.resolve(__dirname, '../../docs/api.md'), 'utf8'));
-    const routes = registeredRoutes(createApp(server.services, createLogger('silent')));
+    const logger = createLogger('silent');
+    const routes = [...registeredRoutes(createApp(server.services, logger)), ...registeredRoutes(createOperatorApp(server.services, logger))];
+    expect(routes).toEqual(expect.arrayContaining(['GET /metrics', 'GET /v1/operator/audit', 'POST /v1/operator/tenants']));
     expect(routes.length).toBeGreaterThan(40);
     expect(routes.map(normalize).filter((route) => !documented.has(route))).toEqual([]);
   });

@@ -18,7 +18,7 @@ describe('embedded default', () => {
   let dataDir: string;
   let server: RunningServer | undefined;
 
-  const embeddedConfig = (): Config => loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+  const embeddedConfig = (): Config => loadConfig({ DATA_DIR: dataDir, PORT: '0', OPERATOR_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
   /** The mailing helpers only need `api()`. */
   const asTestServer = (running: RunningServer) => ({ api: () => request(running.url) }) as unknown as TestServer;
 
@@ -45,7 +45,8 @@ describe('embedded default', () => {
 
     // The operator command, driven as `npm run admin -- bootstrap …` would, with the token from dev-keys.json.
     const printed: unknown[] = [];
-    const options = { url: server.url, token: config.operatorToken, password: 'senha-do-admin-123' };
+    // `npm run admin` talks to the operator listener; the public one does not serve the operator API.
+    const options = { url: server.operatorUrl, consoleUrl: server.url, token: config.operatorToken, password: 'senha-do-admin-123' };
     const boot = (await run('bootstrap', ['acme', 'ACME Cobranças', 'admin@acme.example'], options, (value) => printed.push(value))) as {
       tenant: { id: string; slug: string };
       admin: { email: string; password: string };

@@ -25,7 +25,7 @@ describe('no raw phone numbers in the database or the logs; LGPD erasure', () =>
   let logs: ReturnType<typeof memoryLogger>;
   /** The operator API with its token (how `npm run admin` calls it). */
   const operator = () => ({
-    post: (route: string) => server.api().post(route).set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`),
+    post: (route: string) => server.operatorApi().post(route).set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`),
   });
 
   beforeEach(async () => {
@@ -136,7 +136,7 @@ describe('no raw phone numbers in the database or the logs; LGPD erasure', () =>
 
     // Tenants cannot erase the pool's history: that route is gone, and the operator's needs its token and a reason.
     await server.api().post('/v1/privacy/forget').set('authorization', b.auth('admin')).send({ phone: MOBILE.canonical }).expect(404);
-    await server.api().post('/v1/operator/forget').set('authorization', b.auth('admin')).send({ phone: MOBILE.canonical, reason: 'pedido do titular' }).expect(401);
+    await server.operatorApi().post('/v1/operator/forget').set('authorization', b.auth('admin')).send({ phone: MOBILE.canonical, reason: 'pedido do titular' }).expect(401);
     const noReason = await operator().post('/v1/operator/forget').send({ phone: MOBILE.canonical }).expect(400);
     expect(noReason.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'reason' });
     const erased = await operator().post('/v1/operator/forget').send({ phone: '+55 11 98765 4321', reason: 'pedido do titular (LGPD art. 18)' }).expect(200);

@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { z } from 'zod';
 import type { ClientToServerEvents, OutcomeBatchResult, ServerToClientEvents } from '../../plugin/contract/protocol';
-import { createApp } from '../../server/app';
+import { createApp, createOperatorApp } from '../../server/app';
 import { createLogger } from '../../server/logger';
 import { buildTenant, type BuiltTenant } from '../support/factories';
 import { startTestServer, TEST_KEYS, uniqueId, type TestServer } from '../support/harness';
@@ -141,18 +141,19 @@ describe('text the database cannot store', () => {
 
   describe('in path parameters', () => {
     type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
-    /** Every route with a path parameter, read from the app's router as test/routes/isolation.test.ts does. */
-    function paramRoutes(): { method: 'get' | 'post' | 'put' | 'delete'; pattern: string }[] {
-      const app = createApp(server.services, createLogger('silent')) as Express & { router: { stack: Layer[] } };
-      const found: { method: 'get' | 'post' | 'put' | 'delete'; pattern: string }[] = [];
-      const walk = (stack: Layer[]) => {
+    /** Every route with a path parameter, read from both apps' routers as test/routes/isolation.test.ts does. */
+    function paramRoutes(): { method: 'get' | 'post' | 'put' | 'delete'; pattern: string; operator: boolean }[] {
+      const found: { method: 'get' | 'post' | 'put' | 'delete'; pattern: string; operator: boolean }[] = [];
+      const walk = (stack: Layer[], operator: boolean) => {
         for (const layer of stack) {
           if (layer.route?.path.includes(':')) {
-            for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') found.push({ method: method as never, pattern: layer.route.path });
-          } else if (layer.handle?.stack) walk(layer.handle.stack);
+            for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') found.push({ method: method as never, pattern: layer.route.path, operator });
+          } else if (layer.handle?.stack) walk(layer.handle.stack, operator);
         }
       };
-      walk(app.router.stack);
+      for (const [app, operator] of [[createApp(server.services, createLogger('silent')), false], [createOperatorApp(server.services, createLogger('silent')), true]] as const) {
+        walk((app as Express & { router: { stack: Layer[] } }).router.stack, operator);
+      }
       return found;
     }
 
@@ -168,7 +169,7 @@ describe('text the database cannot store', () => {
       for (const route of routes) {
         const param = /:(\w+)/.exec(route.pattern)![1]!;
         const url = route.pattern.replace(`:${param}`, raw);
-        const request = api()[route.method](url).set('authorization', credentialFor(route.pattern));
+        const request = (route.operator ? server.operatorApi() : api())[route.method](url).set('authorization', credentialFor(route.pattern));
         const response = route.pattern.endsWith('/mailings') && route.method === 'post' ? await request.set('content-type', 'text/csv').send('telefone\n11987654321\n') : await request;
         expect({ route: `${route.method} ${route.pattern}`, status: response.status, field: response.body?.error?.field }).toEqual({ route: `${route.method} ${route.pattern}`, status: 400, field: param });
         expectError(response, 400, 'VALIDATION_FAILED', param);
@@ -181,10 +182,10 @@ describe('text the database cannot store', () => {
       expectError(await api().get('/v1/mailings/not-a-uuid').set('authorization', tenant.auth('admin')), 400, 'VALIDATION_FAILED', 'mailingId');
       expectError(await api().delete(`/v1/dialer-keys/${dashes}`).set('authorization', tenant.auth('admin')), 400, 'VALIDATION_FAILED', 'keyId');
       const operator = `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`;
-      expectError(await api().post(`/v1/operator/tenants/${dashes}/dialer-keys`).set('authorization', operator).send({ name: 'k' }), 400, 'VALIDATION_FAILED', 'tenant');
+      expectError(await server.operatorApi().post(`/v1/operator/tenants/${dashes}/dialer-keys`).set('authorization', operator).send({ name: 'k' }), 400, 'VALIDATION_FAILED', 'tenant');
       // A well-formed id of nothing is still a plain 404, and a tenant is still found by slug.
       expectError(await api().get('/v1/mailings/00000000-0000-4000-8000-000000000000').set('authorization', tenant.auth('admin')), 404, 'NOT_FOUND');
-      await api().post(`/v1/operator/tenants/${tenant.slug}/dialer-keys`).set('authorization', operator).send({ name: 'k' }).expect(201);
+      await server.operatorApi().post(`/v1/operator/tenants/${tenant.slug}/dialer-keys`).set('authorization', operator).send({ name: 'k' }).expect(201);
     });
   });
 
@@ -197,7 +198,7 @@ describe('text the database cannot store', () => {
       ['stats campaignId with a NUL', () => api().get('/v1/stats/daily').query({ campaignId: 'a\u0000' }).set('authorization', tenant.auth('admin')), 'campaignId'],
       ['dialer key name with an unpaired surrogate', () => api().post('/v1/dialer-keys').set('authorization', tenant.auth('admin')).send({ name: '\udfff' }), 'name'],
       ['withdraw with a NUL phone', () => api().post('/v1/privacy/withdraw').set('authorization', tenant.auth('admin')).send({ phone: '11987654321\u0000' }), 'phone'],
-      ['operator tenant name with a NUL', () => api().post('/v1/operator/tenants').set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`).send({ slug: uniqueId('s').toLowerCase().replace(/_/g, '-'), name: 'a\u0000' }), 'name'],
+      ['operator tenant name with a NUL', () => server.operatorApi().post('/v1/operator/tenants').set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`).send({ slug: uniqueId('s').toLowerCase().replace(/_/g, '-'), name: 'a\u0000' }), 'name'],
     ];
 
     it.each(cases)('when %s, then 400 VALIDATION_FAILED naming the field', async (_name, call, field) => {

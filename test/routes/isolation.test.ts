@@ -4,12 +4,13 @@ import { buildTenant, invalidOutcomes, type BuiltTenant } from '../support/facto
 import { startTestServer, uniqueId, TEST_KEYS, type TestServer } from '../support/harness';
 import { claimsOf, forgedTokens } from '../support/credentials';
 import { filterCsvMailing } from '../support/mailing';
-import { createApp } from '../../server/app';
+import { createApp, createOperatorApp } from '../../server/app';
 import { createLogger } from '../../server/logger';
 import { eventually } from '../support/eventually';
 
 /**
- * Tenant isolation, route by route. Every registered route is listed below; a test fails
+ * Tenant isolation, route by route. Every registered route of both listeners is listed below (the public app's
+ * routes: public or tenant; the operator app's: operator, on its own listener); a test fails
  * when a route is registered without an entry here, so a new route cannot skip these checks. Each isolation test
  * first proves that tenant A's resource exists for A, then that tenant B cannot read or change it.
  */
@@ -48,6 +49,7 @@ const TENANT_ROUTES: TenantRoute[] = [
   { method: 'post', pattern: '/v1/me/sign-out-everywhere', role: 'admin' },
 ];
 
+/** The operator listener's routes (createOperatorApp), besides its liveness probe; none is on the public one. */
 const OPERATOR_ROUTES: { method: Method; pattern: string; body?: unknown }[] = [
   { method: 'get', pattern: '/v1/operator/tenants' },
   { method: 'post', pattern: '/v1/operator/tenants', body: { slug: 'intruder-tenant', name: 'Intruder' } },
@@ -65,16 +67,20 @@ const OPERATOR_ROUTES: { method: Method; pattern: string; body?: unknown }[] = [
 /** Routes that need no credential by design (health, sign-in, the admin console's static page, the API reference). */
 const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'POST /v1/auth/login', 'GET /', 'GET /openapi.json', 'GET /docs/api', 'GET /docs/api/reference.js', 'GET /docs/api/reference.css'];
 
+/** The operator listener's route that needs no credential: its liveness probe. */
+const OPERATOR_PUBLIC_ROUTES = ['GET /healthz'];
+
 const keyOf = (route: { method: string; pattern: string }) => `${route.method.toUpperCase()} ${route.pattern}`;
 
 type RouterLayer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: RouterLayer[] } };
 
 /**
- * Every (method, path) registered on the Express app, read from its router (sub-routers are mounted at "/").
- * The app is built by the same factory the server uses (socket.io wraps the server's own request listener).
+ * Every (method, path) registered on an Express app, read from its router (sub-routers are mounted at "/").
+ * The apps are built by the same factories the server uses (socket.io wraps the server's own request listener).
  */
-function registeredRoutes(server: TestServer): string[] {
-  const app = createApp(server.services, createLogger('silent')) as Express & { router: { stack: RouterLayer[] } };
+function registeredRoutes(server: TestServer, listener: 'public' | 'operator' = 'public'): string[] {
+  const logger = createLogger('silent');
+  const app = (listener === 'public' ? createApp(server.services, logger) : createOperatorApp(server.services, logger)) as Express & { router: { stack: RouterLayer[] } };
   const found: string[] = [];
   const walk = (stack: RouterLayer[]) => {
     for (const layer of stack) {
@@ -107,8 +113,8 @@ describe('tenant isolation, route by route', () => {
       .replace(':tenant', a.slug);
 
   /** Sends a route's request with a credential (an Authorization header value, or none). */
-  function send(route: { method: Method; pattern: string; body?: unknown }, authorization: string | undefined, path = concrete(route.pattern)) {
-    let request = api()[route.method](path);
+  function send(route: { method: Method; pattern: string; body?: unknown }, authorization: string | undefined, path = concrete(route.pattern), listener = api) {
+    let request = listener()[route.method](path);
     if (authorization !== undefined) request = request.set('authorization', authorization);
     if (route.pattern.endsWith('/mailings') && route.method === 'post') return request.set('content-type', 'text/csv').send('telefone\n11987654321\n');
     return route.body === undefined ? request : request.send(route.body as object);
@@ -137,13 +143,18 @@ describe('tenant isolation, route by route', () => {
     await server.stop();
   });
 
-  it('when the app is built, then every registered route is either public, an operator route, or has an isolation test here', () => {
+  it('when the public app is built, then every registered route is either public or has an isolation test here, and no operator route is there', () => {
     const registered = registeredRoutes(server);
-    const covered = new Set([...PUBLIC_ROUTES, ...OPERATOR_ROUTES.map(keyOf), ...TENANT_ROUTES.map(keyOf)]);
+    const covered = new Set([...PUBLIC_ROUTES, ...TENANT_ROUTES.map(keyOf)]);
     expect(registered.filter((route) => !covered.has(route))).toEqual([]);
     // …and the checked lists name only routes that exist, so a renamed route cannot leave a stale, vacuous entry.
-    expect([...OPERATOR_ROUTES, ...TENANT_ROUTES].map(keyOf).filter((route) => !registered.includes(route))).toEqual([]);
+    expect([...PUBLIC_ROUTES, ...TENANT_ROUTES.map(keyOf)].filter((route) => !registered.includes(route))).toEqual([]);
     expect(TENANT_ROUTES.map(keyOf).filter((route) => !(route in ISOLATION))).toEqual([]);
+  });
+
+  it('when the operator app is built, then its routes are exactly the operator routes listed here and its liveness probe', () => {
+    const registered = registeredRoutes(server, 'operator');
+    expect([...new Set(registered)].sort()).toEqual([...OPERATOR_PUBLIC_ROUTES, ...OPERATOR_ROUTES.map(keyOf)].sort());
   });
 
   describe('bad credentials get 401 UNAUTHENTICATED on every tenant route', () => {
@@ -223,7 +234,7 @@ describe('tenant isolation, route by route', () => {
       const adminsBefore = await server.db.prisma.adminUser.count();
       const keysBefore = await server.db.prisma.dialerKey.count();
       for (const credential of [a.auth('admin'), a.auth('dialer'), undefined, 'Bearer not-the-operator-token']) {
-        const response = await send(route, credential);
+        const response = await send(route, credential, concrete(route.pattern), server.operatorApi);
         expect(response.status).toBe(401);
         expect(response.body.error.code).toBe('UNAUTHENTICATED');
       }
@@ -233,7 +244,7 @@ describe('tenant isolation, route by route', () => {
     });
 
     it('when the operator token is used, then the operator API answers (control)', async () => {
-      const response = await api().get('/v1/operator/tenants').set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`).expect(200);
+      const response = await server.operatorApi().get('/v1/operator/tenants').set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`).expect(200);
       expect(response.body.tenants.map((tenant: { id: string }) => tenant.id)).toEqual(expect.arrayContaining([a.id, b.id]));
     });
   });

@@ -30,7 +30,7 @@ describe('access log and metrics', () => {
   let logs: ReturnType<typeof memoryLogger>;
   let campaign: string;
   const phones = Array.from({ length: 6 }, randomMobile);
-  const scrape = () => server.api().get('/metrics').set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`);
+  const scrape = () => server.operatorApi().get('/metrics').set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`);
 
   beforeAll(async () => {
     logs = memoryLogger();
@@ -82,8 +82,8 @@ describe('access log and metrics', () => {
     });
 
     it('when /metrics is called without the operator token or with a tenant credential, then 401', async () => {
-      await server.api().get('/metrics').expect(401);
-      const response = await server.api().get('/metrics').set('authorization', tenant.auth('admin')).expect(401);
+      await server.operatorApi().get('/metrics').expect(401);
+      const response = await server.operatorApi().get('/metrics').set('authorization', tenant.auth('admin')).expect(401);
       expect(response.body.error.code).toBe('UNAUTHENTICATED');
     });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Script } from 'node:vm';
 import { chromium } from 'playwright-core';
 import { ERROR_STATUS } from '../../server/errors';
-import { createApp } from '../../server/app';
+import { createApp, createOperatorApp } from '../../server/app';
 import { createLogger } from '../../server/logger';
 import { buildTenant, type BuiltTenant } from '../support/factories';
 import { startTestServer, TEST_KEYS, type TestServer } from '../support/harness';
@@ -16,7 +16,7 @@ import { registeredRoutes } from '../support/routes';
  */
 // biome-ignore lint/suspicious/noExplicitAny: the test walks arbitrary JSON Schema produced by the generator.
 type Schema = Record<string, any>;
-type Operation = { parameters?: Schema[]; requestBody?: { content: Record<string, { schema?: Schema }> }; responses: Record<string, Schema>; security: Schema[] };
+type Operation = { servers?: Schema[]; 'x-listener'?: string; parameters?: Schema[]; requestBody?: { content: Record<string, { schema?: Schema }> }; responses: Record<string, Schema>; security: Schema[] };
 type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: { Error: Schema } } };
 
 /** POST and PUT routes that take no body by design. */
@@ -29,7 +29,10 @@ describe('OpenAPI document', () => {
   let server: TestServer;
   let tenant: BuiltTenant;
   let document: Document;
+  /** Both listeners' routes (/healthz is on both): the document describes them all. */
   let routes: string[];
+  /** The routes served on the operator listener only. */
+  let operatorOnly: Set<string>;
 
   const operationOf = (route: string): Operation | undefined => {
     const [method, path] = route.split(' ') as [string, string];
@@ -39,7 +42,10 @@ describe('OpenAPI document', () => {
   beforeAll(async () => {
     server = await startTestServer({ redis: false });
     tenant = await buildTenant(server);
-    routes = registeredRoutes(createApp(server.services, createLogger('silent')));
+    const publicRoutes = registeredRoutes(createApp(server.services, createLogger('silent')));
+    const operatorRoutes = registeredRoutes(createOperatorApp(server.services, createLogger('silent')));
+    operatorOnly = new Set(operatorRoutes.filter((route) => !publicRoutes.includes(route)));
+    routes = [...new Set([...publicRoutes, ...operatorRoutes])];
     const response = await server.api().get('/openapi.json').expect(200);
     document = response.body as Document;
   });
@@ -54,6 +60,16 @@ describe('OpenAPI document', () => {
     expect(routes.filter((route) => !operationOf(route))).toEqual([]);
     const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     expect(documented.filter((entry) => !routes.map((route) => { const [method, path] = route.split(' '); return `${method} ${toOpenApi(path!)}`; }).includes(entry))).toEqual([]);
+  });
+
+  it('when an operation is served on the operator listener, then the document says so (servers, x-listener), and only for those', () => {
+    expect(operatorOnly.size).toBeGreaterThanOrEqual(10);
+    for (const route of routes) {
+      const operation = operationOf(route)!;
+      const onOperator = operatorOnly.has(route);
+      expect([route, operation['x-listener'] ?? 'public']).toEqual([route, onOperator ? 'operator' : 'public']);
+      if (onOperator) expect([route, operation.servers?.[0]?.url]).toEqual([route, 'http://127.0.0.1:3001']);
+    }
   });
 
   it('when a route has path parameters, then each is documented as required, with a schema, and no other path parameter is', () => {
@@ -109,7 +125,8 @@ describe('OpenAPI document', () => {
   function probe(route: string, authorization: string | undefined) {
     const [method, template] = route.split(' ') as [string, string];
     const path = template.replace(/:(\w+)/g, (_match, name: string) => encodeURIComponent(PLACEHOLDERS[name] ?? 'x'));
-    let request = server.api()[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](path);
+    const listener = operatorOnly.has(route) ? server.operatorApi() : server.api();
+    let request = listener[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](path);
     if (authorization) request = request.set('authorization', authorization);
     return method === 'POST' || method === 'PUT' ? request.set('content-type', 'application/json').send('{}') : request;
   }

@@ -32,7 +32,7 @@ describe('a hostile tenant against the shared history', () => {
 
   const victimCounts = async (phones: string[]) =>
     (await filterCsvMailing(server, victim.auth('dialer'), 'v', `telefone\n${phones.join('\n')}\n`)).summary.counts;
-  const operator = (method: 'get' | 'put', route: string) => server.api()[method](route).set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`);
+  const operator = (method: 'get' | 'put', route: string) => server.operatorApi()[method](route).set('authorization', `Bearer ${TEST_KEYS.OPERATOR_TOKEN}`);
 
   /** A and B, honest, prove N dead over two days. */
   async function honestTenantsInvalidateN() {

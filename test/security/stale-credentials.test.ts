@@ -106,7 +106,7 @@ describe('security: stale credentials', () => {
     const leaving = await buildTenant(one);
     const dialer = await openSocket(two, leaving.dialerKey);
     const admin = await openSocket(two, leaving.adminToken);
-    await one.api().put(`/v1/operator/tenants/${leaving.slug}/disabled`).set('authorization', operator).send({ disabled: true, reason: 'contract ended' }).expect(200);
+    await one.operatorApi().put(`/v1/operator/tenants/${leaving.slug}/disabled`).set('authorization', operator).send({ disabled: true, reason: 'contract ended' }).expect(200);
     await two.api().get('/v1/me').set('authorization', leaving.auth('dialer')).expect(401);
     await two.api().get('/v1/me').set('authorization', leaving.auth('admin')).expect(401);
     await eventually(() => dialer.state.disconnected && admin.state.disconnected, 'the offboarded tenant sockets to be disconnected', 5000);

@@ -30,6 +30,8 @@ export type TestServer = RunningServer & {
   clock: TestClock;
   http: RunningServer['http'];
   api: () => ReturnType<typeof request>;
+  /** The operator listener (operator API, /metrics), on its own port. */
+  operatorApi: () => ReturnType<typeof request>;
   stop(): Promise<void>;
 };
 
@@ -65,7 +67,7 @@ export const TEST_KEYS = {
 };
 
 /**
- * A real server on 127.0.0.1:0 over real PostgreSQL (a schema of its own, dropped at the end) and real Redis
+ * A real server on 127.0.0.1:0 (its operator listener on another port 0) over real PostgreSQL (a schema of its own, dropped at the end) and real Redis
  * (a key prefix of its own), so leftovers of other runs cannot change a result.
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -75,6 +77,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
+    OPERATOR_PORT: '0',
     DATABASE_URL: databaseUrl,
     ...(options.redis === false ? {} : { REDIS_URL: options.redisUrl ?? testRedisUrl, REDIS_PREFIX: options.redisPrefix ?? `${schema}:` }),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -93,6 +96,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     config,
     clock,
     api: () => request(server.url),
+    operatorApi: () => request(server.operatorUrl),
     async stop() {
       await server.close();
       await db.close();

@@ -102,6 +102,8 @@ export type ServerProcessOptions = { schema: string; port: number; env?: Record<
 const TEST_ENV = {
   NODE_ENV: 'test',
   HOST: '127.0.0.1',
+  // Any free port: several processes run side by side (a fixed one would collide).
+  OPERATOR_PORT: '0',
   DATABASE_URL: testDatabaseUrl,
   REDIS_URL: testRedisUrl,
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -112,7 +114,7 @@ const TEST_ENV = {
 };
 
 /** A hygiene server in its own process on a fixed port and schema; resolves once it listens. */
-export async function startServerProcess(options: ServerProcessOptions): Promise<Child & { url: string }> {
+export async function startServerProcess(options: ServerProcessOptions): Promise<Child & { url: string; operatorUrl: string }> {
   const child = spawnChild([path.join(ROOT, 'test', 'support', 'server-process.js')], {
     ...TEST_ENV,
     REDIS_PREFIX: `${options.schema}:`,
@@ -120,6 +122,6 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     TEST_SCHEMA: options.schema,
     ...options.env,
   });
-  const match = await child.waitForLine(/^READY (\S+)/, 60_000);
-  return { ...child, url: match[1]! };
+  const match = await child.waitForLine(/^READY (\S+) (\S+)/, 60_000);
+  return { ...child, url: match[1]!, operatorUrl: match[2]! };
 }

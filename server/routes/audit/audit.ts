@@ -5,7 +5,7 @@ import { principalOf } from '../../http/context';
 import { parseInput } from '../../http/validate';
 import { auditQuery } from './schema';
 
-/** The audit log: a tenant admin reads its own tenant's events, the operator every event. */
+/** The audit log of a tenant, read by its admins. */
 export function auditRoutes(services: Services): Router {
   const router = Router();
 
@@ -14,10 +14,15 @@ export function auditRoutes(services: Services): Router {
     res.json(await services.audit.list({ tenantId: principalOf(res).tenantId }, { limit, ...(before ? { before } : {}) }));
   });
 
+  return router;
+}
+
+/** Every tenant's events, for the operator: served on the operator listener only (app.ts, createOperatorApp). */
+export function operatorAuditRoutes(services: Services): Router {
+  const router = Router();
   router.get('/v1/operator/audit', operatorOnly(services.config.operatorToken), async (req, res) => {
     const { limit, before } = parseInput(auditQuery, req.query, 'query');
     res.json(await services.audit.list({}, { limit, ...(before ? { before } : {}) }));
   });
-
   return router;
 }

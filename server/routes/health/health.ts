@@ -4,11 +4,18 @@ import { bearer } from '../../http/auth';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../db/availability';
 import type { Services } from '../../services/container';
 
-export function healthRoutes(services: Services): Router {
+/** Liveness: the process answers HTTP. On both listeners (the operator one is probed on its own). */
+export function livenessRoutes(): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  return router;
+}
+
+export function healthRoutes(services: Services): Router {
+  const router = Router();
+  router.use(livenessRoutes());
   /**
    * For the load balancer. 503 only when this instance cannot serve: PostgreSQL, the system of record, does not
    * answer. Redis away is 200 "degraded": every instance shares the one Redis, so failing readiness for it would

@@ -12,9 +12,11 @@ export function operatorRoutes(services: Services): Router {
   // Rate-limited per address before the token is even compared (guessing it costs a window per 60 tries), then
   // every call that passed the token is audited when it answers: who (the address), what (method and path), status.
   router.use('/v1/operator', operatorThrottle(services), operatorOnly(services.config.operatorToken), (req: Request, res: Response, next: NextFunction) => {
+    // Read now: by the time the answer is sent, Express has moved req.path back and forth between routers.
+    const target = `${req.method} ${req.baseUrl}${req.path}`.slice(0, 300);
     res.once('finish', () => {
       void services.audit
-        .record({ tenantId: null, actor: `operator@${req.ip ?? 'unknown'}`, action: 'operator.call', target: `${req.method} ${req.path}`.slice(0, 300), details: { status: res.statusCode } })
+        .record({ tenantId: null, actor: `operator@${req.ip ?? 'unknown'}`, action: 'operator.call', target, details: { status: res.statusCode } })
         .catch(() => undefined);
     });
     next();

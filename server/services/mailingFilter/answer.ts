@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { closingBoundary, newBoundary, partHeader } from '../../../plugin/contract/multipart';
 import { drained } from '../../../plugin/contract/streams';
+import { AppError } from '../../errors';
 import type { MailingOutput } from './rowJudge';
 
 /**
@@ -107,6 +108,58 @@ class SpillFile {
 }
 
 /**
+ * Bytes of malformed rows held back (in memory, then in spill files) by one tenant's mailings in flight, on this
+ * instance (issue 10: spill files reached 2.2× the input with no bound). In-process like the count of running
+ * mailings: an answer lives on one instance, and its bytes are given back when it is disposed, crash included.
+ *
+ * Decision: past MAX_SPILL_BYTES_PER_TENANT the mailing fails (`PAYLOAD_TOO_LARGE` in the summary, status
+ * `failed`), rather than dropping the rows beyond the bound with a count. That many malformed rows means a wrong
+ * delimiter or encoding, or an attack, not a mailing worth finishing: failing stops reading the rest of the body at
+ * once, and a dialer never takes a truncated malformed part for the complete list of rows to fix.
+ */
+export class SpillBudget {
+  private readonly heldByTenant = new Map<string, number>();
+
+  constructor(readonly limitBytes: number) {}
+
+  /** What one answer of `tenantId` may hold back; `release` gives all of it back (dispose). */
+  allowance(tenantId: string): SpillAllowance {
+    let taken = 0;
+    return {
+      take: (bytes) => {
+        const held = this.heldByTenant.get(tenantId) ?? 0;
+        if (held + bytes > this.limitBytes) {
+          throw new AppError(
+            'PAYLOAD_TOO_LARGE',
+            `the malformed rows held back by this tenant's mailings in flight would pass ${this.limitBytes} bytes (MAX_SPILL_BYTES_PER_TENANT); ` +
+              'so many malformed rows usually mean a wrong delimiter or encoding: fix the file and send it again',
+            'body',
+          );
+        }
+        this.heldByTenant.set(tenantId, held + bytes);
+        taken += bytes;
+      },
+      release: () => {
+        const left = (this.heldByTenant.get(tenantId) ?? 0) - taken;
+        taken = 0;
+        if (left > 0) this.heldByTenant.set(tenantId, left);
+        else this.heldByTenant.delete(tenantId);
+      },
+    };
+  }
+
+  /** Bytes held back for a tenant now (tests, metrics). */
+  heldBy(tenantId: string): number {
+    return this.heldByTenant.get(tenantId) ?? 0;
+  }
+}
+
+export type SpillAllowance = { take(bytes: number): void; release(): void };
+
+/** No bound: an answer built without a budget (unit uses). */
+const UNBOUNDED: SpillAllowance = { take: () => undefined, release: () => undefined };
+
+/**
  * CSV answer: multipart/mixed with parts "kept" (the filtered mailing), "malformed" (rows set apart, with the
  * reason in a last column) and "summary" (JSON counts). Malformed rows wait until the kept part is complete: in
  * memory while they are few (up to 1 MiB), then in a temporary file, so memory stays bounded whatever the mailing's
@@ -121,7 +174,11 @@ export class MultipartCsvOutput implements AnswerOutput {
 
   private readonly body: Writable;
 
-  constructor(private readonly answer: MailingAnswer, private readonly headers: Record<string, string>) {
+  constructor(
+    private readonly answer: MailingAnswer,
+    private readonly headers: Record<string, string>,
+    private readonly allowance: SpillAllowance = UNBOUNDED,
+  ) {
     this.body = answer.body;
   }
 
@@ -136,6 +193,8 @@ export class MultipartCsvOutput implements AnswerOutput {
 
   async malformed(text: string): Promise<void> {
     const bytes = Buffer.from(text, 'latin1');
+    // Counted held in memory or on disk alike: throws PAYLOAD_TOO_LARGE past the tenant's bound (SpillBudget).
+    this.allowance.take(bytes.length);
     if (!this.spill && this.heldBytes + bytes.length <= SPILL_AFTER_BYTES) {
       this.held.push(bytes);
       this.heldBytes += bytes.length;
@@ -166,7 +225,11 @@ export class MultipartCsvOutput implements AnswerOutput {
   }
 
   async dispose(): Promise<void> {
-    await this.spill?.remove();
+    try {
+      await this.spill?.remove();
+    } finally {
+      this.allowance.release();
+    }
   }
 }
 
