@@ -3,8 +3,7 @@ import type { RuleConfig } from '../config';
 import type { Logger } from '../logger';
 import type { StatusIndex } from './statusIndex';
 import { applyTime } from '../domain/trust';
-import { retryOnConflict } from '../db/conflicts';
-import { loadReputation, lockStates, saveStates, type SavedNumber } from './trustStore';
+import { rewriteStates } from './trustStore';
 
 export type MaintenanceReport = { transitioned: number; erased: number; receiptsPruned: number; evidencePruned: number; retired: number };
 
@@ -91,21 +90,7 @@ export class Maintenance {
       if (candidates.length === 0) return transitioned;
       after = candidates[candidates.length - 1]!.p;
       const pseudonyms = candidates.map((row) => BigInt(row.p));
-      const changes = await retryOnConflict(() =>
-        this.prisma.$transaction(async (tx) => {
-          const states = await lockStates(tx, pseudonyms, []);
-          const sources = new Set<bigint>();
-          for (const state of states.values()) for (const entry of state.sources) sources.add(entry.source);
-          const reputation = await loadReputation(tx, [...sources], this.rules);
-          const saved: SavedNumber[] = [];
-          for (const [pseudonym, state] of states) {
-            const before = state.status;
-            applyTime(state, nowMs, this.rules, reputation);
-            saved.push({ pseudonym, before, state, marks: 0, contacts: 0, lastMarkAt: 0, lastContactAt: 0 });
-          }
-          return saveStates(tx, saved, this.rules, reputation, now);
-        }),
-      );
+      const changes = await rewriteStates(this.prisma, pseudonyms, this.rules, now, (state, reputation) => applyTime(state, nowMs, this.rules, reputation));
       this.statusIndex.applyCommitted(changes);
       transitioned += changes.length;
       if (candidates.length < PAGE) return transitioned;

@@ -8,7 +8,7 @@ import type { ReadBudget } from './readBudget';
 import { retryOnConflict } from '../db/conflicts';
 import type { AuditLog } from './audit';
 import type { StatusIndex } from './statusIndex';
-import { loadReputation, lockStates, saveStates, type SavedNumber } from './trustStore';
+import { loadReputation, lockStates, rewriteStates, saveStates } from './trustStore';
 
 const PAGE = 2000;
 
@@ -143,21 +143,7 @@ export class TrustService {
       if (page.length === 0) break;
       after = page[page.length - 1]!.p;
       const pseudonyms = page.map((row) => BigInt(row.p));
-      const changes = await retryOnConflict(() =>
-        this.prisma.$transaction(async (tx) => {
-          const states = await lockStates(tx, pseudonyms, []);
-          const sources = new Set<bigint>();
-          for (const state of states.values()) for (const entry of state.sources) sources.add(entry.source);
-          const reputation = await loadReputation(tx, [...sources], this.rules);
-          const saved: SavedNumber[] = [];
-          for (const [pseudonym, state] of states) {
-            const before = state.status;
-            recompute(state, now.getTime(), this.rules, reputation);
-            saved.push({ pseudonym, before, state, marks: 0, contacts: 0, lastMarkAt: 0, lastContactAt: 0 });
-          }
-          return saveStates(tx, saved, this.rules, reputation, now);
-        }),
-      );
+      const changes = await rewriteStates(this.prisma, pseudonyms, this.rules, now, (state, reputation) => recompute(state, now.getTime(), this.rules, reputation));
       this.statusIndex.applyCommitted(changes);
       recomputed += pseudonyms.length;
       changed += changes.length;

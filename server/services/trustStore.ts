@@ -14,6 +14,7 @@ import {
   type TrustRules,
 } from '../domain/trust';
 import type { StatusChange } from './statusIndex';
+import { retryOnConflict } from '../db/conflicts';
 
 /**
  * Loads, changes and saves the trust states (server/domain/trust.ts) of one batch's numbers inside the batch's
@@ -301,4 +302,33 @@ export async function applyTrustBatch(tx: Tx, source: bigint, inputs: readonly T
   const changes = await saveStates(tx, saved, rules, reputation, now);
   await countReputation(tx, new Map(marks > 0 ? [[source, marks]] : []), contradicted);
   return changes;
+}
+
+/**
+ * Applies `change` to each state of `pseudonyms` in one transaction (locked, with the reputation of every source
+ * involved) and saves them: what maintenance, quarantine and other whole-page rewrites share. Run again whole on
+ * a deadlock. Returns the status changes for the caller to apply to its index.
+ */
+export function rewriteStates(
+  prisma: PrismaClient,
+  pseudonyms: readonly bigint[],
+  rules: TrustRules,
+  now: Date,
+  change: (state: NumberState, reputation: Reputation) => void,
+): Promise<StatusChange[]> {
+  return retryOnConflict(() =>
+    prisma.$transaction(async (tx) => {
+      const states = await lockStates(tx, pseudonyms, []);
+      const sources = new Set<bigint>();
+      for (const state of states.values()) for (const entry of state.sources) sources.add(entry.source);
+      const reputation = await loadReputation(tx, [...sources], rules);
+      const saved: SavedNumber[] = [];
+      for (const [pseudonym, state] of states) {
+        const before = state.status;
+        change(state, reputation);
+        saved.push({ pseudonym, before, state, marks: 0, contacts: 0, lastMarkAt: 0, lastContactAt: 0 });
+      }
+      return saveStates(tx, saved, rules, reputation, now);
+    }),
+  );
 }
