@@ -22,11 +22,8 @@ import { accessLog } from './http/accessLog';
 import { apiHeaders } from './http/apiHeaders';
 import { jsonBodies } from './http/body';
 
-/**
- * Builds the public HTTP app (tenants, dialers, the console) with every route registered explicitly; `listen` lives
- * in server.ts. The operator API and /metrics are not here: they are on the operator listener (createOperatorApp).
- */
-export function createApp(services: Services, logger: Logger): Express {
+/** What both listeners start with: request context, API headers, the in-flight tracker and the access log. */
+function baseApp(services: Services, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
   // req.ip is the client only behind proxies named in TRUST_PROXY; sign-in limits and logs key on it.
@@ -35,6 +32,15 @@ export function createApp(services: Services, logger: Logger): Express {
   app.use(apiHeaders());
   app.use(services.health.lifecycle.tracker());
   app.use(accessLog(services.metrics));
+  return app;
+}
+
+/**
+ * Builds the public HTTP app (tenants, dialers, the console) with every route registered explicitly; `listen` lives
+ * in server.ts. The operator API and /metrics are not here: they are on the operator listener (createOperatorApp).
+ */
+export function createApp(services: Services, logger: Logger): Express {
+  const app = baseApp(services, logger);
   app.use(healthRoutes(services));
   app.use(apiDocsRoutes());
   // Mailings stream their own bodies (CSV, NDJSON, JSON), so they come before the JSON parser.
@@ -63,13 +69,7 @@ export function createApp(services: Services, logger: Logger): Express {
  * token is still required here, rate-limited and every call audited (routes/operator/operator.ts).
  */
 export function createOperatorApp(services: Services, logger: Logger): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', services.config.trustProxy);
-  app.use(requestContext(logger));
-  app.use(apiHeaders());
-  app.use(services.health.lifecycle.tracker());
-  app.use(accessLog(services.metrics));
+  const app = baseApp(services, logger);
   app.use(livenessRoutes());
   app.use(metricsRoutes(services.metrics, services.config.operatorToken));
   // operatorRoutes throttles, checks the token and audits every /v1/operator call, the audit reading below included.
