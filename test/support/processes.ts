@@ -32,8 +32,10 @@ export function spawnChild(args: string[], env: Record<string, string>): Child {
     for (const waiter of [...waiters]) waiter();
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  // 'close', not 'exit': 'exit' can come before the last of stdout is read, and a short-lived child (the CLI's
+  // --help) then looked silent to the test under load.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       children.delete(child);
       resolve({ code, signal });
       for (const waiter of [...waiters]) waiter();
