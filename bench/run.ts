@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   rows.push({ metric: 'server start (loads the non-clean history into its index)', value: seconds(one.readyMs), detail: `RSS after start ${mib(loaded.rss)}` });
 
   const tenants: BenchTenant[] = [];
-  for (let t = 0; t < 5; t++) tenants.push(await createTenant(one.operatorUrl, KEYS.operatorToken, `bench-${stamp}-${t}`, 'bench-campaign'));
+  for (let t = 0; t < 5; t++) tenants.push(await createTenant(one.url, one.operatorUrl, KEYS.operatorToken, `bench-${stamp}-${t}`, 'bench-campaign'));
   const [first, second] = tenants as [BenchTenant, BenchTenant];
 
   // 3. the 1M-row mailing: ours (HTTP, end to end) beside the floor and the naive path

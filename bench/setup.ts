@@ -58,13 +58,16 @@ export async function dropRedisPrefix(prefix: string): Promise<number> {
 
 export type BenchTenant = { slug: string; dialerKey: string; adminToken: string; campaign: string };
 
-/** A tenant made through the operator API, with a dialer key, a signed-in admin and a hygiene-enabled campaign. */
-export async function createTenant(url: string, operatorToken: string, slug: string, campaign: string): Promise<BenchTenant> {
-  await json(url, 'POST', '/v1/operator/tenants', operatorToken, { slug, name: `Bench ${slug}` });
+/**
+ * A tenant made through the operator API (on its own listener, `operatorUrl`), with a dialer key, a signed-in admin
+ * and a hygiene-enabled campaign on the public `url`.
+ */
+export async function createTenant(url: string, operatorUrl: string, operatorToken: string, slug: string, campaign: string): Promise<BenchTenant> {
+  await json(operatorUrl, 'POST', '/v1/operator/tenants', operatorToken, { slug, name: `Bench ${slug}` });
   const email = `admin@${slug}.bench`;
   const password = 'bench-password-0123456789';
-  await json(url, 'POST', `/v1/operator/tenants/${slug}/admins`, operatorToken, { email, name: 'Bench admin', password });
-  const { key } = await json<{ key: string }>(url, 'POST', `/v1/operator/tenants/${slug}/dialer-keys`, operatorToken, { name: 'bench dialer' });
+  await json(operatorUrl, 'POST', `/v1/operator/tenants/${slug}/admins`, operatorToken, { email, name: 'Bench admin', password });
+  const { key } = await json<{ key: string }>(operatorUrl, 'POST', `/v1/operator/tenants/${slug}/dialer-keys`, operatorToken, { name: 'bench dialer' });
   const { token } = await json<{ token: string }>(url, 'POST', '/v1/auth/login', undefined, { email, password });
   await addCampaign(url, { dialerKey: key, adminToken: token }, campaign);
   return { slug, dialerKey: key, adminToken: token, campaign };
