@@ -105,11 +105,11 @@ describe('fault tolerance of outcome reporting', () => {
       await reporter.waitForLine(/^acked (\d{4,})$/, 60_000);
       // Kill it while it is still appending and delivering.
       // The campaign exists once the first batch was delivered (the server registers it on first sight).
-      const delivered = async () => {
+      const firstDeliveryCounted = async () => {
         const response = await server.api().get('/v1/campaigns/campanha').set('authorization', tenant.auth('dialer'));
         return response.status === 200 && (response.body.reported as { contact: number }).contact > 0;
       };
-      await eventually(delivered, 'a first delivery');
+      await eventually(firstDeliveryCounted, 'a first delivery');
       await reporter.kill('SIGKILL');
       expect(reporter.stdout()).not.toContain('all acked');
       const acked = Math.max(...[...reporter.stdout().matchAll(/^acked (\d+)$/gm)].map((m) => Number(m[1])));
