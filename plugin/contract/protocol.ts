@@ -86,10 +86,37 @@ export type TabulationView = {
   source: 'default' | 'tenant';
   // `| undefined`: the console carries these over from the row it already shows (views/tabulations.ts).
   description?: string | undefined;
+  /** The default's description in Brazilian Portuguese (the console shows it when its language is pt-BR). */
+  descriptionPtBr?: string | undefined;
   defaultOutcome?: OutcomeName | undefined;
   updatedBy?: string;
   updatedAt?: string;
 };
+
+/** GET /v1/tabulations/usage?days=: accepted tabulations of each code the tenant's dialers sent in the window. */
+export type TabulationUsageView = { days: number; since: string; usage: { code: string; calls: number }[] };
+
+/** One campaign's mailing totals (GET /v1/campaigns/summary): phones, not rows, so the columns add up. */
+export type CampaignSummary = {
+  externalId: string;
+  name: string;
+  hygieneEnabled: boolean;
+  mailings: number;
+  /** Mailings sent while the campaign's hygiene was off: their phones were not checked. */
+  mailingsUnhygienized: number;
+  failedMailings: number;
+  phonesTotal: number;
+  /** Phones of mailings that went through the hygiene (the base of the percentage). */
+  phonesChecked: number;
+  hygienized: number;
+  invalid: number;
+  unconfirmed: number;
+  malformed: number;
+  lastMailingAt: string | null;
+};
+
+/** GET /v1/campaigns/summary?from=&to=&q=&sort=&limit=&offset=: one page of campaigns with their totals. */
+export type CampaignSummaryPage = { from: string; to: string; total: number; campaigns: CampaignSummary[]; totals: Omit<CampaignSummary, 'externalId' | 'name' | 'hygieneEnabled' | 'lastMailingAt'> };
 
 /** One tabulation in a report batch. */
 export type OutcomeReport = {
@@ -102,6 +129,32 @@ export type OutcomeReport = {
   code: string;
   /** ISO 8601; defaults to the time the server received it. */
   occurredAt?: string;
+  /**
+   * The dialer's id of the contact (lead) the call was for. With right/wrong-party outcomes it ties the phone to a
+   * person for this tenant only: stored as a tenant-keyed pseudonym, never in clear, never linkable across tenants.
+   */
+  contactId?: string;
+  /** The contact's CPF (11 digits, any punctuation), when the dialer has it; stored like contactId. */
+  cpf?: string;
+  /** What the dialer knows of the call itself, for Anatel's short-call meter (docs/compliance.md). */
+  call?: CallFacts;
+};
+
+/**
+ * Facts of one call attempt as the dialer saw them. All optional: a call without them is counted by the meter as
+ * "unknown duration" (never guessed short or long).
+ */
+export type CallFacts = {
+  /** A person or machine picked up (SIP 200 / ANSWER). */
+  answered?: boolean;
+  /** The call reached voicemail (answering machine detection or the carrier's mailbox). */
+  voicemail?: boolean;
+  /** Seconds from dialing to answer or give-up. */
+  ringSeconds?: number;
+  /** Seconds from answer to hang-up (0 when not answered). */
+  talkSeconds?: number;
+  /** The access code (caller id / número de acesso) the call went out with, digits as registered by the tenant. */
+  accessCode?: string;
 };
 
 export type OutcomeItemResult =

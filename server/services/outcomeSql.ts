@@ -2,7 +2,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import type { RuleConfig } from '../config';
 import type { Evidence } from '../domain/trust';
 import type { StatusChange } from './statusIndex';
-import { applyTrustBatch, type TrustInput } from './trustStore';
+import { applyTrustBatch, type TrustInput, type Tx } from './trustStore';
 import { retryOnConflict } from '../db/conflicts';
 
 /** outcome codes in SQL arrays */
@@ -20,6 +20,8 @@ export type OutcomeBatch = {
   source: bigint;
   now: Date;
   rules: RuleConfig;
+  /** Features fed by the fresh calls, in this transaction (outcomeExtensions.ts). */
+  extend?: ((tx: Tx, fresh: ReadonlySet<string>) => Promise<void>) | undefined;
 };
 
 const join = (values: readonly unknown[]) => values.join(',');
@@ -62,6 +64,7 @@ export async function applyOutcomeBatch(prisma: PrismaClient, batch: OutcomeBatc
         inputs.push({ pseudonym: row.pseudonym, kind: row.outcome === INVALID ? 'mark' : 'contact', evidence: row.evidence, occurredAt: row.occurredAt });
       }
       const changes = await applyTrustBatch(tx, batch.source, inputs, batch.rules, batch.now);
+      await batch.extend?.(tx, fresh);
       // Last: every batch of a campaign updates its one tally row, so its lock is taken just before the commit.
       const tallies = new Map<string, [number, number, number]>();
       for (const receipt of batch.receipts) {

@@ -14,6 +14,7 @@ import type { ReadBudget } from './readBudget';
 import type { TabulationMapService } from './tabulationMap';
 import type { StatusChange, StatusIndex } from './statusIndex';
 import { applyOutcomeBatch, type ContributionRow } from './outcomeSql';
+import { parseExtraFields, type AcceptedCall, type ExtraFields, type OutcomeExtension } from './outcomeExtensions';
 
 const OUTCOME_CODE: Record<Outcome, number> = { invalid: 0, contact: 1, neutral: 2 };
 const MAX_ID_LENGTH = 200;
@@ -32,6 +33,8 @@ type Accepted = {
   outcome: Outcome;
   evidence: Evidence;
   occurredAt: number;
+  code: string;
+  extras: ExtraFields;
 };
 
 export type StatusChangeListener = (tenantId: string, changes: readonly StatusChange[]) => void;
@@ -63,6 +66,7 @@ function stringField(item: Record<string, unknown>, name: string, index: number,
  */
 export class OutcomeService {
   private readonly listeners: StatusChangeListener[] = [];
+  private readonly extensions: OutcomeExtension[] = [];
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -82,6 +86,11 @@ export class OutcomeService {
     this.listeners.push(listener);
   }
 
+  /** A feature fed by every call counted for the first time, inside the batch's transaction (outcomeExtensions.ts). */
+  extend(extension: OutcomeExtension): void {
+    this.extensions.push(extension);
+  }
+
   async report(tenantId: string, items: unknown): Promise<OutcomeBatchResult> {
     if (!Array.isArray(items)) throw new AppError('VALIDATION_FAILED', 'must be an array of outcomes', 'outcomes');
     if (items.length === 0) throw new AppError('VALIDATION_FAILED', 'must not be empty', 'outcomes');
@@ -92,10 +101,10 @@ export class OutcomeService {
     const now = this.clock();
     const results = new Array<OutcomeItemResult>(items.length);
     const codeMap = await this.tabulations.resolver(tenantId);
-    const valid: { index: number; callId: string; campaign: string; digits: number; outcome: Outcome; evidence: Evidence; occurredAt: number }[] = [];
+    const valid: { index: number; callId: string; campaign: string; digits: number; outcome: Outcome; evidence: Evidence; occurredAt: number; code: string; extras: ExtraFields }[] = [];
     const seenCallIds = new Set<string>();
     // A dialer sends a handful of distinct codes: normalize each spelling once per batch.
-    const outcomeOfCode = new Map<string, { outcome: Outcome; evidence: Evidence } | undefined>();
+    const outcomeOfCode = new Map<string, { outcome: Outcome; evidence: Evidence; normalized: string } | undefined>();
 
     for (let index = 0; index < items.length; index++) {
       const item = items[index];
@@ -123,7 +132,7 @@ export class OutcomeService {
       if (known === undefined && !outcomeOfCode.has(code as string)) {
         const normalized = normalizeTabulationCode(code as string);
         const mapped = codeMap.get(normalized);
-        known = mapped ? { outcome: mapped, evidence: evidenceOfCode(normalized) } : undefined;
+        known = mapped ? { outcome: mapped, evidence: evidenceOfCode(normalized), normalized } : undefined;
         outcomeOfCode.set(code as string, known);
       }
       const outcome = known?.outcome;
@@ -141,12 +150,17 @@ export class OutcomeService {
         // Only used to order a contact against invalid marks inside a batch; the server's clock drives the rules.
         occurredAt = Math.min(parsed, now.getTime());
       }
+      const extras = parseExtraFields(fields);
+      if ('field' in extras) {
+        results[index] = rejected(index, extras.field, extras.code, extras.message);
+        continue;
+      }
       if (seenCallIds.has(callId as string)) {
         results[index] = { index, status: 'duplicate' };
         continue;
       }
       seenCallIds.add(callId as string);
-      valid.push({ index, callId: callId as string, campaign: campaign as string, digits, outcome, evidence: known.evidence, occurredAt });
+      valid.push({ index, callId: callId as string, campaign: campaign as string, digits, outcome, evidence: known.evidence, occurredAt, code: known.normalized, extras });
     }
 
     if (valid.length > 0) {
@@ -173,6 +187,8 @@ export class OutcomeService {
           outcome: item.outcome,
           evidence: item.evidence,
           occurredAt: item.occurredAt,
+          code: item.code,
+          extras: item.extras,
         };
       });
       const { fresh, changes } = await this.commit(tenantId, accepted, now);
@@ -182,6 +198,10 @@ export class OutcomeService {
           : { index: item.index, status: 'duplicate' };
       }
       this.statusIndex.applyCommitted(changes);
+      if (this.extensions.length > 0) {
+        const calls = accepted.filter((item) => fresh.has(item.callKey)).map(acceptedCall);
+        if (calls.length > 0) for (const extension of this.extensions) extension.committed?.(tenantId, calls);
+      }
       if (changes.length > 0) for (const listener of this.listeners) listener(tenantId, changes);
       // What the tenant gave the pool raises what it may read of it (services/readBudget.ts).
       const contributedNow = accepted.filter((item) => item.hygiene && fresh.has(item.callKey)).length;
@@ -213,9 +233,25 @@ export class OutcomeService {
       source: this.pseudonymizer.source(tenantId),
       now,
       rules: this.rules,
+      extend: this.extensions.length === 0 ? undefined : async (tx, fresh) => {
+        const calls = accepted.filter((item) => fresh.has(item.callKey)).map(acceptedCall);
+        if (calls.length === 0) return;
+        for (const extension of this.extensions) await extension.apply(tx, tenantId, calls, now);
+      },
     });
   }
 }
+
+const acceptedCall = (item: Accepted): AcceptedCall => ({
+  callKey: item.callKey,
+  campaignId: item.campaignId,
+  hygiene: item.hygiene,
+  digits: item.digits,
+  outcome: item.outcome,
+  code: item.code,
+  occurredAt: item.occurredAt,
+  ...item.extras,
+});
 
 /** The idempotency key of a call: the tenant's call ids never collide with another tenant's. */
 export function callKey(tenantId: string, callId: string): string {

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvReader } from '../../contract/csv';
-import type { OutcomeReport } from '../../contract/protocol';
+import type { CallFacts, OutcomeReport } from '../../contract/protocol';
 import { ownOutcome, q850Outcome, sipOutcome, vicidialOutcome } from '../adapters';
 
 export type CodeKind = 'own' | 'sip' | 'q850' | 'vicidial';
@@ -11,19 +11,54 @@ export function parseCodeKind(value: string | undefined): CodeKind | undefined {
   return value === undefined ? 'own' : map[value.toLowerCase()];
 }
 
-const ALIASES: Record<keyof OutcomeReport, string[]> = {
+/** Columns of an outcome file: the report's own fields, and the call facts (CallFacts) flattened. */
+type Field = Exclude<keyof OutcomeReport, 'call'> | 'answered' | 'voicemail' | 'ringSeconds' | 'talkSeconds' | 'accessCode';
+
+const ALIASES: Record<Field, string[]> = {
   callId: ['callid', 'call_id', 'id_chamada', 'chamada', 'uniqueid'],
   campaignId: ['campaignid', 'campaign_id', 'campaign', 'campanha', 'id_campanha'],
   phone: ['phone', 'telefone', 'numero', 'número', 'phone_number'],
   code: ['code', 'codigo', 'código', 'tabulacao', 'tabulação', 'status'],
   occurredAt: ['occurredat', 'occurred_at', 'data', 'quando', 'datetime'],
+  contactId: ['contactid', 'contact_id', 'lead_id', 'leadid', 'id_contato', 'contato'],
+  cpf: ['cpf'],
+  answered: ['answered', 'atendida', 'atendeu'],
+  voicemail: ['voicemail', 'caixa_postal', 'caixapostal'],
+  ringSeconds: ['ringseconds', 'ring_seconds', 'segundos_chamando', 'dial_time'],
+  talkSeconds: ['talkseconds', 'talk_seconds', 'segundos_falando', 'answered_time', 'duracao'],
+  accessCode: ['accesscode', 'access_code', 'codigo_acesso', 'código_acesso', 'bina', 'callerid'],
 };
+
+const TRUE = new Set(['1', 'true', 'sim', 's', 'y', 'yes']);
+const FALSE = new Set(['0', 'false', 'nao', 'não', 'n', 'no']);
+
+/** The call facts of a line, as the server reads them; a cell it cannot read is an error naming the column. */
+function callFacts(get: (field: Field) => string | undefined): CallFacts | string | undefined {
+  const facts: CallFacts = {};
+  for (const name of ['answered', 'voicemail'] as const) {
+    const text = get(name)?.trim().toLowerCase();
+    if (!text) continue;
+    if (TRUE.has(text)) facts[name] = true;
+    else if (FALSE.has(text)) facts[name] = false;
+    else return `${name}: "${text}" is not sim/não`;
+  }
+  for (const name of ['ringSeconds', 'talkSeconds'] as const) {
+    const text = get(name)?.trim();
+    if (!text) continue;
+    const seconds = Number(text.replace(',', '.'));
+    if (!Number.isFinite(seconds) || seconds < 0) return `${name}: "${text}" is not a number of seconds`;
+    facts[name] = seconds;
+  }
+  const accessCode = get('accessCode')?.trim();
+  if (accessCode) facts.accessCode = accessCode;
+  return Object.keys(facts).length > 0 ? facts : undefined;
+}
 
 export type OutcomeLine = { line: number; outcome?: OutcomeReport; error?: string };
 
 const convert: Record<CodeKind, (code: string) => string> = { own: ownOutcome, sip: sipOutcome, q850: q850Outcome, vicidial: vicidialOutcome };
 
-function build(get: (field: keyof OutcomeReport) => string | undefined, line: number, defaultCampaign: string | undefined, kind: CodeKind): OutcomeLine {
+function build(get: (field: Field) => string | undefined, line: number, defaultCampaign: string | undefined, kind: CodeKind): OutcomeLine {
   const callId = get('callId')?.trim();
   const campaignId = get('campaignId')?.trim() || defaultCampaign;
   const phone = get('phone')?.trim();
@@ -37,7 +72,23 @@ function build(get: (field: keyof OutcomeReport) => string | undefined, line: nu
   } catch (error) {
     return { line, error: (error as Error).message };
   }
-  return { line, outcome: { callId: callId!, campaignId: campaignId!, phone: phone!, code, ...(occurredAt ? { occurredAt } : {}) } };
+  const call = callFacts(get);
+  if (typeof call === 'string') return { line, error: call };
+  const contactId = get('contactId')?.trim();
+  const cpf = get('cpf')?.trim();
+  return {
+    line,
+    outcome: {
+      callId: callId!,
+      campaignId: campaignId!,
+      phone: phone!,
+      code,
+      ...(occurredAt ? { occurredAt } : {}),
+      ...(contactId ? { contactId } : {}),
+      ...(cpf ? { cpf } : {}),
+      ...(call ? { call } : {}),
+    },
+  };
 }
 
 /** Outcomes of a CSV (any delimiter, header with the column names above) or NDJSON file, streamed. */
@@ -71,13 +122,13 @@ export async function* readOutcomeFile(file: string, defaultCampaign: string | u
     return;
   }
   const reader = new CsvReader();
-  let columns: Partial<Record<keyof OutcomeReport, number>> | undefined;
+  let columns: Partial<Record<Field, number>> | undefined;
   const rows = function* (records: ReturnType<CsvReader['push']>): Generator<OutcomeLine> {
     for (const record of records) {
       if (!columns) {
         const header = record.fields.map((name) => name.trim().toLowerCase());
         columns = {};
-        for (const field of Object.keys(ALIASES) as (keyof OutcomeReport)[]) {
+        for (const field of Object.keys(ALIASES) as Field[]) {
           const index = header.findIndex((name) => ALIASES[field].includes(name));
           if (index >= 0) columns[field] = index;
         }
