@@ -10,6 +10,7 @@
  * undefined and isValid() accepts e.g. "11 6123-4567".
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { CARRIER_SELECTION_CODES, LIBPHONENUMBER_CARRIER_CODES } from '../server/domain/carrierCodes';
 import { PhoneError, VALID_DDDS, parsePhoneFast, phoneErrorCodeOf, phoneKind } from '../server/domain/phone';
 
 export const ORACLE_SEED = 20240611;
@@ -18,7 +19,11 @@ export const ORACLE_FULL_SIZE = 250_000;
 export const ORACLE_SAMPLE_SIZE = 25_000;
 
 /** Carrier codes that libphonenumber's BR metadata accepts after "0" (and after the "00" prefix). */
-const LIB_CARRIERS = ['12', '14', '15', '21', '22', '23', '25', '31', '41', '43', '55', '65', '99'];
+const LIB_CARRIERS = LIBPHONENUMBER_CARRIER_CODES.map(String);
+/** The licensed codes we accept (server/domain/carrierCodes.ts), and the two-digit pairs that are no carrier. */
+const LICENSED = new Set(CARRIER_SELECTION_CODES.map(String));
+const UNLICENSED: string[] = [];
+for (let code = 10; code < 100; code++) if (!LICENSED.has(String(code))) UNLICENSED.push(String(code));
 
 function mulberry32(seed: number): () => number {
   let a = seed;
@@ -47,8 +52,9 @@ function generateCorpus(size: number, seed: number): Sample[] {
   for (let d = 10; d < 100; d++) if (!VALID_DDDS.has(d)) badDdds.push(String(d));
   let dddCursor = 0;
   const nextDdd = (): string => String(ddds[dddCursor++ % ddds.length]);
-  const carrier = (): string => (rnd() < 0.4 ? pick(LIB_CARRIERS) : String(10 + int(90)));
-  const sep = (): string => pick([' ', ' ', ' ', '-', '-', '.', '', '', '/', ' - ']);
+  const carrier = (): string => (rnd() < 0.5 ? pick(LIB_CARRIERS) : pick(CARRIER_SELECTION_CODES).toString());
+  // Unicode separators pasted from Word and web pages: en dash, em dash, NBSP, narrow NBSP, non-breaking hyphen.
+  const sep = (): string => pick([' ', ' ', ' ', '-', '-', '.', '', '', '/', ' - ', '\u2013', '\u00a0', '\u202f', '\u2011', '\u2014']);
   const groups = (s: string, sizes: readonly number[]): string => {
     const out: string[] = [];
     let i = 0;
@@ -75,7 +81,8 @@ function generateCorpus(size: number, seed: number): Sample[] {
     else if (r < 0.56) head = pick(['55 ', '55', '(55) ', '55-']) + ddd;
     else if (r < 0.61) head = pick(['0055 ', '00 55 ', '0055', '00-55-']) + ddd;
     else if (r < 0.65) head = `00${carrier()}${pick([' ', '', '-'])}55 ${ddd}`;
-    else if (r < 0.77) head = pick([`0${ddd}`, `(0${ddd})`, `0 ${ddd}`, `(0 ${ddd})`]);
+    else if (r < 0.72) head = pick([`0${ddd}`, `(0${ddd})`, `0 ${ddd}`, `(0 ${ddd})`]);
+    else if (r < 0.77) head = pick([`0xx${ddd}`, `(0xx${ddd})`, `0XX${ddd}`, `(0XX${ddd})`, `0xx ${ddd}`, `0xx-${ddd}`]);
     else if (r < 0.93) {
       const c = carrier();
       head = pick([`0${c} ${ddd}`, `(0${c}) ${ddd}`, `0${c}${ddd}`, `0 ${c} ${ddd}`, `(0 ${c} ${ddd})`]);
@@ -88,6 +95,8 @@ function generateCorpus(size: number, seed: number): Sample[] {
     ['mobile', 24, () => spell(`${nextDdd()}9${digits(8)}`)],
     ['landline', 16, () => spell(`${nextDdd()}${pick(['2', '3', '4', '5'])}${digits(7)}`)],
     ['old-mobile', 6, () => spell(`${nextDdd()}${pick(['6', '7', '8', '9'])}${digits(7)}`)],
+    // "0" + two digits that are no licensed carrier + a whole national number: over-long, never another subscriber.
+    ['unlicensed-carrier', 3, () => wrap(`0${pick(['', ' '])}${pick(UNLICENSED)}${pick([' ', ''])}${nextDdd()}${sep()}${rnd() < 0.5 ? `9${digits(8)}` : `${pick(['2', '3', '4', '5'])}${digits(7)}`}`)],
     [
       'bad-subscriber',
       4,
@@ -213,23 +222,27 @@ const sameVerdict = (a: Verdict, b: Verdict): boolean => a.kind === b.kind && a.
  * deliberate prefix rules used for this input is the reason:
  * - ZERO_ZERO_55_IS_BRAZIL: libphonenumber reads "0055" as international prefix 00 + carrier 55 and
  *   then looks for a country code.
- * - INTERNATIONAL_CARRIER_ANY_TWO_DIGITS / NATIONAL_CARRIER_ANY_TWO_DIGITS: libphonenumber only knows
- *   13 carrier codes after "00" and after "0".
+ * - INTERNATIONAL_CARRIER_LICENSED / NATIONAL_CARRIER_LICENSED: libphonenumber only knows 13 carrier
+ *   codes after "00" and after "0"; we accept every licensed one (server/domain/carrierCodes.ts). Two
+ *   digits that are no licensed code are no carrier for either of us.
+ * - ZERO_XX_IS_TRUNK_PREFIX: "0xx11 ..." is "0" + any carrier; libphonenumber reads the x as an
+ *   extension mark and finds no number.
  * - FIFTY_FIVE_IS_DDD_BELOW_12_DIGITS: with fewer than 12 digits a leading 55 is DDD 55 for us;
  *   libphonenumber falls back to reading it as the country code when that makes a valid number,
  *   e.g. "55 800 123456" (0800 with 6 digits), which is DDD 55 with an invalid subscriber for us.
  * Returns null when the input is foreign for us ("+" or "00" not followed by 55): libphonenumber judges it as is.
  */
-function readPrefixes(digits: string, plus: boolean): { national: string; rules: string[] } | null {
+function readPrefixes(digits: string, plus: boolean, zeroXX: boolean): { national: string; rules: string[] } | null {
   let rest = digits;
   const rules: string[] = [];
+  if (zeroXX) return { national: digits.slice(1), rules: ['ZERO_XX_IS_TRUNK_PREFIX'] };
   if (plus) {
     if (!digits.startsWith('55')) return null;
     rest = digits.slice(2);
   } else if (digits.startsWith('00')) {
-    if (digits.length >= 16 && digits.startsWith('55', 4)) {
+    if (digits.length >= 16 && digits.startsWith('55', 4) && LICENSED.has(digits.slice(2, 4))) {
       rest = digits.slice(6);
-      rules.push('INTERNATIONAL_CARRIER_ANY_TWO_DIGITS');
+      if (!LIB_CARRIERS.includes(digits.slice(2, 4))) rules.push('INTERNATIONAL_CARRIER_LICENSED');
     } else if (digits.startsWith('55', 2)) {
       rest = digits.slice(4);
       rules.push('ZERO_ZERO_55_IS_BRAZIL');
@@ -242,15 +255,18 @@ function readPrefixes(digits: string, plus: boolean): { national: string; rules:
     rules.push('FIFTY_FIVE_IS_DDD_BELOW_12_DIGITS');
   }
   if (rest.startsWith('0')) {
-    if (rest.length >= 13) {
+    if (rest.length >= 13 && LICENSED.has(rest.slice(1, 3))) {
+      if (!LIB_CARRIERS.includes(rest.slice(1, 3))) rules.push('NATIONAL_CARRIER_LICENSED');
       rest = rest.slice(3);
-      rules.push('NATIONAL_CARRIER_ANY_TWO_DIGITS');
     } else {
       rest = rest.slice(1);
     }
   }
   return { national: rest, rules };
 }
+
+/** "0xx" / "0XX" right after a leading 0 (domain/phone.ts). */
+const ZERO_XX = /^[^\d+]*0[xX]{2}/;
 
 /** Ends in ".0"/".00" after a digit: a spreadsheet float (phone.ts rejects it as INVALID_CHARACTERS). */
 const FLOAT_TAIL = /\d\.0{1,2}\s*$/;
@@ -265,13 +281,15 @@ function checkFor(raw: string): { direct: Verdict; check: Check } {
   const digits = raw.replace(/\D/g, '');
   const plus = raw.includes('+');
   const direct = libVerdict(raw);
-  const reading = readPrefixes(digits, plus);
+  const reading = readPrefixes(digits, plus, ZERO_XX.test(raw));
   let reference = direct;
   let prefixRule: string | null = null;
+  // libphonenumber's punctuation lacks the narrow no-break space (U+202F): where it alone makes the difference, say so.
+  if (raw.includes('\u202f') && !sameVerdict(direct, libVerdict(raw.replace(/\u202f/g, ' ')))) prefixRule = 'NARROW_NO_BREAK_SPACE_IS_A_SEPARATOR';
   if (reading !== null) {
     // A DDD never starts with 0: a national number left starting with 0 is invalid whatever follows.
     reference = reading.national.startsWith('0') ? INVALID : libVerdict(`+55${reading.national}`);
-    if (!sameVerdict(direct, reference)) prefixRule = reading.rules[0] ?? 'UNDECLARED_PREFIX_READING';
+    if (!sameVerdict(direct, reference)) prefixRule ??= reading.rules[0] ?? 'UNDECLARED_PREFIX_READING';
   }
   const invalid = (rule: string | null, code: number | null): Check => ({ rule, e164: null, code, type: undefined });
   if (FLOAT_TAIL.test(raw)) return { direct, check: invalid('SPREADSHEET_FLOAT', PhoneError.INVALID_CHARACTERS) };
@@ -313,7 +331,8 @@ const differs = (direct: Verdict, e164: string | null): boolean => direct.e164 !
 
 /**
  * Every deliberate difference from libphonenumber (why: see the comment at the top of phone.ts):
- * - the four prefix rules above (readPrefixes);
+ * - the prefix rules above (readPrefixes) and NARROW_NO_BREAK_SPACE_IS_A_SEPARATOR (U+202F, which
+ *   libphonenumber does not strip, between digits);
  * - NINE_DIGITS_STARTING_9_HAVE_NO_DDD: "900 123 456" is a 0900 number for libphonenumber, a mobile
  *   without DDD (TOO_SHORT) for us;
  * - SPREADSHEET_FLOAT: "...5678.0" is INVALID_CHARACTERS, libphonenumber keeps the 0 as a digit;
@@ -324,8 +343,10 @@ const differs = (direct: Verdict, e164: string | null): boolean => direct.e164 !
  */
 export const DELIBERATE_RULES = [
   'ZERO_ZERO_55_IS_BRAZIL',
-  'INTERNATIONAL_CARRIER_ANY_TWO_DIGITS',
-  'NATIONAL_CARRIER_ANY_TWO_DIGITS',
+  'INTERNATIONAL_CARRIER_LICENSED',
+  'NATIONAL_CARRIER_LICENSED',
+  'ZERO_XX_IS_TRUNK_PREFIX',
+  'NARROW_NO_BREAK_SPACE_IS_A_SEPARATOR',
   'FIFTY_FIVE_IS_DDD_BELOW_12_DIGITS',
   'NINE_DIGITS_STARTING_9_HAVE_NO_DDD',
   'SPREADSHEET_FLOAT',
@@ -338,6 +359,8 @@ export const DELIBERATE_RULES = [
 export type OracleReport = {
   inputs: number;
   agreements: number;
+  /** Legacy 8-digit mobiles read with the ninth digit added, each a valid MOBILE for libphonenumber. */
+  ninthDigitUpgrades: number;
   validAgreements: number;
   disagreements: number;
   /** Inputs where our result breaks what libphonenumber (or the rule explaining the difference) requires (first 25). */
@@ -364,10 +387,20 @@ export function runPhoneOracle(size: number, seed = ORACLE_SEED): OracleReport {
   const validExamples: Record<string, string[]> = {};
   let agreements = 0;
   let validAgreements = 0;
+  let ninthDigitUpgrades = 0;
 
   for (const { raw, category } of corpus) {
     const ours = parsePhoneFast(raw);
     const { direct, check } = checkFor(raw);
+    if (ours === -PhoneError.MOBILE_MISSING_NINTH_DIGIT) {
+      // The upgrade (a campaign's default): DDD + 9 + the 8 digits, a number libphonenumber calls a valid MOBILE.
+      const upgraded = parsePhoneFast(raw, true);
+      const national = String(upgraded).slice(2);
+      const lib = parsePhoneNumberFromString(`+55${national}`);
+      const lastEight = raw.replace(/\D/g, '').slice(-8);
+      if (upgraded > 0 && national.length === 11 && national[2] === '9' && national.endsWith(lastEight) && lib?.isValid() && lib.getType() === 'MOBILE') ninthDigitUpgrades++;
+      else if (failures.length < 25) failures.push(`${JSON.stringify(raw)} [${category}]: ninth digit upgrade gave ${upgraded > 0 ? `+${upgraded}` : phoneErrorCodeOf(upgraded)}`);
+    }
     const stats = categories[category] ?? { valid: 0, invalid: 0 };
     categories[category] = stats;
     if (ours > 0) {
@@ -402,7 +435,7 @@ export function runPhoneOracle(size: number, seed = ORACLE_SEED): OracleReport {
   }
   const disagreements = Object.values(observed).reduce((sum, count) => sum + count, 0);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { inputs: corpus.length, agreements, validAgreements, disagreements, failures, predicted, observed, examples, categories, validExamples, seconds };
+  return { inputs: corpus.length, agreements, ninthDigitUpgrades, validAgreements, disagreements, failures, predicted, observed, examples, categories, validExamples, seconds };
 }
 
 /** Everything the oracle requires of a run, as readable problems (none = pass); the test and the bench share it. */
@@ -420,17 +453,26 @@ export function oracleProblems(report: OracleReport): string[] {
   // Every deliberate difference is exercised by the corpus.
   for (const rule of DELIBERATE_RULES.filter((name) => !((observed[name] ?? 0) > 0))) problems.push(`rule ${rule} is never exercised`);
   if (report.agreements + report.disagreements !== report.inputs) problems.push(`${report.agreements} agreements + ${report.disagreements} disagreements != ${report.inputs} inputs`);
+  if (report.ninthDigitUpgrades < 10) problems.push(`only ${report.ninthDigitUpgrades} ninth-digit upgrades checked`);
   if (report.validAgreements <= report.inputs / 4) problems.push(`only ${report.validAgreements} valid agreements of ${report.inputs}`);
   // Generated categories land where they should.
   const everyDdd = categories['every-ddd'];
   if (everyDdd?.valid !== 2 * VALID_DDDS.size || everyDdd.invalid !== 0) problems.push(`every-ddd: ${JSON.stringify(everyDdd)}, expected ${2 * VALID_DDDS.size} valid`);
-  for (const category of ['bad-ddd', 'bad-subscriber', 'old-mobile', 'non-geographic', 'foreign', 'spreadsheet-float']) {
+  for (const category of ['bad-ddd', 'bad-subscriber', 'old-mobile', 'unlicensed-carrier', 'non-geographic', 'foreign', 'spreadsheet-float']) {
     if (!categories[category]) problems.push(`category ${category} never generated`);
     else if (categories[category].valid > 0) problems.push(`category ${category}: accepted ${JSON.stringify(report.validExamples[category])}`);
   }
   return problems;
 }
 
+/**
+ * Agreement with libphonenumber where it applies: of the inputs no deliberate rule covers, the share where both give
+ * the same verdict and E.164 (an unexplained disagreement is the only way below 1).
+ */
+export const agreementWhereApplies = (report: OracleReport): number => report.agreements / (report.agreements + (report.observed.UNEXPLAINED ?? 0));
+
 export const oracleSummary = (report: OracleReport): string =>
-  `phone oracle: ${report.inputs} inputs in ${report.seconds.toFixed(1)} s, ${report.agreements} agreements (${report.validAgreements} valid), ` +
+  `phone oracle: ${report.inputs} inputs in ${report.seconds.toFixed(1)} s, ${report.agreements} agreements (${report.validAgreements} valid; ` +
+  `${(100 * agreementWhereApplies(report)).toFixed(2)}% where libphonenumber applies, ${(100 * report.agreements / report.inputs).toFixed(1)}% of all inputs), ` +
+  `${report.ninthDigitUpgrades} ninth-digit upgrades checked, ` +
   `${report.disagreements} explained disagreements: ${JSON.stringify(report.observed)}`;

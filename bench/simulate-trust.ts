@@ -86,8 +86,10 @@ function report(options: Options, metrics: Metrics, seconds: number, command: st
     `- Adversary: ${thousands(MODEL.adversaryFakeMarksPerDay)} fake invalid marks a day (${MODEL.adversaryMarksPerTarget} on each of ${thousands(MODEL.adversaryFakeMarksPerDay / MODEL.adversaryMarksPerTarget)} new working numbers), ` +
       `${thousands(MODEL.adversaryFakeContactsPerDay)} fake contacts a day on dead numbers the pool holds evidence on, ${thousands(MODEL.adversaryLookupsPerDay)} verdict lookups a day tried. ` +
       `Read budget per day: ${thousands(MODEL.lookupBase)} + ${MODEL.lookupPerTabulation} × the tenant's average daily tabulations over 30 days (fake ones included: they buy reads). Honest lookups refused: ${thousands(reads.honestRefused)}.`,
-    `- Reputation: marks and contradicted marks per source over a rolling ${options.rules.contradictionWindowDays} days, reputationFactor applied from the next day; ` +
+    `- Reputation: per source over a rolling ${options.rules.contradictionWindowDays} days, marks and contradicted marks (reputationFactor) and the weight it put on numbers and the part of it ` +
+      `others corroborated (corroborationFactor: nothing at ${options.rules.corroborationFloor} or less, fully from ${options.rules.corroborationTarget}), the product applied from the next day; ` +
       `ledger \`${options.ledger}\` (${options.ledger === 'any' ? 'every source applyContact names is counted' : 'a named source is counted only when the contact cleared the number for everybody'}). ` +
+      `Corroborated share at the end: adversary ${metrics.corroboration.adversary.toFixed(3)}, noisy trunk ${metrics.corroboration.noisy.toFixed(3)}, lowest other honest tenant ${metrics.corroboration.honestMin.toFixed(3)}. ` +
       `Factors at the end: adversary ${metrics.factors.adversary.toFixed(2)}, noisy trunk ${metrics.factors.noisy.toFixed(2)}, lowest other honest tenant ${metrics.factors.honestMin.toFixed(2)}.`,
     `- Probation: ${thousands(metrics.probation.entered)} entries, ${thousands(metrics.probation.struck)} sent back invalid (strike), ${thousands(metrics.probation.clearedByContact)} cleared by a contact, ${thousands(metrics.probation.endedClean)} ended clean by time. Peak states held: ${thousands(metrics.peakStates)}.`,
     `- Rules: \`${JSON.stringify(options.rules)}\``,

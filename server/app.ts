@@ -15,12 +15,15 @@ import { outcomeRoutes } from './routes/outcomes/outcomes';
 import { auditRoutes, operatorAuditRoutes } from './routes/audit/audit';
 import { privacyRoutes } from './routes/privacy/privacy';
 import { tabulationRoutes } from './routes/tabulations/tabulations';
+import { complianceRoutes } from './routes/compliance/compliance';
 import { consoleRoutes } from './routes/console/console';
 import { metricsRoutes } from './routes/metrics/metrics';
 import { apiDocsRoutes } from './routes/apiDocs/apiDocs';
 import { accessLog } from './http/accessLog';
 import { apiHeaders } from './http/apiHeaders';
 import { jsonBodies } from './http/body';
+import { operatorSuppressionRoutes, suppressionImportRoutes, suppressionRoutes } from './routes/suppression/suppression';
+import { callingHoursRoutes } from './routes/callingHours/callingHours';
 
 /** What both listeners start with: request context, API headers, the in-flight tracker and the access log. */
 function baseApp(services: Services, logger: Logger): Express {
@@ -45,6 +48,8 @@ export function createApp(services: Services, logger: Logger): Express {
   app.use(apiDocsRoutes());
   // Mailings stream their own bodies (CSV, NDJSON, JSON), so they come before the JSON parser.
   app.use(mailingRoutes(services));
+  // A tenant's suppression file is streamed too (text/csv).
+  app.use(suppressionImportRoutes(services));
   // Every other body is JSON, read only after its credential is checked, with a limit per route (http/body.ts).
   app.use(jsonBodies(services.auth, services.config.maxJsonBodyBytes));
   app.use(authRoutes(services));
@@ -55,6 +60,9 @@ export function createApp(services: Services, logger: Logger): Express {
   app.use(numberRoutes(services));
   app.use(dialerKeyRoutes(services));
   app.use(privacyRoutes(services));
+  app.use(complianceRoutes(services));
+  app.use(suppressionRoutes(services));
+  app.use(callingHoursRoutes(services));
   app.use(auditRoutes(services));
   app.use(consoleRoutes(undefined, { sourceMaps: services.config.env !== 'production' }));
   app.use(notFoundHandler());
@@ -73,6 +81,8 @@ export function createOperatorApp(services: Services, logger: Logger): Express {
   app.use(livenessRoutes());
   app.use(metricsRoutes(services.metrics, services.config.operatorToken));
   // operatorRoutes throttles, checks the token and audits every /v1/operator call, the audit reading below included.
+  // Before operatorRoutes, whose JSON reader would take a list's file for a JSON body; same throttle, token, audit.
+  app.use(operatorSuppressionRoutes(services));
   app.use(operatorRoutes(services));
   app.use(operatorAuditRoutes(services));
   app.use(notFoundHandler());

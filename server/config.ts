@@ -1,4 +1,5 @@
 import { DEFAULT_TRUST_RULES, type TrustRules } from './domain/trust';
+import type { ShortCallRules } from './domain/anatel';
 import { estimatedEntropyBits, MIN_SECRET_BITS } from './domain/tokenEntropy';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,8 @@ const envSchema = z.object({
   QUARANTINE_DAYS: int(1, 3650).default(180),
   PROBATION_DAYS: int(1, 3650).default(28),
   TRUST_REPUTATION_MIN_MARKS: int(1, 1_000_000).default(20),
+  TRUST_CORROBORATION_FLOOR: z.coerce.number().min(0).max(1).default(DEFAULT_TRUST_RULES.corroborationFloor),
+  TRUST_CORROBORATION_TARGET: z.coerce.number().min(0).max(1).default(DEFAULT_TRUST_RULES.corroborationTarget),
   READ_BUDGET_BASE: int(0, 1_000_000_000).default(2_000_000),
   READ_BUDGET_PER_TABULATION: int(0, 1_000_000).default(20),
   CALL_ID_RETENTION_DAYS: int(1, 365).default(14),
@@ -71,6 +74,14 @@ const envSchema = z.object({
   // Under the 30 s most orchestrators (systemd, Kubernetes) wait between SIGTERM and SIGKILL.
   SHUTDOWN_DRAIN_MS: int(0, 24 * 3600 * 1000).default(25_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Anatel's short-call rule (server/domain/anatel.ts, docs/compliance.md): the regulator's numbers, as configuration.
+  ANATEL_SHORT_CALL_MAX_SECONDS: int(0, 3600).default(6),
+  ANATEL_ACCESS_CODE_SHORT_CALLS: int(1, 100_000_000).default(100_000),
+  ANATEL_CNPJ_CALLS: int(1, 100_000_000).default(100_000),
+  ANATEL_CNPJ_SHORT_PERCENT: z.coerce.number().min(0).max(100).default(85),
+  ANATEL_ALERT_PERCENT: z.coerce.number().min(1).max(100).default(80),
+  ANATEL_CALLING_DAY_START_HOUR: int(0, 23).default(8),
+  ANATEL_CALLING_DAY_END_HOUR: int(1, 24).default(21),
 });
 
 export type RuleConfig = TrustRules;
@@ -93,6 +104,8 @@ export type Config = {
   rules: RuleConfig;
   /** Verdict reads per tenant per rolling 24 h (server/services/readBudget.ts). */
   readBudget: { base: number; perContribution: number };
+  /** Anatel's short-call rule as the meter applies it (server/domain/anatel.ts). */
+  shortCalls: ShortCallRules;
   callIdRetentionDays: number;
   maxBatchSize: number;
   maxJsonBodyBytes: number;
@@ -172,6 +185,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  if (e.ANATEL_CALLING_DAY_END_HOUR <= e.ANATEL_CALLING_DAY_START_HOUR) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ANATEL_CALLING_DAY_END_HOUR: must be after ANATEL_CALLING_DAY_START_HOUR (${e.ANATEL_CALLING_DAY_END_HOUR} <= ${e.ANATEL_CALLING_DAY_START_HOUR})`,
+    );
+  }
   if (e.HTTP_REQUEST_TIMEOUT_MS > 0 && e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     // Node refuses this combination; say so in the variables' own names.
     throw new ConfigError(
@@ -232,8 +250,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       quarantineDays: e.QUARANTINE_DAYS,
       probationDays: e.PROBATION_DAYS,
       reputationMinMarks: e.TRUST_REPUTATION_MIN_MARKS,
+      corroborationFloor: e.TRUST_CORROBORATION_FLOOR,
+      corroborationTarget: e.TRUST_CORROBORATION_TARGET,
     },
     readBudget: { base: e.READ_BUDGET_BASE, perContribution: e.READ_BUDGET_PER_TABULATION },
+    shortCalls: {
+      shortCallMaxSeconds: e.ANATEL_SHORT_CALL_MAX_SECONDS,
+      accessCodeShortCallLimit: e.ANATEL_ACCESS_CODE_SHORT_CALLS,
+      cnpjCallLimit: e.ANATEL_CNPJ_CALLS,
+      cnpjShortSharePercent: e.ANATEL_CNPJ_SHORT_PERCENT,
+      alertPercent: e.ANATEL_ALERT_PERCENT,
+      callingDayStartHour: e.ANATEL_CALLING_DAY_START_HOUR,
+      callingDayEndHour: e.ANATEL_CALLING_DAY_END_HOUR,
+    },
     callIdRetentionDays: e.CALL_ID_RETENTION_DAYS,
     maxBatchSize: e.MAX_BATCH_SIZE,
     maxJsonBodyBytes: e.MAX_JSON_BODY_BYTES,

@@ -3,7 +3,7 @@
  * and enumerates, and every piece of evidence goes through the real rules of server/domain/trust.ts with the
  * simulated clock. The filter, the reputation ledger and the read meter are modelled the way the server keeps them.
  */
-import { applyContact, applyMark, applyTime, type Evidence, type NumberState, type Reputation, reputationFactor, STATUS, statusFor, tally } from '../../server/domain/trust';
+import { applyContact, applyMark, applyTime, corroborationFactor, type Evidence, type NumberState, type Reputation, reputationFactor, STATUS, statusFor, tally } from '../../server/domain/trust';
 import { ADVERSARY, buildWorld, DAY, hashUnit, HOUR, MODEL, NOISY_TENANT, type Options, prng, SOURCES, START, tenantOf } from './world';
 
 const TENANTS = MODEL.honestTenants + 1;
@@ -20,6 +20,8 @@ export type Metrics = {
   deaths: number;
   honestDials: number;
   factors: { adversary: number; noisy: number; honestMin: number };
+  /** Share of the weight each kind of source put on numbers that others corroborated, over the last rolling window. */
+  corroboration: { adversary: number; noisy: number; honestMin: number };
   peakStates: number;
 };
 
@@ -56,6 +58,8 @@ export function simulate(options: Options, progress: (line: string) => void): Me
   const marksByDay = new Float64Array(TENANTS * WINDOW);
   const contradictedByDay = new Float64Array(TENANTS * WINDOW);
   const tabulationsByDay = new Float64Array(TENANTS * WINDOW);
+  const weightByDay = new Float64Array(TENANTS * WINDOW);
+  const corroboratedByDay = new Float64Array(TENANTS * WINDOW);
   const factors = new Float64Array(TENANTS).fill(1);
   const reputation: Reputation = { factor: (source) => factors[tenantOf(source)] ?? 1, quarantined: () => false };
   let today = 0;
@@ -79,6 +83,7 @@ export function simulate(options: Options, progress: (line: string) => void): Me
     deaths: 0,
     honestDials: 0,
     factors: { adversary: 1, noisy: 1, honestMin: 1 },
+    corroboration: { adversary: 1, noisy: 1, honestMin: 1 },
     peakStates: 0,
   };
 
@@ -128,7 +133,9 @@ export function simulate(options: Options, progress: (line: string) => void): Me
   const mark = (number: number, tenant: number, evidence: Evidence, now: number): void => {
     const state = world.stateOf(number) ?? world.createState(number);
     const before = loaded(number, state, now);
-    applyMark(state, SOURCES[tenant]!, evidence, now, rules, reputation);
+    const effect = applyMark(state, SOURCES[tenant]!, evidence, now, rules, reputation);
+    count(weightByDay, tenant, effect.added);
+    for (const credit of effect.corroborated) count(corroboratedByDay, tenantOf(credit.source), credit.weight);
     count(marksByDay, tenant);
     count(tabulationsByDay, tenant);
     transition(number, state, before, now);
@@ -203,6 +210,8 @@ export function simulate(options: Options, progress: (line: string) => void): Me
       marksByDay[tenant * WINDOW + (today % WINDOW)] = 0;
       contradictedByDay[tenant * WINDOW + (today % WINDOW)] = 0;
       tabulationsByDay[tenant * WINDOW + (today % WINDOW)] = 0;
+      weightByDay[tenant * WINDOW + (today % WINDOW)] = 0;
+      corroboratedByDay[tenant * WINDOW + (today % WINDOW)] = 0;
     }
     // Fates of the day: cancellations and reassignments.
     for (let number = 0; number < numbers; number++) {
@@ -270,7 +279,11 @@ export function simulate(options: Options, progress: (line: string) => void): Me
     metrics.reads.adversaryBeyondBudget += Math.max(0, granted - budget);
     metrics.reads.adversaryBudgetLastDay = budget;
     // Reputation for tomorrow, from the rolling window.
-    for (let tenant = 0; tenant < TENANTS; tenant++) factors[tenant] = reputationFactor(windowSum(marksByDay, tenant), windowSum(contradictedByDay, tenant), rules);
+    for (let tenant = 0; tenant < TENANTS; tenant++) {
+      factors[tenant] =
+        reputationFactor(windowSum(marksByDay, tenant), windowSum(contradictedByDay, tenant), rules) *
+        corroborationFactor(windowSum(weightByDay, tenant), windowSum(corroboratedByDay, tenant), rules);
+    }
     metrics.peakStates = Math.max(metrics.peakStates, world.states.length);
     if ((today + 1) % 7 === 0 || today === options.days - 1) {
       const invalid = world.states.reduce((sum, state) => sum + (state.status === STATUS.INVALID ? 1 : 0), 0);
@@ -292,5 +305,7 @@ export function simulate(options: Options, progress: (line: string) => void): Me
     if (!world.alive[number]) closeEpisode(number, 0);
   }
   metrics.factors = { adversary: factors[ADVERSARY]!, noisy: factors[NOISY_TENANT]!, honestMin: Math.min(...factors.slice(1, ADVERSARY)) };
+  const share = (tenant: number): number => windowSum(corroboratedByDay, tenant) / Math.max(1, windowSum(weightByDay, tenant));
+  metrics.corroboration = { adversary: share(ADVERSARY), noisy: share(NOISY_TENANT), honestMin: Math.min(...Array.from({ length: MODEL.honestTenants - 1 }, (_v, index) => share(index + 1))) };
   return metrics;
 }

@@ -133,6 +133,7 @@ export class World {
         lastMarkDay: 0,
         lastContactAt: this.contactAt[number * 2 + slot]!,
         contestedAt: 0,
+        corroborated: false,
       });
     }
     this.stateIndex[number] = this.states.length;

@@ -3,7 +3,8 @@
  * read and the socket.io event maps, typed once. The server's services return these types, so a change of shape
  * breaks the build of the side that did not follow.
  */
-export type OutcomeName = 'invalid' | 'contact' | 'neutral';
+/** `right_party` / `wrong_party`: a person answered, the right one or someone else (a contact to the shared history). */
+export type OutcomeName = 'invalid' | 'contact' | 'neutral' | 'right_party' | 'wrong_party';
 
 export type MailingCounts = {
   totalRows: number;
@@ -16,6 +17,18 @@ export type MailingCounts = {
   invalidPhones: number;
   unconfirmedPhones: number;
   malformedPhones: number;
+  /** Mobiles written before the ninth digit (8 digits, 6-9) that went out upgraded, "nono dígito adicionado" */
+  ninthDigitAdded: number;
+  /**
+   * Contact–phone pairs by the tenant's own right-party history, counted only when the mailing is ordered
+   * (`order=best`): Qualificado (the right person was reached on it), Não qualificado (someone else answered),
+   * Inativo (removed as invalid, or the tenant's own invalid tabulation for that contact).
+   */
+  rightPartyQualified: number;
+  rightPartyNotQualified: number;
+  rightPartyInactive: number;
+  /** Phones removed because a suppression list applies to the campaign, "suprimidos" (compliance, not hygiene). */
+  suppressedPhones: number;
 };
 
 export type MailingView = {
@@ -28,6 +41,8 @@ export type MailingView = {
   counts: MailingCounts;
   createdAt: string;
   completedAt: string | null;
+  /** Why a mailing failed, in the answer that failed it (the audit log keeps it as `mailing.failed`). */
+  error?: { code: string; message: string; field?: string | undefined };
 };
 
 export type CampaignView = {
@@ -37,6 +52,10 @@ export type CampaignView = {
   hygieneEnabled: boolean;
   hygieneChangedAt: string | null;
   hygieneChangedBy: string | null;
+  /** Legacy 8-digit mobiles in its mailings go out with the ninth digit added (default true). */
+  ninthDigit: boolean;
+  /** What it calls for; decides the shared suppression lists that apply (docs/compliance.md). */
+  purpose: CampaignPurpose;
   reported: { invalid: number; contact: number; neutral: number };
   createdAt: string;
 };
@@ -98,9 +117,7 @@ export type TabulationUsageView = { days: number; since: string; usage: { code: 
 
 /** One campaign's mailing totals (GET /v1/campaigns/summary): phones, not rows, so the columns add up. */
 export type CampaignSummary = {
-  externalId: string;
-  name: string;
-  hygieneEnabled: boolean;
+  campaign: CampaignView;
   mailings: number;
   /** Mailings sent while the campaign's hygiene was off: their phones were not checked. */
   mailingsUnhygienized: number;
@@ -112,11 +129,13 @@ export type CampaignSummary = {
   invalid: number;
   unconfirmed: number;
   malformed: number;
+  /** Phones removed by suppression lists (compliance, not hygiene): apart from hygienized. */
+  suppressed: number;
   lastMailingAt: string | null;
 };
 
 /** GET /v1/campaigns/summary?from=&to=&q=&sort=&limit=&offset=: one page of campaigns with their totals. */
-export type CampaignSummaryPage = { from: string; to: string; total: number; campaigns: CampaignSummary[]; totals: Omit<CampaignSummary, 'externalId' | 'name' | 'hygieneEnabled' | 'lastMailingAt'> };
+export type CampaignSummaryPage = { from: string; to: string; total: number; campaigns: CampaignSummary[]; totals: Omit<CampaignSummary, 'campaign' | 'lastMailingAt'> };
 
 /** One tabulation in a report batch. */
 export type OutcomeReport = {
@@ -174,7 +193,18 @@ export type MalformedReason = { column: string; code: string; message: string };
 /** Watch tokens (20-bit numbers) of numbers that just reached the invalid list; see POST /v1/watch-tokens. */
 export type NumbersInvalidatedEvent = { tokens: number[] };
 
-export type NumberCheck = { status: 'clean' | 'unconfirmed' | 'invalid' } | { status: 'malformed'; code: string; message: string };
+/** `ninthDigitAdded`: the number was a mobile written before the ninth digit; the verdict is the upgraded number's. */
+export type NumberCheck =
+  | { status: 'clean' | 'unconfirmed' | 'invalid'; ninthDigitAdded?: true }
+  | { status: 'malformed'; code: string; message: string }
+  /** Given a campaign: a suppression list that applies holds the number; only the list's kind is told. */
+  | { status: 'suppressed'; list: SuppressionListKind }
+  /** Given a campaign: not now in the number's state (its DDD); `nextAllowedAt` in that state's offset, null if never. */
+  | { status: 'outside_hours'; code: 'OUTSIDE_CALLING_HOURS'; message: string; uf: string | null; nextAllowedAt: string | null };
+
+/** A campaign's purpose (server/domain/suppression.ts); `nao_informado` (the default) gets every list. */
+export type CampaignPurpose = 'telemarketing' | 'consignado' | 'cobranca' | 'pesquisa' | 'outro' | 'nao_informado';
+export type SuppressionListKind = 'national' | 'state' | 'tenant' | 'campaign';
 
 /**
  * POST /v1/numbers/explain: why a number is removed from this tenant's mailings. A number the tenant would dial
@@ -212,6 +242,90 @@ export type AuditEventView = {
 /** GET /v1/audit?limit=&before=: newest first; `next` is the `before` of the following page, null at the end. */
 export type AuditPage = { events: AuditEventView[]; next: string | null };
 
+/**
+ * Anatel's short-call meter (docs/compliance.md). `cnpj` null = "sem CNPJ" (a call the tenant's registry cannot
+ * attribute); `accessCode` null = "sem código de acesso". Levels: `alert` at ANATEL_ALERT_PERCENT of a limit,
+ * `limit` when a criterion is met. Counts only the calls the tenant's dialers report.
+ */
+export type ComplianceLevel = 'ok' | 'alert' | 'limit';
+export type ComplianceStatusName = 'ok' | 'atenção' | 'bloqueio provável';
+export type ComplianceCounts = { calls: number; shortCalls: number; unknownCalls: number; shortPercent: number };
+
+export type ComplianceAccessCodeMeter = {
+  accessCode: string | null;
+  /** Registered by the tenant (false: seen on calls but not in the registry). */
+  registered: boolean;
+  today: ComplianceCounts;
+  projected: ComplianceCounts;
+  /** Criterion I on today's counts. */
+  level: ComplianceLevel;
+  status: ComplianceStatusName;
+};
+
+export type ComplianceCnpjMeter = {
+  cnpj: string | null;
+  name: string | null;
+  today: ComplianceCounts;
+  projected: ComplianceCounts;
+  /** Criterion II on today's counts, and the worst criterion I of its access codes. */
+  levels: { cnpj: ComplianceLevel; accessCode: ComplianceLevel };
+  status: ComplianceStatusName;
+  /** "Chamadas curtas evitadas" attributed to this CNPJ today. */
+  avoided: number;
+  accessCodes: ComplianceAccessCodeMeter[];
+};
+
+/** A level a CNPJ (criterion II) or access code (criterion I) reached on a Brazilian day; sent once per level per day. */
+export type ComplianceAlertEvent = {
+  day: string;
+  scope: 'cnpj' | 'access_code';
+  cnpj: string | null;
+  accessCode: string | null;
+  level: 'alert' | 'limit';
+  status: ComplianceStatusName;
+  calls: number;
+  shortCalls: number;
+  shortPercent: number;
+  at: string;
+};
+
+/** GET /v1/compliance/meter?day=: one Brazilian day of the meter, with its projection when it is today. */
+export type ComplianceMeterView = {
+  day: string;
+  asOf: string;
+  /** Part of the calling day gone by (0..1) that the projection divides by (1 for a past day). */
+  elapsed: number;
+  rules: {
+    shortCallMaxSeconds: number;
+    accessCodeShortCallLimit: number;
+    cnpjCallLimit: number;
+    cnpjShortSharePercent: number;
+    alertPercent: number;
+    callingDay: { startHour: number; endHour: number };
+  };
+  /** Plainly: which calls the meter sees. */
+  coverage: string;
+  cnpjs: ComplianceCnpjMeter[];
+  /** Dials prevented that no CNPJ could be attributed. */
+  avoidedUnattributed: number;
+  alerts: ComplianceAlertEvent[];
+};
+
+/** GET /v1/compliance/history?from=&to=: per Brazilian day and CNPJ, newest first. */
+export type ComplianceHistoryView = {
+  from: string;
+  to: string;
+  days: {
+    day: string;
+    cnpjs: { cnpj: string | null; today: ComplianceCounts; maxAccessCodeShortCalls: number; status: ComplianceStatusName; avoided: number }[];
+    avoidedUnattributed: number;
+    alerts: ComplianceAlertEvent[];
+  }[];
+};
+
+/** GET /v1/compliance/cnpjs: the tenant's registry. */
+export type ComplianceCnpjView = { cnpj: string; name: string; accessCodes: string[]; campaigns: string[]; createdAt: string };
+
 export interface ServerToClientEvents {
   'mailing:updated': (mailing: MailingView) => void;
   'campaign:updated': (campaign: CampaignView) => void;
@@ -219,6 +333,8 @@ export interface ServerToClientEvents {
   /** A dialer key of the tenant was created or revoked (never carries the key). */
   'dialer-keys:updated': (payload: { id: string }) => void;
   'numbers:invalidated': (event: NumbersInvalidatedEvent) => void;
+  /** To the tenant's admins: a CNPJ or access code reached the alert level or a limit of Anatel's short-call rule. */
+  'compliance:alert': (alert: ComplianceAlertEvent) => void;
 }
 
 export type Ack<T> = (response: { ok: true; result: T } | { ok: false; error: { code: string; message: string; field?: string } }) => void;

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { CampaignView, NumberCheck, OutcomeBatchResult, OutcomeReport } from '../contract/protocol';
 import { HygieneConfigError } from './errors';
-import { HttpTransport, withRetry, type RetryPolicy } from './http';
+import { HttpTransport, apiError, readAll, withRetry, type RetryPolicy } from './http';
+import type { Readable } from 'node:stream';
 import { silentLog, type LogFn } from './logger';
 import { MailingFilter, type FilterFailurePolicy, type FilterMailingOptions, type FilterResult, type MailingInput } from './mailing';
 import { Outbox, type DeadLetter, type FlushStatus, type OutboxStatus } from './outbox';
@@ -159,9 +160,31 @@ export class HygieneClient {
     return this.mailings.filter(input, options);
   }
 
-  /** Verdicts for a few numbers (clean / unconfirmed / invalid / malformed). */
-  checkNumbers(phones: string[]): Promise<NumberCheck[]> {
-    return this.call(async () => (await this.transport.json<{ results: NumberCheck[] }>('POST', '/v1/numbers/check', { phones })).results);
+  /**
+   * Verdicts for a few numbers (clean / unconfirmed / invalid / malformed). Given `campaignId`, the dial-time check:
+   * also `suppressed` (a do-not-call list of the campaign's purpose holds it) and `outside_hours` (with nextAllowedAt).
+   */
+  checkNumbers(phones: string[], options: { campaignId?: string } = {}): Promise<NumberCheck[]> {
+    const body = options.campaignId === undefined ? { phones } : { phones, campaignId: options.campaignId };
+    return this.call(async () => (await this.transport.json<{ results: NumberCheck[] }>('POST', '/v1/numbers/check', body)).results);
+  }
+
+  /**
+   * Adds numbers to the tenant's do-not-call list (or `campaignId`'s): they leave every mailing and are refused at
+   * dial time. `source` says where the request came from ("pedido do cliente na ligação"); `expiresAt` is optional.
+   */
+  suppress(phones: string[], options: SuppressOptions): Promise<{ added: number; refused: { at: number; code: string; message: string }[] }> {
+    return this.call(() => this.transport.json('POST', '/v1/suppression/entries', { phones, ...options }));
+  }
+
+  /** Imports a file of numbers (one a line, or a CSV) into the do-not-call list, streamed; not retried (a stream is read once). */
+  async importSuppression(file: Readable, options: SuppressOptions): Promise<{ lines: number; added: number; refused: number; firstRefusals: { at: number; code: string; message: string }[] }> {
+    this.assertOpen();
+    const query = new URLSearchParams({ source: options.source, ...(options.campaignId ? { campaignId: options.campaignId } : {}), ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}) });
+    const { response } = await this.transport.stream(`/v1/suppression/import?${query}`, 'text/csv', file);
+    const text = await readAll(response, this.options.requestTimeoutMs);
+    if ((response.statusCode ?? 500) >= 400) throw apiError(response.statusCode ?? 500, text, response.headers);
+    return JSON.parse(text);
   }
 
   /** Appends one outcome to the durable outbox; resolves once it is on the local disk. */
@@ -178,7 +201,16 @@ export class HygieneClient {
     this.assertOpen();
     outcomes.forEach(checkOutcome);
     const outbox = await this.openOutbox();
-    await outbox.append(outcomes.map((o) => ({ callId: o.callId, campaignId: o.campaignId, phone: o.phone, code: o.code, ...(o.occurredAt ? { occurredAt: o.occurredAt } : {}) })));
+    await outbox.append(
+      outcomes.map((o) => ({
+        callId: o.callId, campaignId: o.campaignId, phone: o.phone, code: o.code,
+        ...(o.occurredAt ? { occurredAt: o.occurredAt } : {}),
+        // The optional facts travel too: the VICIdial connector fills contactId (lead_id) and call (ring/talk seconds).
+        ...(o.contactId !== undefined ? { contactId: o.contactId } : {}),
+        ...(o.cpf !== undefined ? { cpf: o.cpf } : {}),
+        ...(o.call !== undefined ? { call: o.call } : {}),
+      })),
+    );
   }
 
   /**
@@ -266,3 +298,6 @@ export class HygieneClient {
     if (this.closed) throw new Error('HygieneClient: closed');
   }
 }
+
+/** Where a do-not-call entry goes and why: the tenant's list, or a campaign's; `expiresAt` ISO with offset. */
+export type SuppressOptions = { source: string; campaignId?: string; expiresAt?: string };

@@ -7,3 +7,4 @@ export type { FilterMailingOptions, FilterResult, FilterFailurePolicy, MailingIn
 export { sipOutcome, q850Outcome, asteriskHangupOutcome, parseAmiMessage, vicidialOutcome, ownOutcome, outcomeCode, type DialerSignal, type AmiEvent } from './adapters';
 export type { LogFn, LogLevel } from './logger';
 export type { OutcomeReport, OutcomeBatchResult, CampaignView, MailingView, MailingCounts, NumberCheck } from '../contract/protocol';
+export { VicidialConnector, resolveVicidialConfig, KNOWN_SCHEMA_VERSIONS, type VicidialConfig, type VicidialConfigInput, type VicidialHealth } from './vicidial';

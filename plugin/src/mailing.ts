@@ -22,6 +22,16 @@ export type FilterMailingOptions = {
   name?: string;
   /** Phone columns (CSV header names or object keys); detected from their names by the server when absent. */
   phoneColumns?: readonly string[];
+  /**
+   * 'best': the server moves each kept contact's phones across its phone columns, the one most likely to reach the
+   * right person first, and adds the reason of each (CSV column `motivo_ordem`). Default 'file': rows come back byte
+   * for byte (only invalid phones blanked). Applies to hygiene-enabled campaigns.
+   */
+  order?: 'file' | 'best';
+  /** With order 'best': the CPF or contact-id column; default detected by the server (cpf, lead_id, contato…). */
+  contactColumn?: string;
+  /** With order 'best', CSV: the reason column's name; default `motivo_ordem`. */
+  reasonColumn?: string;
   /** Rows to dial: CSV header + kept rows (CSV), or kept contacts (objects). */
   kept: MailingTarget;
   /** Rows set apart: CSV with a last `hygiene_error` column, or `{contact, reasons}` objects. */
@@ -50,7 +60,8 @@ export type FilterResult = {
 const INCOMPLETE = 'the output is incomplete and no output file was kept; do not dial this mailing yet';
 
 const emptyCounts = (): MailingCounts => ({
-  totalRows: 0, keptRows: 0, droppedRows: 0, malformedRows: 0, phonesTotal: 0, hygienized: 0, invalidPhones: 0, unconfirmedPhones: 0, malformedPhones: 0,
+  totalRows: 0, keptRows: 0, droppedRows: 0, malformedRows: 0, phonesTotal: 0, hygienized: 0, invalidPhones: 0, unconfirmedPhones: 0, malformedPhones: 0, ninthDigitAdded: 0,
+  rightPartyQualified: 0, rightPartyNotQualified: 0, rightPartyInactive: 0, suppressedPhones: 0,
 });
 
 function isByteInput(input: MailingInput): input is string | Readable {
@@ -93,6 +104,11 @@ export class MailingFilter {
     const query = new URLSearchParams();
     if (options.name) query.set('name', options.name);
     if (options.phoneColumns?.length) query.set('phoneColumns', options.phoneColumns.join(','));
+    if (options.order === 'best') {
+      query.set('order', 'best');
+      if (options.contactColumn) query.set('contactColumn', options.contactColumn);
+      if (options.reasonColumn) query.set('reasonColumn', options.reasonColumn);
+    }
     const path = `/v1/campaigns/${encodeURIComponent(options.campaignId)}/mailings${query.size ? `?${query}` : ''}`;
 
     const progress: FilterProgress = { bytesSent: 0, rowsSent: 0, keptBytes: 0 };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { devKeysFile } from '../config';
 
@@ -17,6 +18,9 @@ const USAGE = `Usage: npm run admin -- <command> [arguments] [--url URL] [--toke
   list-tenants
   forget-number <phone> <reason…>                          LGPD erasure of a number's shared history (audited)
   maintenance                                              expire marks, prune receipts now
+  suppression-lists                                        the shared do-not-call lists and what is imported
+  import-list <code> <file> [--purposes a,b] [--source S]  replaces a shared list (nmp, procon-sp, …) with a file's
+                                                           numbers, streamed (docs/compliance.md)
 
 URL of the operator listener: --url, or HYGIENE_OPERATOR_URL, or http://127.0.0.1:$OPERATOR_PORT (3001).
 Token: --token, or OPERATOR_TOKEN, or the embedded default's $DATA_DIR/dev-keys.json (data/).`;
@@ -26,6 +30,9 @@ export type Options = {
   url: string;
   token: string;
   password?: string;
+  /** import-list: the list's purposes (comma-separated) and where the file came from. */
+  purposes?: string;
+  source?: string;
   /** The public listener's URL, printed by bootstrap as the console's address (HYGIENE_URL, or 127.0.0.1:$PORT). */
   consoleUrl?: string;
 };
@@ -46,7 +53,7 @@ export function parseArgs(argv: string[]): { command: string | undefined; args: 
     const file = devKeysFile(path.resolve(env.DATA_DIR ?? 'data'));
     if (existsSync(file)) token = (JSON.parse(readFileSync(file, 'utf8')) as { operatorToken?: string }).operatorToken;
   }
-  return { command: args.shift(), args, options: { url: url.replace(/\/$/, ''), consoleUrl, token: token ?? '', ...(flags.password ? { password: flags.password } : {}) } };
+  return { command: args.shift(), args, options: { url: url.replace(/\/$/, ''), consoleUrl, token: token ?? '', ...(flags.password ? { password: flags.password } : {}), ...(flags.purposes ? { purposes: flags.purposes } : {}), ...(flags.source ? { source: flags.source } : {}) } };
 }
 
 async function call(options: Options, method: string, route: string, body?: unknown): Promise<unknown> {
@@ -63,6 +70,22 @@ async function call(options: Options, method: string, route: string, body?: unkn
         'It listens on OPERATOR_HOST:OPERATOR_PORT (127.0.0.1:3001); point --url or HYGIENE_OPERATOR_URL there',
     );
   }
+  const payload = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+  if (!response.ok) throw new Error(payload.error?.message ?? `HTTP ${response.status}`);
+  return payload;
+}
+
+/** Streams a file as a text/csv body (a shared list is millions of lines: never read whole into memory). */
+async function upload(options: Options, route: string, file: string): Promise<unknown> {
+  if (!existsSync(file)) throw new Error(`file not found: ${file}`);
+  const response = await fetch(options.url + route, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${options.token}`, 'content-type': 'text/csv' },
+    body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+    duplex: 'half',
+  } as RequestInit).catch((error: Error) => {
+    throw new Error(`cannot reach the operator listener at ${options.url} (${error.message})`);
+  });
   const payload = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
   if (!response.ok) throw new Error(payload.error?.message ?? `HTTP ${response.status}`);
   return payload;
@@ -123,6 +146,15 @@ export async function run(command: string | undefined, args: string[], options: 
     case 'maintenance':
       print(await call(options, 'POST', '/v1/operator/maintenance'));
       return result;
+    case 'suppression-lists':
+      print(await call(options, 'GET', '/v1/operator/suppression-lists'));
+      return result;
+    case 'import-list': {
+      const [code, file] = need(args, 2);
+      const query = new URLSearchParams({ ...(options.purposes ? { purposes: options.purposes } : {}), ...(options.source ? { source: options.source } : {}) });
+      print(await upload(options, `/v1/operator/suppression-lists/${encodeURIComponent(code!)}/import?${query}`, file!));
+      return result;
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -14,7 +14,10 @@
  *   spreadsheets and Word documents, where these are all in use and never change the number; CR
  *   comes free with CRLF files and NBSP with pasted cells, and rejecting those would make operators
  *   fix data that is correct.
- * - Any other character (letters, "ramal 12", "#", "*", "'", "0xx11", "5.5119E+12") is
+ * - "0xx" / "0XX" right after a leading 0 ("0xx11 98765-4321", "(0XX11) 3322-1234") is the written
+ *   placeholder for "0 + any carrier code": it is read as the trunk prefix, the DDD follows. It is the
+ *   usual way Brazilian companies printed their numbers for decades, so mailings are full of it.
+ * - Any other character (letters, "ramal 12", "#", "*", "'", "0x11", "5.5119E+12") is
  *   INVALID_CHARACTERS. A letter means the cell is not just a number (extension, note, exponent),
  *   and guessing which digits to keep could give a different subscriber's pseudonym.
  * - A value ending in ".0" / ".00" (a spreadsheet float: "11912345678.0") is INVALID_CHARACTERS,
@@ -28,16 +31,17 @@
  *   (CSP) are 10-99 because "00" is Brazil's international prefix. "00 55 ..." is Brazil (the
  *   European-style spelling of +55, which our users write even though libphonenumber reads the 55
  *   as a carrier); "00 XX 55 ..." (Brazilian international prefix with carrier XX) is also Brazil
- *   when the length fits; any other "00 ..." is FOREIGN_NUMBER.
+ *   when the length fits and XX is a licensed carrier code (see below); any other "00 ..." is
+ *   FOREIGN_NUMBER.
  * - "55" without "+" is read as the country code only in inputs of 12+ digits: DDD 55 (RS) is a real
  *   area code, so "55 91234-5678", "55 3222-1234" and even "55 900 123 456" are DDD 55 numbers
  *   (libphonenumber reads the last one as +55 0900-123456 because the DDD 55 reading fails for it).
  * - Leading "0" (also right after a country code, as in "+55 (011) 91234-5678"): with fewer than 13
  *   digits from the 0 on it is the trunk prefix ("0 11 2345-6789"); with 13 or more it is "0" + a
- *   2-digit carrier code + DDD. Any two digits are accepted as the carrier (only the length decides),
- *   not only libphonenumber's list of 13 CSPs: Anatel has licensed dozens of CSPs, and the carrier
- *   never changes which line is reached. A DDD never starts with 0, so removing these prefixes cannot
- *   turn a wrong number into a different valid one.
+ *   2-digit carrier code + DDD, but only when those two digits are a licensed carrier selection code
+ *   (CSP, server/domain/carrierCodes.ts: libphonenumber's 13 plus the other codes Anatel assigned);
+ *   otherwise the "0" is the trunk prefix and the number is TOO_LONG. Reading any two digits as a
+ *   carrier turned an over-long number ("0 11 98765-43210") into a different valid subscriber.
  * - "90" + carrier (collect call, "a cobrar") is NOT accepted (libphonenumber does accept it): it is
  *   a dial string for a billing mode, not a number a contact list should hold; such 12-15 digit
  *   values are far more often garbage, and reporting them (TOO_LONG) is safer than guessing.
@@ -54,11 +58,14 @@
  *   what the operator must act on.
  * - A capital number written with a DDD ("11 4004-1234") is a valid landline: it matches the landline
  *   plan and libphonenumber agrees (FIXED_LINE); the dialer can call it as written.
- * - 10 national digits with the subscriber starting 6-9 is MOBILE_MISSING_NINTH_DIGIT, never fixed
- *   silently: since 2016 every mobile has 9 digits, and inserting the 9 would give the pseudonym of a
- *   number we never saw. This includes subscriber "7", which libphonenumber still accepts as a valid
- *   MOBILE (Nextel's iDEN/SME radio numbers): that network was shut down, so a 10-digit "7" number is
- *   dead or is a mobile written without its ninth digit; both must be reported.
+ * - 10 national digits with the subscriber starting 6-9 is a mobile written before the ninth digit
+ *   (2012-2016: every mobile got a 9 in front, and mobiles were exactly the numbers starting 6-9).
+ *   parsePhoneFast(raw, true) upgrades it (DDD + 9 + the 8 digits), what bureaus do; the mailing
+ *   filter does so unless the campaign turned it off, and flags and counts each upgraded phone
+ *   (withNinthDigit gives the cell's spelling with the 9 in place). Without the flag it is
+ *   MOBILE_MISSING_NINTH_DIGIT: outcome reports stay strict, since an outcome of dialing the 8-digit
+ *   string says nothing about the 9-digit line. Subscriber "7" (libphonenumber still calls it a valid
+ *   MOBILE: Nextel's shut-down iDEN radio numbers) is treated the same way.
  * - 11 national digits whose third digit is not 9 is INVALID_SUBSCRIBER_NUMBER (only mobiles have 11
  *   digits). 10 digits with the subscriber starting 0 or 1 is INVALID_SUBSCRIBER_NUMBER: those
  *   prefixes are reserved (trunk/carrier selection and 1xx service codes), no landline starts there.
@@ -71,6 +78,8 @@
  *   then the length, DDD and subscriber. So a number is reported for the first thing the operator has
  *   to fix.
  */
+
+import { isCarrierCode } from './carrierCodes';
 
 export const PhoneError = {
   EMPTY: 1,
@@ -143,6 +152,13 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 0xa0 || c === 0x2007 || c === 0x202f;
 }
 
+/** "xx"/"XX" at raw[i] right after the leading "0" digit (nothing but that 0 read so far): "0xx11 ...". */
+function isTrunkXX(raw: string, i: number, digitCount: number, plus: boolean, seen: boolean): boolean {
+  if (seen || plus || digitCount !== 1 || digitBuffer[0] !== 0 || raw.charCodeAt(i - 1) !== 48) return false;
+  const next = raw.charCodeAt(i + 1);
+  return next === 120 || next === 88;
+}
+
 /** Separator characters other than ASCII space/dash/dot/parens/slash (checked only off the fast path). */
 function isOtherSeparator(c: number): boolean {
   return (
@@ -171,7 +187,11 @@ function capitalNumber(i: number): boolean {
   return (b === 3 && c === 7 && d === 0) || (b === 8 && c === 6 && d === 4);
 }
 
-export function parsePhoneFast(raw: string): number {
+/**
+ * `addNinthDigit`: read a 10-digit mobile written before the ninth digit (subscriber 6-9) as DDD + 9 + its 8 digits
+ * instead of returning MOBILE_MISSING_NINTH_DIGIT.
+ */
+export function parsePhoneFast(raw: string, addNinthDigit = false): number {
   if (typeof raw !== 'string') {
     // Untyped callers (JSON, CSV libraries) may pass a spreadsheet number or null.
     errPos = -2;
@@ -182,6 +202,7 @@ export function parsePhoneFast(raw: string): number {
   let digitCount = 0;
   let plus = false;
   let dot = false;
+  let trunkXX = false;
   for (let i = 0; i < len; i++) {
     const c = raw.charCodeAt(i);
     const v = c - 48;
@@ -194,6 +215,9 @@ export function parsePhoneFast(raw: string): number {
       dot = true;
     } else if (c === 43 && digitCount === 0 && !plus) {
       plus = true;
+    } else if ((c === 120 || c === 88) && isTrunkXX(raw, i, digitCount, plus, trunkXX)) {
+      trunkXX = true;
+      i++;
     } else if (!isOtherSeparator(c)) {
       errPos = i;
       return E_CHARS;
@@ -209,7 +233,11 @@ export function parsePhoneFast(raw: string): number {
   // Prefixes: [country code: +55 | 55 | 0055 | 00 XX 55] then [national prefix: 0 | 0 XX], then DDD.
   let nationalStart = 0;
   let hasPrefix = 0;
-  if (plus) {
+  if (trunkXX) {
+    // "0xx": the trunk prefix with the carrier left open; the DDD follows.
+    nationalStart = 1;
+    hasPrefix = 1;
+  } else if (plus) {
     if (digitCount < 2) {
       errNational = digitCount;
       errPrefix = 1;
@@ -227,7 +255,7 @@ export function parsePhoneFast(raw: string): number {
       errPrefix = 1;
       return E_SHORT;
     }
-    if (digitCount >= 16 && digitBuffer[4] === 5 && digitBuffer[5] === 5) nationalStart = 6;
+    if (digitCount >= 16 && digitBuffer[4] === 5 && digitBuffer[5] === 5 && isCarrierCode(digitBuffer[2]!, digitBuffer[3]!)) nationalStart = 6;
     else if (digitBuffer[2] === 5 && digitBuffer[3] === 5) nationalStart = 4;
     else {
       errStart = 2;
@@ -238,7 +266,7 @@ export function parsePhoneFast(raw: string): number {
     nationalStart = 2;
     hasPrefix = 1;
   }
-  if (digitBuffer[nationalStart] === 0 && nationalStart < digitCount) {
+  if (!trunkXX && digitBuffer[nationalStart] === 0 && nationalStart < digitCount) {
     // Trunk "0", or "0" + carrier when the length requires it. "0800 ..."-style prefixes are never
     // a carrier (no DDD starts with 0), which matters for 13+ digits only.
     hasPrefix = 1;
@@ -249,7 +277,7 @@ export function parsePhoneFast(raw: string): number {
         errPrefix = 1;
         return E_NONGEO;
       }
-      nationalStart += 3;
+      nationalStart += isCarrierCode(digitBuffer[nationalStart + 1]!, digitBuffer[nationalStart + 2]!) ? 3 : 1;
     } else {
       nationalStart += 1;
     }
@@ -272,7 +300,11 @@ export function parsePhoneFast(raw: string): number {
   if (nationalLength === 11) {
     if (first !== 9) return E_SUBSCRIBER;
   } else if (first > 5) {
-    return E_NINTH;
+    if (!addNinthDigit) return E_NINTH;
+    let upgraded = 55 * 100 + digitBuffer[nationalStart]! * 10 + digitBuffer[nationalStart + 1]!;
+    upgraded = upgraded * 10 + 9;
+    for (let i = nationalStart + 2; i < digitCount; i++) upgraded = upgraded * 10 + digitBuffer[i]!;
+    return upgraded;
   } else if (first < 2) {
     return E_SUBSCRIBER;
   }
@@ -338,7 +370,7 @@ function messageFor(code: number, raw: string): string {
       }
       return (
         `Invalid character ${describeChar(raw.charCodeAt(errPos))} at position ${errPos + 1}: ` +
-        'only digits, spaces, - . ( ) / and a leading + are allowed'
+        'only digits, spaces, - . ( ) /, a leading + and a leading 0xx are allowed'
       );
     case PhoneError.TOO_SHORT:
       if (errPrefix === 0 && (errNational === 8 || errNational === 9)) {
@@ -395,4 +427,18 @@ export function parsePhone(raw: string): PhoneParse {
   }
   const code = phoneErrorCodeOf(r);
   return { ok: false, code, message: messageFor(-r, raw) };
+}
+
+/**
+ * The cell's own spelling with the ninth digit in place, for a cell that parsePhoneFast(cell, true) upgraded: a "9"
+ * goes before the 8th digit from the end (the subscriber's first), so "(11) 8765-4321" becomes "(11) 98765-4321" and
+ * the operator's format survives. Also right for a cell written without its DDD (a DDD column): "8765-4321".
+ */
+export function withNinthDigit(cell: string): string {
+  let seen = 0;
+  for (let i = cell.length - 1; i >= 0; i--) {
+    const c = cell.charCodeAt(i);
+    if (c >= 48 && c <= 57 && ++seen === 8) return `${cell.slice(0, i)}9${cell.slice(i)}`;
+  }
+  return cell;
 }

@@ -43,6 +43,20 @@ function blocksOf(numbers: PseudonymBatch, tag: number, extra: number): Buffer {
   return Buffer.from(words.buffer, 0, numbers.length * 16);
 }
 
+/** Each number (E.164 digits) as one block (lo, hi, phone tag, 0) encrypted under `key`: a batch of pseudonyms. */
+function phoneBatch(key: Buffer, digits: ArrayLike<number>, count: number): PseudonymBatch {
+  // Packed through a Uint32Array view (little-endian hosts, checked above): 8x faster than writeUInt32LE.
+  const words = new Uint32Array(count * 4);
+  for (let i = 0, w = 0; i < count; i++, w += 4) {
+    const value = digits[i] as number;
+    const hi = Math.floor(value / 0x1_0000_0000);
+    words[w] = value - hi * 0x1_0000_0000;
+    words[w + 1] = hi;
+    words[w + 2] = PHONE_TAG;
+  }
+  return new PseudonymBatch(ecb(key, Buffer.from(words.buffer, 0, count * 16)), count);
+}
+
 /** A batch of pseudonyms: block i's 64-bit value is (hi = words[4i + 1], lo = words[4i]). */
 export class PseudonymBatch {
   readonly words: Int32Array;
@@ -64,26 +78,37 @@ export class Pseudonymizer {
   private readonly phoneKey: Buffer;
   private readonly sourceKey: Buffer;
   private readonly watchKey: Buffer;
+  private readonly contactKey: Buffer;
+  private readonly tenantListKey: Buffer;
+  private readonly tenantListKeys = new Map<string, Buffer>();
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 16) throw new Error('pseudonym key must be 16 bytes');
     this.phoneKey = deriveKey(masterKey, 'phone-pseudonym-v1');
     this.sourceKey = deriveKey(masterKey, 'source-pseudonym-v1');
     this.watchKey = deriveKey(masterKey, 'watch-token-v1');
+    this.contactKey = deriveKey(masterKey, 'tenant-contact-v1');
+    this.tenantListKey = deriveKey(masterKey, 'tenant-list-v1');
   }
 
   /** Pseudonyms of valid E.164 digit numbers (e.g. 5511912345678), one cipher call for the whole batch. */
   phones(digits: ArrayLike<number>, count = digits.length): PseudonymBatch {
-    // Packed through a Uint32Array view (little-endian hosts, checked below): 8x faster than writeUInt32LE.
-    const words = new Uint32Array(count * 4);
-    for (let i = 0, w = 0; i < count; i++, w += 4) {
-      const value = digits[i] as number;
-      const hi = Math.floor(value / 0x1_0000_0000);
-      words[w] = value - hi * 0x1_0000_0000;
-      words[w + 1] = hi;
-      words[w + 2] = PHONE_TAG;
+    return phoneBatch(this.phoneKey, digits, count);
+  }
+
+  /**
+   * Pseudonyms of a tenant's own suppression entries (services/suppression.ts): the same batch construction as
+   * phones() under a key of the tenant's own (HMAC of the tenant id under a key derived from the server's), so its
+   * lists match neither the pool nor another tenant's, at the cost of one cipher call per mailing batch.
+   */
+  tenantPhones(tenantId: string, digits: ArrayLike<number>, count = digits.length): PseudonymBatch {
+    let key = this.tenantListKeys.get(tenantId);
+    if (!key) {
+      key = createHmac('sha256', this.tenantListKey).update(tenantId).digest().subarray(0, 16);
+      if (this.tenantListKeys.size >= 10_000) this.tenantListKeys.clear();
+      this.tenantListKeys.set(tenantId, key);
     }
-    return new PseudonymBatch(ecb(this.phoneKey, Buffer.from(words.buffer, 0, count * 16)), count);
+    return phoneBatch(key, digits, count);
   }
 
   phone(digits: number): bigint {
@@ -112,6 +137,16 @@ export class Pseudonymizer {
     return tokens;
   }
 
+  /**
+   * Tenant-keyed pseudonyms of a tenant's contacts (CPFs, the dialer's contact ids) and contact–phone pairs, for the
+   * right-party states (server/services/rightParty.ts). The key is derived from the server's key and the tenant id,
+   * so the same CPF in two tenants gives unrelated values: the database cannot link a person across tenants, and
+   * without the server's key it cannot test a guessed CPF (11 digits is a small space, like a phone number).
+   */
+  forTenant(tenantId: string): TenantPseudonyms {
+    return new TenantPseudonyms(createHmac('sha256', this.contactKey).update(tenantId).digest());
+  }
+
   /** The pseudonym batch of 64-bit pseudonyms already known (status changes). */
   static fromPseudonyms(values: readonly bigint[]): PseudonymBatch {
     const bytes = Buffer.alloc(values.length * 16);
@@ -119,5 +154,20 @@ export class Pseudonymizer {
       bytes.writeBigInt64LE(value, 16 * i);
     });
     return new PseudonymBatch(bytes, values.length);
+  }
+}
+
+/** One tenant's keyed pseudonyms (Pseudonymizer.forTenant): HMAC-SHA256 under the tenant's key, first 64 bits. */
+export class TenantPseudonyms {
+  constructor(private readonly key: Buffer) {}
+
+  /** A contact, by its key text (domain/rightParty.ts contactKeyText: "cpf:<11 digits>" or "id:<contact id>"). */
+  contact(keyText: string): bigint {
+    return createHmac('sha256', this.key).update('c\u0000').update(keyText).digest().readBigInt64LE(0);
+  }
+
+  /** A contact–phone pair: the phone (E.164 digits) is bound under the tenant's key too, so no global phone pseudonym links pairs across tenants. */
+  pair(contact: bigint, digits: number): bigint {
+    return createHmac('sha256', this.key).update(`p\u0000${contact}\u0000${digits}`).digest().readBigInt64LE(0);
   }
 }

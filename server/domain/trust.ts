@@ -11,6 +11,11 @@
  * - Rescue: a contact clears the reporting source's own marks at once; clearing the number for everybody takes
  *   contacts from `contactsToClear` distinct sources within `contactWindowDays`.
  * - Broken trunks: a source whose marks other sources contradict (a contact soon after its mark) loses weight.
+ * - The second source: the cap stops one source alone, not one source completing another's evidence (stale marks
+ *   of a reassigned number, a trunk's stray cause 1). A source's weight is earned: the share of the weight it put on
+ *   numbers that other sources' own marks corroborated (corroborationFactor); a source below the floor is no source
+ *   at all, for verdicts, probation strikes and the contacts that clear a number. It is built from marks only, so
+ *   nobody's fake contacts can drain it, and marking what is already invalid earns nothing (docs/rules.md).
  * - Recycling: marks expire `quarantineDays` after the last one; an invalid number then goes on probation (a few
  *   dials let through per week) rather than straight back to clean.
  */
@@ -39,6 +44,12 @@ export type TrustRules = {
   reputationMinMarks: number;
   /** Weight lost per contradicted share: factor = 1 − slope × contradicted / marks. */
   reputationSlope: number;
+  /**
+   * Corroboration: of the weight a source put on numbers, the share on numbers that another (not quarantined) source
+   * also marked while its marks were live. At or below the floor the source weighs nothing; at the target, fully.
+   */
+  corroborationFloor: number;
+  corroborationTarget: number;
 };
 
 export const DEFAULT_TRUST_RULES: TrustRules = {
@@ -56,6 +67,8 @@ export const DEFAULT_TRUST_RULES: TrustRules = {
   contradictionWindowDays: 30,
   reputationMinMarks: 20,
   reputationSlope: 2,
+  corroborationFloor: 0.1,
+  corroborationTarget: 0.3,
 };
 
 const HOUR = 3_600_000;
@@ -79,6 +92,8 @@ export type SourceEvidence = {
   lastContactAt: number;
   /** When this source contested the number's removal: on probation for this source only. */
   contestedAt: number;
+  /** Another (not quarantined) source marked the number during this source's current streak (counted once). */
+  corroborated: boolean;
 };
 
 export type NumberState = {
@@ -102,6 +117,21 @@ export const emptyState = (): NumberState => ({ status: STATUS.CLEAN, invalidSin
 export type Reputation = { factor(source: bigint): number; quarantined(source: bigint): boolean };
 export const FULL_TRUST: Reputation = { factor: () => 1, quarantined: () => false };
 
+/**
+ * Weight multiplier from the share of the weight a source put on numbers that others corroborated. Trust has to be
+ * earned by reporting numbers that other tenants, on their own, find dead too: fake marks on working numbers are
+ * not corroborated (nobody else gets a permanent answer there), so they cost the faker its weight whatever numbers
+ * it chooses, and no other tenant's contacts can lower it (nothing for fake contacts to drain). Weight, not
+ * numbers: only a heavy streak can complete a verdict (the others are capped at half the threshold), and a broken
+ * trunk's stray cause 1 on a no-answer is light, so it costs the trunk little of the weight of its real 404s.
+ */
+export function corroborationFactor(markedWeight: number, corroboratedWeight: number, rules: TrustRules): number {
+  if (markedWeight < rules.reputationMinMarks) return 1;
+  const share = corroboratedWeight / markedWeight;
+  if (rules.corroborationTarget <= rules.corroborationFloor) return share > rules.corroborationFloor ? 1 : 0;
+  return Math.max(0, Math.min(1, (share - rules.corroborationFloor) / (rules.corroborationTarget - rules.corroborationFloor)));
+}
+
 /** Weight multiplier from a source's marks and how many of them other sources contradicted. */
 export function reputationFactor(marks: number, contradicted: number, rules: TrustRules): number {
   if (marks < rules.reputationMinMarks) return 1;
@@ -111,7 +141,7 @@ export function reputationFactor(marks: number, contradicted: number, rules: Tru
 function evidenceOf(state: NumberState, source: bigint): SourceEvidence {
   let evidence = state.sources.find((entry) => entry.source === source);
   if (!evidence) {
-    evidence = { source, weight: 0, bucket: 0, bucketAt: 0, ownMarks: 0, firstMarkAt: 0, lastMarkAt: 0, markDays: 0, lastMarkDay: 0, lastContactAt: 0, contestedAt: 0 };
+    evidence = { source, weight: 0, bucket: 0, bucketAt: 0, ownMarks: 0, firstMarkAt: 0, lastMarkAt: 0, markDays: 0, lastMarkDay: 0, lastContactAt: 0, contestedAt: 0, corroborated: false };
     state.sources.push(evidence);
   }
   return evidence;
@@ -172,8 +202,44 @@ function settle(state: NumberState, rules: TrustRules, reputation: Reputation, n
   state.status = next;
 }
 
-/** An invalid tabulation from `source`: counted in its own marks, and in the shared score within its rate and cap. */
-export function applyMark(state: NumberState, source: bigint, evidence: Evidence, now: number, rules: TrustRules, reputation: Reputation = FULL_TRUST): void {
+/** What a mark changed in the sources' reputation ledger. */
+export type MarkEffect = {
+  /** Weight this mark added to the source's evidence on the number (0 over its rate or its raw cap). */
+  added: number;
+  /** Weight that became corroborated, per source: a streak's weight when corroborated, then each mark's. */
+  corroborated: Array<{ source: bigint; weight: number }>;
+};
+const NO_EFFECT: MarkEffect = { added: 0, corroborated: [] };
+
+/**
+ * Corroboration between the counted mark of `own` and the other sources' live marks on the number: each streak is
+ * corroborated once, whatever the standing of either source (standing comes from corroboration, so requiring it
+ * would lock out every source of a pool that starts cold; a weightless source earns its weight back by reporting
+ * numbers others find dead). Quarantined evidence corroborates nobody. A number already on the invalid list
+ * corroborates nobody: marking the list a tenant can read would be free reputation.
+ */
+function corroborate(state: NumberState, own: SourceEvidence, rules: TrustRules, reputation: Reputation, now: number): MarkEffect['corroborated'] {
+  if (state.status === STATUS.INVALID || reputation.quarantined(own.source)) return [];
+  const named: MarkEffect['corroborated'] = [];
+  for (const entry of state.sources) {
+    if (entry === own || entry.weight <= 0 || reputation.quarantined(entry.source) || now - entry.lastMarkAt > quarantineMs(state, rules)) continue;
+    if (!entry.corroborated) {
+      entry.corroborated = true;
+      named.push({ source: entry.source, weight: entry.weight });
+    }
+    if (!own.corroborated) {
+      own.corroborated = true;
+      named.push({ source: own.source, weight: own.weight });
+    }
+  }
+  return named;
+}
+
+/**
+ * An invalid tabulation from `source`: counted in its own marks, and in the shared score within its rate and cap.
+ * Returns the weight it added and the weight it corroborated, for the sources' reputation ledger.
+ */
+export function applyMark(state: NumberState, source: bigint, evidence: Evidence, now: number, rules: TrustRules, reputation: Reputation = FULL_TRUST): MarkEffect {
   const own = evidenceOf(state, source);
   own.ownMarks++;
   const quality = evidence === 'carrier' ? 1 : rules.agentWeight;
@@ -182,12 +248,17 @@ export function applyMark(state: NumberState, source: bigint, evidence: Evidence
   own.bucketAt = now;
   if (level + quality > rules.sourceRatePerDay + 1e-9) {
     own.bucket = level;
-    return; // over this source's rate: counted in its own marks and the tallies, not in the shared score
+    return NO_EFFECT; // over this source's rate: counted in its own marks and the tallies, not in the shared score
   }
   own.bucket = level + quality;
   // Marks older than the quarantine no longer count: a fresh streak starts from this one.
   if (own.lastMarkAt > 0 && now - own.lastMarkAt > quarantineMs(state, rules)) own.weight = 0;
-  if (own.weight === 0) own.firstMarkAt = now;
+  if (own.weight === 0) {
+    own.firstMarkAt = now;
+    own.corroborated = false;
+  }
+  const before = own.weight;
+  const wasCorroborated = own.corroborated;
   own.weight = Math.min(own.weight + quality, rules.sourceWeightCap * 2);
   own.lastMarkAt = now;
   const day = Math.floor(now / DAY);
@@ -195,6 +266,9 @@ export function applyMark(state: NumberState, source: bigint, evidence: Evidence
     own.markDays++;
     own.lastMarkDay = day;
   }
+  const added = own.weight - before;
+  const effect: MarkEffect = { added, corroborated: corroborate(state, own, rules, reputation, now) };
+  if (wasCorroborated && added > 0) effect.corroborated.push({ source, weight: added });
   if (state.status === STATUS.PROBATION) {
     // Still dead after its quarantine: permanent carrier answers from `minSources` sources send it back to the
     // invalid list with a longer quarantine next time. One source alone cannot (it would be a way to poison).
@@ -205,9 +279,10 @@ export function applyMark(state: NumberState, source: bigint, evidence: Evidence
       state.invalidSince = now;
       state.probationUntil = 0;
     }
-    return;
+    return effect;
   }
   settle(state, rules, reputation, now);
+  return effect;
 }
 
 /**
@@ -218,7 +293,10 @@ export function applyMark(state: NumberState, source: bigint, evidence: Evidence
 export function applyContact(state: NumberState, source: bigint, now: number, rules: TrustRules, reputation: Reputation = FULL_TRUST): bigint[] {
   const own = evidenceOf(state, source);
   // A contact older than the latest mark it would overturn says nothing about the number now (it may have died since).
-  const evidenceSince = Math.max(0, ...state.sources.filter((entry) => entry.weight > 0).map((entry) => entry.lastMarkAt));
+  // The contacting source's own marks count here even as it withdraws them: otherwise a source could mark, then
+  // "contact" to withdraw, and so let older contacts agree that its marks had kept out (simulate:trust: the
+  // adversary's fake contacts wiped dead numbers' evidence that way).
+  const evidenceSince = Math.max(0, ...state.sources.filter((entry) => entry.weight > 0 || entry.source === source).map((entry) => entry.lastMarkAt));
   const contradicted = state.sources
     .filter((entry) => entry.source !== source && entry.weight > 0 && now - entry.lastMarkAt <= rules.contradictionWindowDays * DAY)
     .map((entry) => entry.source);
@@ -227,7 +305,8 @@ export function applyContact(state: NumberState, source: bigint, now: number, ru
   own.ownMarks = 0;
   own.lastContactAt = now;
   const windowStart = Math.max(now - rules.contactWindowDays * DAY, evidenceSince, 1);
-  const agreeing = state.sources.filter((entry) => entry.lastContactAt >= windowStart && !reputation.quarantined(entry.source)).length;
+  // A source that weighs nothing (its marks were not corroborated) has no say in an undo either.
+  const agreeing = state.sources.filter((entry) => entry.lastContactAt >= windowStart && !reputation.quarantined(entry.source) && reputation.factor(entry.source) > 0).length;
   // Probation too needs corroborated contacts: one contact there cleared numbers an adversary wanted back
   // (simulate:trust rescued 4,151 dead numbers that way). The contacting source dials it again at once (statusFor).
   if (agreeing >= rules.contactsToClear) {

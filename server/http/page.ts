@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dbSafeText } from './validate';
 
 /** Largest page of a list; the default page fits a console screen and a dialer's campaigns at once. */
 export const MAX_PAGE_LIMIT = 500;
@@ -12,7 +13,7 @@ export const pageQuery = z.object({
     .min(1, 'must be at least 1')
     .max(MAX_PAGE_LIMIT, `must be at most ${MAX_PAGE_LIMIT}`)
     .default(DEFAULT_PAGE_LIMIT),
-  cursor: z.string().min(1, 'must not be empty').max(200, 'must be the "next" of a previous page').optional(),
+  cursor: dbSafeText().min(1, 'must not be empty').max(200, 'must be the "next" of a previous page').optional(),
 });
 
 /** The service's page request, without an absent cursor (exactOptionalPropertyTypes). */

@@ -5,7 +5,10 @@ export interface Realtime {
   toTenant<E extends keyof ServerToClientEvents>(tenantId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   /** Every connected dialer of every tenant, on every instance. */
   toDialers<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /** The tenant's admins only (consoles), on every instance. */
+  toTenantAdmins<E extends keyof ServerToClientEvents>(tenantId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
 }
 
 export const tenantRoom = (tenantId: string) => `tenant:${tenantId}`;
 export const DIALERS_ROOM = 'dialers';
+export const adminRoom = (tenantId: string) => `admins:${tenantId}`;

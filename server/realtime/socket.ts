@@ -8,7 +8,7 @@ import type { Principal, Revocation } from '../services/auth';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { bearer } from '../http/auth';
-import { DIALERS_ROOM, tenantRoom, type Realtime } from './realtime';
+import { adminRoom, DIALERS_ROOM, tenantRoom, type Realtime } from './realtime';
 import { SocketEventRate } from './eventRate';
 
 /** The credential is kept to re-check it when something it depends on is revoked (a key, an admin, a tenant). */
@@ -26,6 +26,9 @@ export class SocketRealtime implements Realtime {
   }
   toDialers<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     this.io?.to(DIALERS_ROOM).emit(event, ...args);
+  }
+  toTenantAdmins<E extends keyof ServerToClientEvents>(tenantId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    this.io?.to(adminRoom(tenantId)).emit(event, ...args);
   }
 }
 
@@ -107,7 +110,7 @@ export function attachSocketServer(httpServer: HttpServer, services: Services, l
       const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, socket.data.expiresAtMs - Date.now()));
       socket.once('disconnect', () => clearTimeout(expiry));
     }
-    void socket.join(principal.role === 'dialer' ? [tenantRoom(principal.tenantId), DIALERS_ROOM] : [tenantRoom(principal.tenantId)]);
+    void socket.join(principal.role === 'dialer' ? [tenantRoom(principal.tenantId), DIALERS_ROOM] : [tenantRoom(principal.tenantId), adminRoom(principal.tenantId)]);
     // Runs before any handler, for every event (server/realtime/eventRate.ts): a refused event is never dispatched.
     const rate = new SocketEventRate(services.config.socketEventsPerSecond);
     socket.use((packet, next) => {

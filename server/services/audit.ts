@@ -4,9 +4,16 @@ import type { AuditPage } from '../../plugin/contract/protocol';
 /** What the audit log records (docs/rules.md): who changed the rules of the pool, its keys and its history. */
 export type AuditAction =
   | 'hygiene.switched'
+  | 'ninth-digit.switched'
+  | 'purpose.changed'
+  | 'suppression.changed'
+  | 'calling-hours.changed'
   | 'tabulation.changed'
   | 'dialer-key.created'
   | 'dialer-key.revoked'
+  /** A mailing refused before filtering began (it has no record), or one that failed mid-stream: the console shows why. */
+  | 'mailing.refused'
+  | 'mailing.failed'
   | 'number.erased'
   | 'number.withdrawn'
   | 'number.contested'
@@ -51,9 +58,15 @@ export class AuditLog {
   }
 
   /** Newest first, `limit` at a time, before the event id `before` (keyset pagination). */
-  async list(filter: { tenantId?: string }, page: { limit: number; before?: string }): Promise<AuditPage> {
+  async list(filter: { tenantId?: string; target?: string; action?: string }, page: { limit: number; before?: string }): Promise<AuditPage> {
     const rows = await this.prisma.auditEvent.findMany({
-      where: { ...(filter.tenantId ? { tenantId: filter.tenantId } : {}), ...(page.before ? { id: { lt: BigInt(page.before) } } : {}) },
+      where: {
+        ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
+        // Exact target (`code:sip:404`: a code's history, for the console's undo) and action prefix (`tabulation.`).
+        ...(filter.target ? { target: filter.target } : {}),
+        ...(filter.action ? { action: { startsWith: filter.action } } : {}),
+        ...(page.before ? { id: { lt: BigInt(page.before) } } : {}),
+      },
       orderBy: { id: 'desc' },
       take: page.limit + 1,
     });

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client';
-import type { CampaignEventView, CampaignView } from '../../plugin/contract/protocol';
+import type { CampaignEventView, CampaignPurpose, CampaignView } from '../../plugin/contract/protocol';
 import { notFound } from '../errors';
 import { keyset, pageOf, type PageRequest } from './pagination';
 import type { AuditLog } from './audit';
@@ -12,6 +12,8 @@ type CampaignRow = {
   hygieneEnabled: boolean;
   hygieneChangedAt: Date | null;
   hygieneChangedBy: string | null;
+  ninthDigit: boolean;
+  purpose: string;
   reportedInvalid: bigint;
   reportedContact: bigint;
   reportedNeutral: bigint;
@@ -25,6 +27,8 @@ export const presentCampaign = (row: CampaignRow): CampaignView => ({
   hygieneEnabled: row.hygieneEnabled,
   hygieneChangedAt: row.hygieneChangedAt?.toISOString() ?? null,
   hygieneChangedBy: row.hygieneChangedBy,
+  ninthDigit: row.ninthDigit,
+  purpose: row.purpose as CampaignPurpose,
   reported: { invalid: Number(row.reportedInvalid), contact: Number(row.reportedContact), neutral: Number(row.reportedNeutral) },
   createdAt: row.createdAt.toISOString(),
 });
@@ -83,6 +87,26 @@ export class CampaignService {
     const view = presentCampaign(row);
     this.realtime.toTenant(tenantId, 'campaign:updated', view);
     await this.audit?.record({ tenantId, actor, action: 'hygiene.switched', target: `campaign:${externalId}`, details: { enabled } });
+    return view;
+  }
+
+  /** Whether its mailings' legacy 8-digit mobiles get the ninth digit (domain/phone.ts); audited like the hygiene switch. */
+  async setNinthDigit(tenantId: string, externalId: string, enabled: boolean, actor: string): Promise<CampaignView> {
+    const existing = await this.find(tenantId, externalId);
+    const row = await this.prisma.campaign.update({ where: { id: existing.id }, data: { ninthDigit: enabled, updatedAt: new Date() } });
+    const view = presentCampaign(row);
+    this.realtime.toTenant(tenantId, 'campaign:updated', view);
+    await this.audit?.record({ tenantId, actor, action: 'ninth-digit.switched', target: `campaign:${externalId}`, details: { enabled } });
+    return view;
+  }
+
+  /** What the campaign calls for (domain/suppression.ts): which shared suppression lists apply. Audited. */
+  async setPurpose(tenantId: string, externalId: string, purpose: CampaignPurpose, actor: string): Promise<CampaignView> {
+    const existing = await this.find(tenantId, externalId);
+    const row = await this.prisma.campaign.update({ where: { id: existing.id }, data: { purpose, updatedAt: new Date() } });
+    const view = presentCampaign(row);
+    this.realtime.toTenant(tenantId, 'campaign:updated', view);
+    await this.audit?.record({ tenantId, actor, action: 'purpose.changed', target: `campaign:${externalId}`, details: { from: existing.purpose, to: purpose } });
     return view;
   }
 

@@ -25,7 +25,14 @@ import { AuditLog } from './audit';
 import { TrustService } from './trust';
 import { StatusIndex } from './statusIndex';
 import { TabulationMapService } from './tabulationMap';
+import { CampaignSummaryService } from './campaignSummary';
 import { TenantService } from './tenants';
+import { SuppressionService } from './suppression';
+import { CallingHoursService } from './callingHours';
+import { DialCheckService } from './dialCheck';
+import { RightPartyService } from './rightParty';
+import { ComplianceService } from './compliance';
+import { ComplianceMeter } from './complianceMeter';
 
 /** What the composition root hands to services: infrastructure already chosen (Redis or in-process). */
 export type Infra = {
@@ -56,11 +63,22 @@ export type Services = {
   /** Shared by every instance when Redis is configured (sign-in, operator calls). */
   rateLimiter: RateLimiter;
   campaigns: CampaignService;
+  /** Per-campaign mailing totals for the console's campaign list. */
+  campaignSummary: CampaignSummaryService;
   tabulations: TabulationMapService;
   outcomes: OutcomeService;
+  /** Right party: each tenant's contact–phone states and the network's "answered recently" (rightParty.ts). */
+  rightParty: RightPartyService;
   mailings: MailingService;
   numbers: NumberService;
+  /** Do-not-call lists by purpose (suppression.ts) and calling hours (callingHours.ts), joined at dial time (dialCheck.ts). */
+  suppression: SuppressionService;
+  callingHours: CallingHoursService;
+  dialCheck: DialCheckService;
   privacy: PrivacyService;
+  /** Anatel's short-call meter: registry and views (compliance.ts); its counters are written by `complianceMeter`. */
+  compliance: ComplianceService;
+  complianceMeter: ComplianceMeter;
   audit: AuditLog;
   trust: TrustService;
   readBudget: ReadBudget;
@@ -81,14 +99,21 @@ export async function createServices(infra: Infra): Promise<Services> {
   const database = new DatabaseAvailability(() => prisma.$queryRawUnsafe('SELECT 1'), logger);
   const auth = new AuthService(prisma, config.jwtSecret, config.adminTokenTtlSeconds, infra.rateLimiter, pubsub, { logger });
   const campaigns = new CampaignService(prisma, realtime, audit, config.maxNewCampaignsPerBatch);
-  const tabulations = new TabulationMapService(prisma, pubsub, realtime, audit);
+  const tabulations = new TabulationMapService(prisma, pubsub, realtime, audit, clock);
   const statusIndex = new StatusIndex(prisma, pubsub, logger, config.statusPollMs, database);
   const outcomes = new OutcomeService(prisma, pseudonymizer, campaigns, tabulations, statusIndex, config.rules, config.maxBatchSize, clock, readBudget, config.maxNewCampaignsPerBatch);
   const maintenance = new Maintenance(prisma, config.rules, config.callIdRetentionDays, statusIndex, logger, clock);
   const classifier = new PhoneClassifier(pseudonymizer, statusIndex, clock);
   const numbers = new NumberService(pseudonymizer, classifier, readBudget);
+  const suppression = new SuppressionService(prisma, pseudonymizer, campaigns, audit, clock);
+  const callingHours = new CallingHoursService(prisma, audit);
   const metrics = infra.metrics ?? new Metrics();
   outcomes.onStatusChange((_tenantId, changes) => numbers.announceInvalidated(realtime, changes));
+  outcomes.extend(tabulations.usageRecorder);
+  const rightParty = new RightPartyService(prisma, pseudonymizer, clock, readBudget);
+  outcomes.extend(rightParty);
+  const complianceMeter = new ComplianceMeter(prisma, config.shortCalls, realtime, logger, clock);
+  outcomes.extend(complianceMeter);
   await Promise.all([auth.start(), tabulations.start(), statusIndex.start()]);
   maintenance.start();
   return {
@@ -100,14 +125,21 @@ export async function createServices(infra: Infra): Promise<Services> {
     admins: new AdminService(prisma, auth, audit),
     rateLimiter: infra.rateLimiter,
     campaigns,
+    campaignSummary: new CampaignSummaryService(prisma),
     tabulations,
     outcomes,
-    mailings: new MailingService(prisma, campaigns, realtime, classifier, metrics, {
+    rightParty,
+    mailings: complianceMeter.watchMailings(new MailingService(prisma, campaigns, realtime, classifier, metrics, {
       maxRecordBytes: config.maxRecordBytes,
       maxConcurrentPerTenant: config.maxConcurrentMailingsPerTenant,
       maxSpillBytesPerTenant: config.maxSpillBytesPerTenant,
-    }, readBudget),
+    }, readBudget, rightParty).useSuppression(suppression)),
+    compliance: new ComplianceService(prisma, campaigns, config.shortCalls, clock),
+    complianceMeter,
     numbers,
+    suppression,
+    callingHours,
+    dialCheck: new DialCheckService(numbers, suppression, callingHours, campaigns, pseudonymizer, clock),
     privacy: new PrivacyService(prisma, pseudonymizer, statusIndex, audit, config.rules, clock),
     audit,
     readBudget,

@@ -10,8 +10,10 @@ import { MultipartCsvOutput, NdjsonOutput, SpillBudget, type AnswerOutput, type 
 import { filterCsv } from './mailingFilter/csv';
 import { filterJsonContacts, jsonArrayContacts, ndjsonContacts } from './mailingFilter/json';
 import type { FilterOptions, MailingOutput } from './mailingFilter/rowJudge';
+import { PhoneOrderer, type OrderRequest, type PairLookup } from './mailingFilter/bestOrder';
 import type { ReadBudget } from './readBudget';
 import type { PhoneClassifier } from './phoneClassifier';
+import type { SuppressionMatcher } from '../domain/suppression';
 import { keyset, pageOf, type PageRequest } from './pagination';
 
 export type MailingFormat = MailingView['format'];
@@ -25,6 +27,10 @@ export type FilterRequest = {
   /** Shown in the console; defaults to "mailing <ISO time>". */
   name?: string;
   phoneColumns?: readonly string[];
+  /** CSV: the name of an extra last column listing, per kept row, the phone columns given their ninth digit. */
+  ninthDigitColumn?: string;
+  /** order=best: each kept contact's phones best first, with reasons (mailingFilter/bestOrder.ts); hygiene campaigns only. */
+  order?: OrderRequest;
   body: AsyncIterable<Buffer>;
   answer: MailingAnswer;
   logger: Logger;
@@ -48,6 +54,11 @@ type MailingRow = {
   invalidPhones: number;
   unconfirmedPhones: number;
   malformedPhones: number;
+  ninthDigitAdded: number;
+  rightPartyQualified: number;
+  rightPartyNotQualified: number;
+  rightPartyInactive: number;
+  suppressedPhones: number;
   createdAt: Date;
   completedAt: Date | null;
   campaign: { externalId: string };
@@ -63,6 +74,11 @@ export const emptyCounts = (): MailingCounts => ({
   invalidPhones: 0,
   unconfirmedPhones: 0,
   malformedPhones: 0,
+  ninthDigitAdded: 0,
+  rightPartyQualified: 0,
+  rightPartyNotQualified: 0,
+  rightPartyInactive: 0,
+  suppressedPhones: 0,
 });
 
 const presentMailing = (row: MailingRow): MailingView => ({
@@ -82,6 +98,11 @@ const presentMailing = (row: MailingRow): MailingView => ({
     invalidPhones: row.invalidPhones,
     unconfirmedPhones: row.unconfirmedPhones,
     malformedPhones: row.malformedPhones,
+    ninthDigitAdded: row.ninthDigitAdded,
+    rightPartyQualified: row.rightPartyQualified,
+    rightPartyNotQualified: row.rightPartyNotQualified,
+    rightPartyInactive: row.rightPartyInactive,
+    suppressedPhones: row.suppressedPhones,
   },
   createdAt: row.createdAt.toISOString(),
   completedAt: row.completedAt?.toISOString() ?? null,
@@ -96,6 +117,11 @@ const countColumns = (counts: MailingCounts) => ({
   invalidPhones: counts.invalidPhones,
   unconfirmedPhones: counts.unconfirmedPhones,
   malformedPhones: counts.malformedPhones,
+  ninthDigitAdded: counts.ninthDigitAdded,
+  rightPartyQualified: counts.rightPartyQualified,
+  rightPartyNotQualified: counts.rightPartyNotQualified,
+  rightPartyInactive: counts.rightPartyInactive,
+  suppressedPhones: counts.suppressedPhones,
 });
 
 /** One mailing's record while it is filtered. Saves are chained: a late progress save never overwrites the end. */
@@ -156,6 +182,11 @@ const countSelection = {
   invalidPhones: true,
   unconfirmedPhones: true,
   malformedPhones: true,
+  ninthDigitAdded: true,
+  rightPartyQualified: true,
+  rightPartyNotQualified: true,
+  rightPartyInactive: true,
+  suppressedPhones: true,
 } as const;
 
 /** What one tenant's mailings may hold (server/config.ts, docs/security.md). */
@@ -167,6 +198,9 @@ export type MailingLimits = {
   /** Malformed CSV rows one tenant's mailings in flight may hold back, in bytes, on this instance. */
   maxSpillBytesPerTenant?: number;
 };
+
+/** A mailing filtered to its end; `campaignId` is the server's id. Awaited before the answer ends; must not throw. */
+export type MailingCompletedListener = (mailing: { tenantId: string; campaignId: string; hygieneApplied: boolean; counts: MailingCounts; completedAt: Date }) => void | Promise<void>;
 
 /** Seconds a refused mailing is told to wait: about the time a dialer's 1k-row batch takes to filter, rounded up. */
 const BUSY_RETRY_AFTER_SECONDS = 2;
@@ -181,6 +215,8 @@ export class MailingService {
   private readonly running = new Map<string, number>();
   /** Malformed rows held back per tenant (mailingFilter/answer.ts: why past it the mailing fails). */
   private readonly spillBudget: SpillBudget;
+  /** Told of every completed mailing (the short-call meter's avoided dials, services/complianceMeter.ts). */
+  private readonly completedListeners: MailingCompletedListener[] = [];
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -190,8 +226,22 @@ export class MailingService {
     private readonly metrics: { mailingFiltered(tally: MailingTally): void },
     private readonly limits: MailingLimits = { maxRecordBytes: Number.POSITIVE_INFINITY, maxConcurrentPerTenant: Number.POSITIVE_INFINITY },
     private readonly readBudget?: ReadBudget,
+    /** The tenant's right-party states and the network signal, for order=best (services/rightParty.ts). */
+    private readonly pairLookup?: PairLookup,
   ) {
     this.spillBudget = new SpillBudget(limits.maxSpillBytesPerTenant ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** The suppression lists (services/suppression.ts): set by the composition root, absent in unit uses. */
+  private suppression: { matcherFor(tenantId: string, campaign: { id: string; purpose: string }): Promise<SuppressionMatcher | undefined> } | undefined;
+
+  useSuppression(suppression: NonNullable<MailingService['suppression']>): this {
+    this.suppression = suppression;
+    return this;
+  }
+
+  onCompleted(listener: MailingCompletedListener): void {
+    this.completedListeners.push(listener);
   }
 
   /**
@@ -245,6 +295,8 @@ export class MailingService {
     };
     const options: FilterOptions = {
       hygiene: hygieneApplied,
+      ninthDigit: campaign.ninthDigit,
+      ...(request.ninthDigitColumn ? { ninthDigitColumn: request.ninthDigitColumn } : {}),
       maxRecordBytes: this.limits.maxRecordBytes,
       ...(request.phoneColumns ? { phoneColumns: request.phoneColumns } : {}),
       onProgress: (progress) => {
@@ -258,6 +310,15 @@ export class MailingService {
 
     // The tenant's own views (its own 10 tabulations, its contacts, its contests) over the pool's verdicts.
     const classifier = this.classifier.forTenant(tenantId);
+    // Suppression applies whether hygiene is on or off (compliance, not hygiene: domain/suppression.ts). The filter
+    // then classifies every mailing that has lists; with hygiene off the classifier answers only "suppressed".
+    const suppression = await this.suppression?.matcherFor(tenantId, campaign);
+    if (suppression) {
+      classifier.suppressWith(suppression, hygieneApplied);
+      options.hygiene = true;
+    }
+    // Ordering reads the tenant's own history and the pool's answers, so only where the hygiene reads the pool.
+    if (request.order && hygieneApplied && this.pairLookup) options.order = new PhoneOrderer(tenantId, this.pairLookup, classifier, request.order, campaign.ninthDigit);
     let failure: AppError | undefined;
     try {
       counts =
@@ -269,15 +330,18 @@ export class MailingService {
       failure = error instanceof AppError ? error : new AppError('INTERNAL', 'the mailing could not be filtered completely');
       if (!(error instanceof AppError)) request.logger.error({ err: error }, 'mailing filter failed mid-stream');
     }
+    // Inativo pairs of an ordered mailing include the phones the pool's invalid list removed.
+    if (options.order) counts.rightPartyInactive += counts.invalidPhones;
     this.metrics.mailingFiltered(counts);
     // The phones a streamed mailing looked up are charged once it is done: only the next read can be refused.
     if (hygieneApplied) await this.readBudget?.charge(tenantId, counts.phonesTotal, { allowOverdraft: true });
     try {
       const view = await record!.save(counts, failure ? 'failed' : 'completed');
+      if (!failure) for (const listener of this.completedListeners) await listener({ tenantId, campaignId: campaign.id, hygieneApplied, counts, completedAt: new Date() });
       if (!answer.body.destroyed) {
         await output!.finish(failure ? { ...view, error: { code: failure.code, message: failure.message, field: failure.field } } : view);
       }
-      return view;
+      return failure ? { ...view, error: { code: failure.code, message: failure.message, field: failure.field } } : view;
     } finally {
       await output?.dispose();
     }
@@ -320,6 +384,11 @@ export class MailingService {
       invalidPhones: sum(sums._sum.invalidPhones),
       unconfirmedPhones: sum(sums._sum.unconfirmedPhones),
       malformedPhones: sum(sums._sum.malformedPhones),
+      ninthDigitAdded: sum(sums._sum.ninthDigitAdded),
+      rightPartyQualified: sum(sums._sum.rightPartyQualified),
+      rightPartyNotQualified: sum(sums._sum.rightPartyNotQualified),
+      rightPartyInactive: sum(sums._sum.rightPartyInactive),
+      suppressedPhones: sum(sums._sum.suppressedPhones),
     };
     const { items, next } = pageOf(rows, page);
     return { mailings: items.map(presentMailing), next, totals };

@@ -4,8 +4,9 @@ import type { Logger } from '../logger';
 import type { StatusIndex } from './statusIndex';
 import { applyTime } from '../domain/trust';
 import { rewriteStates } from './trustStore';
+import { NETWORK_WINDOW_DAYS } from '../domain/rightParty';
 
-export type MaintenanceReport = { transitioned: number; erased: number; receiptsPruned: number; evidencePruned: number; retired: number };
+export type MaintenanceReport = { transitioned: number; erased: number; receiptsPruned: number; evidencePruned: number; retired: number; answersPruned: number; usagePruned: number };
 
 /** Numbers whose time-driven transition is due are handled in transactions of this many. */
 const PAGE = 2000;
@@ -67,7 +68,14 @@ export class Maintenance {
          AND NOT EXISTS (SELECT 1 FROM number_evidence e WHERE e.pseudonym = h.pseudonym)`,
       new Date(now.getTime() - this.rules.quarantineDays * 86_400_000).toISOString(),
     );
-    const report = { transitioned, erased, receiptsPruned, evidencePruned, retired };
+    // "Answered recently" (right party's network signal) older than its window no longer counts (domain/rightParty.ts).
+    const answersPruned = await this.prisma.$executeRawUnsafe(
+      'DELETE FROM number_answers WHERE answered_at_ms < $1::bigint',
+      now.getTime() - NETWORK_WINDOW_DAYS * 86_400_000,
+    );
+    // Per-code tabulation counts are read over at most 90 days (GET /v1/tabulations/usage): older days go.
+    const usagePruned = await this.prisma.$executeRawUnsafe(`DELETE FROM tabulation_usage WHERE day < ($1::timestamptz)::date - 91`, now.toISOString());
+    const report = { transitioned, erased, receiptsPruned, evidencePruned, retired, answersPruned, usagePruned };
     this.logger.info(report, 'maintenance done');
     return report;
   }

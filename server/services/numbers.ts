@@ -47,11 +47,15 @@ export class NumberService {
    * instead of 1,000 objects for JSON.stringify.
    */
   checkJson(phones: readonly string[], classifier: PhoneClassifier = this.classifier): string {
-    const verdicts = classifier.classify(phones.map((phone) => phone.trim()));
+    // A legacy 8-digit mobile is answered for its upgraded number, as a mailing (ninth digit on, the default) dials it.
+    const ninthDigitAdded = new Uint8Array(phones.length);
+    const verdicts = classifier.classify(phones.map((phone) => phone.trim()), undefined, ninthDigitAdded);
     const parts = new Array<string>(phones.length);
     for (let i = 0; i < phones.length; i++) {
       const verdict = verdicts[i] as number;
-      parts[i] = verdict >= 0 ? (STATUS_JSON[verdict] as string) : JSON.stringify(this.malformed(phones[i] as string, verdict));
+      if (verdict < 0) parts[i] = JSON.stringify(this.malformed(phones[i] as string, verdict));
+      else if (ninthDigitAdded[i] === 1) parts[i] = `${(STATUS_JSON[verdict] as string).slice(0, -1)},"ninthDigitAdded":true}`;
+      else parts[i] = STATUS_JSON[verdict] as string;
     }
     return `{"results":[${parts.join(',')}]}`;
   }

@@ -1,5 +1,6 @@
 import type { CallFacts } from '../../plugin/contract/protocol';
 import type { Outcome } from '../domain/outcomes';
+import { cpfDigits } from '../domain/cpf';
 import { unstorableTextProblem } from '../domain/text';
 import type { Tx } from './trustStore';
 
@@ -39,25 +40,6 @@ export type FieldProblem = { field: string; code: string; message: string };
 const MAX_CONTACT_ID_LENGTH = 200;
 /** A day: longer rings or talks are a dialer's bug, not a call. */
 const MAX_CALL_SECONDS = 86_400;
-
-/** CPF check digits (Receita Federal's mod-11 rule); repeated digits ("111.111.111-11") pass it but are not issued. */
-export function isValidCpf(digits: string): boolean {
-  if (!/^\d{11}$/.test(digits) || /^(\d)\1{10}$/.test(digits)) return false;
-  const check = (length: number) => {
-    let sum = 0;
-    for (let i = 0; i < length; i++) sum += Number(digits[i]) * (length + 1 - i);
-    const rest = (sum * 10) % 11;
-    return rest === 10 ? 0 : rest;
-  };
-  return check(9) === Number(digits[9]) && check(10) === Number(digits[10]);
-}
-
-/** The CPF's digits when `text` is one in any usual spelling ("123.456.789-09", "12345678909"), else null. */
-export function cpfDigits(text: string): string | null {
-  if (!/^[\d.\-\s/]+$/.test(text)) return null;
-  const digits = text.replace(/\D/g, '');
-  return isValidCpf(digits) ? digits : null;
-}
 
 function parseCallFacts(value: unknown): CallFacts | FieldProblem {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { field: 'call', code: 'VALIDATION_FAILED', message: 'must be an object' };

@@ -7,7 +7,7 @@ import { parsePhone, parsePhoneFast } from '../domain/phone';
 import type { Pseudonymizer } from '../domain/pseudonym';
 import { normalizeTabulationCode } from '../domain/tabulations';
 import { unstorableTextProblem } from '../domain/text';
-import type { Outcome } from '../domain/outcomes';
+import { OUTCOME_CODE, type Outcome } from '../domain/outcomes';
 import type { Evidence } from '../domain/trust';
 import type { CampaignService } from './campaigns';
 import type { ReadBudget } from './readBudget';
@@ -16,7 +16,6 @@ import type { StatusChange, StatusIndex } from './statusIndex';
 import { applyOutcomeBatch, type ContributionRow } from './outcomeSql';
 import { parseExtraFields, type AcceptedCall, type ExtraFields, type OutcomeExtension } from './outcomeExtensions';
 
-const OUTCOME_CODE: Record<Outcome, number> = { invalid: 0, contact: 1, neutral: 2 };
 const MAX_ID_LENGTH = 200;
 /**
  * Permanent carrier answers (SIP and Q.850 codes, mapped to invalid by the tenant's map) weigh more in the shared

@@ -2,6 +2,7 @@ import { PhoneError, parsePhoneFast } from '../domain/phone';
 import type { Pseudonymizer } from '../domain/pseudonym';
 import type { StatusIndex } from './statusIndex';
 import { STATUS } from '../domain/trust';
+import { SUPPRESSED_VERDICT, type SuppressionMatcher } from '../domain/suppression';
 
 /**
  * Verdicts for a batch of phone cells, the hot path of filtering: fast parse, one cipher call for the batch,
@@ -31,23 +32,42 @@ export class PhoneClassifier {
   }
 
   private viewer: bigint | undefined;
+  /** The suppression lists of the mailing this (per-mailing) classifier serves, if any apply. */
+  private suppression: SuppressionMatcher | undefined;
+  /** False when only suppression applies (campaign hygiene off): no status lookups, malformed cells pass as clean. */
+  private hygieneVerdicts = true;
 
-  classify(phones: readonly string[], ddds?: readonly string[]): Int8Array {
-    return this.classifyInto(new Int8Array(phones.length), phones, ddds);
+  /**
+   * Makes this per-mailing classifier (from forTenant) also give SUPPRESSED_VERDICT to numbers its suppression
+   * lists hold (services/suppression.ts). With `hygiene` false it gives nothing else: a mailing of a campaign with
+   * hygiene off keeps its rows as they came (malformed ones too) except the suppressed phones.
+   */
+  suppressWith(matcher: SuppressionMatcher, hygiene: boolean): this {
+    this.suppression = matcher;
+    this.hygieneVerdicts = hygiene;
+    return this;
+  }
+
+  /**
+   * `ninthDigitAdded`: when given (at least phones.length long), a mobile written before the ninth digit is read with
+   * the 9 added (domain/phone.ts) and marked 1 there, every other cell 0; when absent it is MOBILE_MISSING_NINTH_DIGIT.
+   */
+  classify(phones: readonly string[], ddds?: readonly string[], ninthDigitAdded?: Uint8Array): Int8Array {
+    return this.classifyInto(new Int8Array(phones.length), phones, ddds, ninthDigitAdded);
   }
 
   /**
    * As classify, without allocating: the answer is a view of a buffer that the next call overwrites, so it must be
    * read before any await (the mailing filter's batches).
    */
-  classifyShared(phones: readonly string[], ddds?: readonly string[]): Int8Array {
+  classifyShared(phones: readonly string[], ddds?: readonly string[], ninthDigitAdded?: Uint8Array): Int8Array {
     const count = phones.length;
     if (this.shared.length < count) this.shared = new Int8Array(count);
-    return this.classifyInto(count === this.shared.length ? this.shared : this.shared.subarray(0, count), phones, ddds);
+    return this.classifyInto(count === this.shared.length ? this.shared : this.shared.subarray(0, count), phones, ddds, ninthDigitAdded);
   }
 
   /** Every verdicts[i] is written (a parse error or a status), so a reused buffer needs no clearing. */
-  private classifyInto(verdicts: Int8Array, phones: readonly string[], ddds: readonly string[] | undefined): Int8Array {
+  private classifyInto(verdicts: Int8Array, phones: readonly string[], ddds: readonly string[] | undefined, ninthDigitAdded: Uint8Array | undefined): Int8Array {
     const count = phones.length;
     if (this.digits.length < count) {
       this.digits = new Float64Array(count);
@@ -55,12 +75,22 @@ export class PhoneClassifier {
     }
     let valid = 0;
     for (let i = 0; i < count; i++) {
-      let parsed = parsePhoneFast(phones[i] as string);
+      let input = phones[i] as string;
+      let parsed = parsePhoneFast(input);
       // Brazilian mailings often keep the DDD in a column of its own.
       const ddd = ddds?.[i];
-      if (parsed === -PhoneError.TOO_SHORT && ddd) parsed = parsePhoneFast(ddd + (phones[i] as string));
+      if (parsed === -PhoneError.TOO_SHORT && ddd) {
+        input = ddd + input;
+        parsed = parsePhoneFast(input);
+      }
+      if (ninthDigitAdded) {
+        // Parsed again only for the rare legacy mobile, so the common cell pays nothing for the upgrade.
+        const legacy = parsed === -PhoneError.MOBILE_MISSING_NINTH_DIGIT;
+        if (legacy) parsed = parsePhoneFast(input, true);
+        ninthDigitAdded[i] = legacy ? 1 : 0;
+      }
       if (parsed < 0) {
-        verdicts[i] = parsed;
+        verdicts[i] = this.hygieneVerdicts ? parsed : STATUS.CLEAN;
       } else {
         this.digits[valid] = parsed;
         this.positions[valid++] = i;
@@ -70,13 +100,18 @@ export class PhoneClassifier {
       const batch = this.pseudonymizer.phones(this.digits, valid);
       const week = Math.floor(this.clock().getTime() / WEEK_MS);
       const viewer = this.viewer !== undefined && this.statusIndex.hasOverrides(this.viewer) ? this.viewer : undefined;
-      for (let j = 0; j < valid; j++) {
+      for (let j = 0; j < valid && !this.hygieneVerdicts; j++) verdicts[this.positions[j] as number] = STATUS.CLEAN;
+      for (let j = 0; j < valid && this.hygieneVerdicts; j++) {
         let status = this.statusIndex.statusAt(batch, j);
         if (viewer !== undefined) {
           const own = this.statusIndex.overrideAt(viewer, batch, j);
           if (own >= 0) status = own;
         }
         verdicts[this.positions[j] as number] = status === STATUS.PROBATION ? probationVerdict(batch.lo(j), week) : status;
+      }
+      if (this.suppression) {
+        const kinds = this.suppression.match(this.digits, valid, batch);
+        for (let j = 0; j < valid; j++) if (kinds[j] !== 0) verdicts[this.positions[j] as number] = SUPPRESSED_VERDICT;
       }
     }
     return verdicts;

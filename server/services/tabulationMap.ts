@@ -1,10 +1,11 @@
-import type { TabulationView } from '../../plugin/contract/protocol';
+import type { TabulationUsageView, TabulationView } from '../../plugin/contract/protocol';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { Outcome } from '../domain/outcomes';
-import { DEFAULT_TABULATIONS, DEFAULT_TABULATION_MAP, normalizeTabulationCode } from '../domain/tabulations';
+import { DEFAULT_TABULATIONS, DEFAULT_TABULATION_MAP, describeDefault, normalizeTabulationCode, tabulationCodeProblem } from '../domain/tabulations';
 import { invalid, notFound } from '../errors';
 import type { PubSub } from '../infra/pubsub';
 import type { AuditLog } from './audit';
+import type { OutcomeExtension } from './outcomeExtensions';
 import type { Realtime } from '../realtime/realtime';
 
 const CHANGED_CHANNEL = 'tabulations:changed';
@@ -19,6 +20,7 @@ export class TabulationMapService {
     private readonly pubsub: PubSub,
     private readonly realtime: Realtime,
     private readonly audit?: AuditLog,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   async start(): Promise<void> {
@@ -41,7 +43,8 @@ export class TabulationMapService {
     const byCode = new Map<string, TabulationView>();
     for (const entry of DEFAULT_TABULATIONS) {
       const code = normalizeTabulationCode(entry.code);
-      byCode.set(code, { code, label: entry.code, outcome: entry.outcome, source: 'default', description: entry.description, defaultOutcome: entry.outcome });
+      const { en, ptBr } = describeDefault(entry);
+      byCode.set(code, { code, label: entry.code, outcome: entry.outcome, source: 'default', description: en, descriptionPtBr: ptBr, defaultOutcome: entry.outcome });
     }
     for (const row of overrides) {
       const base = byCode.get(row.code);
@@ -51,6 +54,7 @@ export class TabulationMapService {
         outcome: row.outcome,
         source: 'tenant',
         ...(base?.description ? { description: base.description } : {}),
+        ...(base?.descriptionPtBr ? { descriptionPtBr: base.descriptionPtBr } : {}),
         ...(base?.defaultOutcome ? { defaultOutcome: base.defaultOutcome } : {}),
         updatedBy: row.updatedBy,
         updatedAt: row.updatedAt.toISOString(),
@@ -61,7 +65,8 @@ export class TabulationMapService {
 
   async set(tenantId: string, label: string, outcome: Outcome, actor: string): Promise<TabulationView> {
     const code = normalizeTabulationCode(label);
-    if (!code) throw invalid('code', 'must not be empty');
+    const problem = tabulationCodeProblem(code);
+    if (problem) throw invalid('code', problem);
     const row = await this.prisma.tabulationCode.upsert({
       where: { tenantId_code: { tenantId, code } },
       create: { tenantId, code, label: label.trim(), outcome, updatedBy: actor },
@@ -79,6 +84,35 @@ export class TabulationMapService {
     if (count === 0) throw notFound(`tabulation code "${label}" of this tenant`);
     await this.changed(tenantId, code);
     await this.audit?.record({ tenantId, actor, action: 'tabulation.changed', target: `code:${code}`, details: { reverted: true } });
+  }
+
+  /**
+   * Counts the calls counted for the first time, per normalized code and UTC day, inside the batch's transaction
+   * (so a retried call is never counted twice): a rule change's impact is read from these, since receipts keep only
+   * a hash of the call id. Codes and counts only, never a phone.
+   */
+  readonly usageRecorder: OutcomeExtension = {
+    apply: async (tx, tenantId, calls, now) => {
+      const callsByCode = new Map<string, number>();
+      for (const call of calls) callsByCode.set(call.code, (callsByCode.get(call.code) ?? 0) + 1);
+      const day = now.toISOString().slice(0, 10);
+      await tx.$executeRaw`
+        INSERT INTO tabulation_usage (tenant_id, code, day, calls)
+        SELECT ${tenantId}::uuid, code, ${day}::date, calls FROM unnest(${[...callsByCode.keys()]}::text[], ${[...callsByCode.values()]}::int[]) AS u(code, calls)
+        ON CONFLICT (tenant_id, code, day) DO UPDATE SET calls = tabulation_usage.calls + EXCLUDED.calls`;
+    },
+  };
+
+  /** The tenant's accepted tabulations per code over the last `days` UTC days (today included). */
+  async usage(tenantId: string, days: number): Promise<TabulationUsageView> {
+    const now = this.clock();
+    const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
+    const rows = await this.prisma.tabulationUsage.groupBy({ by: ['code'], where: { tenantId, day: { gte: since } }, _sum: { calls: true } });
+    return {
+      days,
+      since: since.toISOString().slice(0, 10),
+      usage: rows.map((row) => ({ code: row.code, calls: row._sum.calls ?? 0 })).sort((a, b) => b.calls - a.calls || a.code.localeCompare(b.code)),
+    };
   }
 
   private async changed(tenantId: string, code: string): Promise<void> {

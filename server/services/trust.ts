@@ -1,22 +1,32 @@
 import type { PrismaClient } from '../generated/prisma/client';
 import type { NumberExplanation } from '../../plugin/contract/protocol';
 import type { Pseudonymizer } from '../domain/pseudonym';
-import { contest, explain, recompute, reputationFactor, STATUS, statusFor, type TrustRules } from '../domain/trust';
+import { contest, explain, recompute, STATUS, statusFor, type TrustRules } from '../domain/trust';
 import { parsePhone } from '../domain/phone';
 import { invalid } from '../errors';
 import type { ReadBudget } from './readBudget';
 import { retryOnConflict } from '../db/conflicts';
 import type { AuditLog } from './audit';
 import type { StatusIndex } from './statusIndex';
-import { loadReputation, lockStates, rewriteStates, saveStates } from './trustStore';
+import { loadReputation, lockStates, rewriteStates, saveStates, sourceFactor } from './trustStore';
 
 const PAGE = 2000;
 
-export type SourceStanding = { tenantId: string; slug: string; marks: number; contradicted: number; weightFactor: number; quarantined: boolean; quarantineReason: string | null };
+export type SourceStanding = {
+  tenantId: string;
+  slug: string;
+  marks: number;
+  contradicted: number;
+  /** Share of the weight the tenant put on numbers that other tenants corroborated (null before it marked any). */
+  corroboratedShare: number | null;
+  weightFactor: number;
+  quarantined: boolean;
+  quarantineReason: string | null;
+};
 
 /**
  * The operator's view and levers over the pool's sources: each tenant's marks, how many other tenants'
- * contacts contradicted, the weight that leaves it, and quarantine (its evidence stops counting at once, and the
+ * contacts contradicted, the share of its marked weight other tenants corroborated, the weight that leaves it, and quarantine (its evidence stops counting at once, and the
  * verdicts of every number it marked are recomputed). The tenant's name comes from the server's own table and key:
  * the evidence ledger itself holds only the source pseudonym.
  */
@@ -103,12 +113,14 @@ export class TrustService {
       const row = bySource.get(this.pseudonymizer.source(tenant.id));
       const marks = Number(row?.marks ?? 0);
       const contradicted = Number(row?.contradicted ?? 0);
+      const ledger = { marks, contradicted, mw: row?.markedWeight ?? 0, cw: row?.corroboratedWeight ?? 0 };
       return {
         tenantId: tenant.id,
         slug: tenant.slug,
         marks,
         contradicted,
-        weightFactor: reputationFactor(marks, contradicted, this.rules),
+        corroboratedShare: ledger.mw > 0 ? ledger.cw / ledger.mw : null,
+        weightFactor: sourceFactor(ledger, this.rules),
         quarantined: Boolean(row?.quarantinedAt),
         quarantineReason: row?.quarantineReason ?? null,
       };

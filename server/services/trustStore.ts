@@ -3,6 +3,8 @@ import {
   applyContact,
   applyMark,
   applyTime,
+  corroborationFactor,
+  recompute,
   reputationFactor,
   statusFor,
   tally,
@@ -32,21 +34,27 @@ const join = (values: readonly unknown[]) => values.join(',');
 const ms = (value: string | number | bigint) => Number(value);
 
 type HistoryRow = { p: string; s: number; since: string; until: string; strikes: number; reassigned: string };
-type EvidenceRow = { p: string; src: string; w: number; b: number; bat: string; own: number; fm: string; lm: string; days: number; lday: number; lc: string; ct: string };
+type EvidenceRow = { p: string; src: string; w: number; b: number; bat: string; own: number; fm: string; lm: string; days: number; lday: number; lc: string; ct: string; cor: boolean };
 
 const STATE_COLUMNS = `pseudonym::text AS p, status AS s, invalid_since_ms::text AS since, probation_until_ms::text AS until,
   strikes, reassigned_at_ms::text AS reassigned`;
 const EVIDENCE_COLUMNS = `pseudonym::text AS p, source::text AS src, weight AS w, bucket AS b, bucket_at_ms::text AS bat, own_marks AS own,
   first_mark_at_ms::text AS fm, last_mark_at_ms::text AS lm, mark_days AS days, last_mark_day AS lday, last_contact_at_ms::text AS lc,
-  contested_at_ms::text AS ct`;
+  contested_at_ms::text AS ct, corroborated AS cor`;
+
+/** A source's weight multiplier from its ledger row: contradicted marks, and the share of its weight others corroborated. */
+export function sourceFactor(row: { marks: string | number | bigint; contradicted: string | number | bigint; mw: number; cw: number }, rules: TrustRules): number {
+  return reputationFactor(Number(row.marks), Number(row.contradicted), rules) * corroborationFactor(Number(row.mw), Number(row.cw), rules);
+}
 
 /** Reputation of the sources a batch touches, read in its transaction: quarantine takes effect at once. */
 export async function loadReputation(tx: Tx, sources: readonly bigint[], rules: TrustRules): Promise<Reputation> {
   const rows =
     sources.length === 0
       ? []
-      : await tx.$queryRawUnsafe<{ src: string; marks: string; contradicted: string; q: boolean }[]>(
-          `SELECT source::text AS src, marks::text AS marks, contradicted::text AS contradicted, quarantined_at IS NOT NULL AS q
+      : await tx.$queryRawUnsafe<{ src: string; marks: string; contradicted: string; mw: number; cw: number; q: boolean }[]>(
+          `SELECT source::text AS src, marks::text AS marks, contradicted::text AS contradicted, marked_weight AS mw, corroborated_weight AS cw,
+                  quarantined_at IS NOT NULL AS q
            FROM trust_sources WHERE source = ANY(string_to_array($1, ',')::bigint[])`,
           join(sources),
         );
@@ -54,7 +62,7 @@ export async function loadReputation(tx: Tx, sources: readonly bigint[], rules: 
   return {
     factor: (source) => {
       const row = bySource.get(source);
-      return row ? reputationFactor(Number(row.marks), Number(row.contradicted), rules) : 1;
+      return row ? sourceFactor(row, rules) : 1;
     },
     quarantined: (source) => bySource.get(source)?.q === true,
   };
@@ -101,6 +109,7 @@ export async function lockStates(tx: Tx, pseudonyms: readonly bigint[], create: 
       lastMarkDay: Number(row.lday),
       lastContactAt: ms(row.lc),
       contestedAt: ms(row.ct),
+      corroborated: row.cor,
     });
   }
   const overrides = await tx.$queryRawUnsafe<{ p: string; src: string; s: number }[]>(
@@ -186,16 +195,18 @@ RETURNING h.pseudonym::text AS p, h.status AS s, h.status_version::text AS v, i.
 
 const SAVE_EVIDENCE = `
 INSERT INTO number_evidence AS e (pseudonym, source, weight, bucket, bucket_at_ms, own_marks, first_mark_at_ms, last_mark_at_ms,
-                                  mark_days, last_mark_day, last_contact_at_ms, contested_at_ms)
+                                  mark_days, last_mark_day, last_contact_at_ms, contested_at_ms, corroborated)
 SELECT * FROM unnest(string_to_array($1, ',')::bigint[], string_to_array($2, ',')::bigint[], string_to_array($3, ',')::float8[],
                      string_to_array($4, ',')::float8[], string_to_array($5, ',')::bigint[], string_to_array($6, ',')::int[],
                      string_to_array($7, ',')::bigint[], string_to_array($8, ',')::bigint[], string_to_array($9, ',')::int[],
-                     string_to_array($10, ',')::int[], string_to_array($11, ',')::bigint[], string_to_array($12, ',')::bigint[])
+                     string_to_array($10, ',')::int[], string_to_array($11, ',')::bigint[], string_to_array($12, ',')::bigint[],
+                     string_to_array($13, ',')::boolean[])
 ORDER BY 1, 2
 ON CONFLICT (pseudonym, source) DO UPDATE SET
   weight = EXCLUDED.weight, bucket = EXCLUDED.bucket, bucket_at_ms = EXCLUDED.bucket_at_ms, own_marks = EXCLUDED.own_marks,
   first_mark_at_ms = EXCLUDED.first_mark_at_ms, last_mark_at_ms = EXCLUDED.last_mark_at_ms, mark_days = EXCLUDED.mark_days,
-  last_mark_day = EXCLUDED.last_mark_day, last_contact_at_ms = EXCLUDED.last_contact_at_ms, contested_at_ms = EXCLUDED.contested_at_ms`;
+  last_mark_day = EXCLUDED.last_mark_day, last_contact_at_ms = EXCLUDED.last_contact_at_ms, contested_at_ms = EXCLUDED.contested_at_ms,
+  corroborated = EXCLUDED.corroborated`;
 
 /** Writes the states back; returns the numbers whose status changed, with their new versions. */
 export async function saveStates(tx: Tx, saved: readonly SavedNumber[], rules: TrustRules, reputation: Reputation, now: Date): Promise<StatusChange[]> {
@@ -233,23 +244,32 @@ export async function saveStates(tx: Tx, saved: readonly SavedNumber[], rules: T
       join(evidence.map(([, e]) => e.lastMarkDay)),
       join(evidence.map(([, e]) => e.lastContactAt)),
       join(evidence.map(([, e]) => e.contestedAt)),
+      join(evidence.map(([, e]) => e.corroborated)),
     );
   }
   const changes: StatusChange[] = rows.filter((row) => row.changed).map((row) => ({ pseudonym: BigInt(row.p), status: Number(row.s), version: BigInt(row.v) }));
   return [...changes, ...(await saveOverrides(tx, saved, rules))];
 }
 
-/** Adds to the sources' mark and contradiction counters (their reputation). */
-export async function countReputation(tx: Tx, marksBySource: ReadonlyMap<bigint, number>, contradictedBySource: ReadonlyMap<bigint, number>): Promise<void> {
-  const sources = [...new Set([...marksBySource.keys(), ...contradictedBySource.keys()])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+/** What one batch adds to a source's reputation counters. */
+export type ReputationDelta = { marks: number; contradicted: number; markedWeight: number; corroboratedWeight: number };
+
+/** Adds to the sources' reputation counters: marks, contradicted marks, weight put on numbers and its corroborated part. */
+export async function countReputation(tx: Tx, deltas: ReadonlyMap<bigint, ReputationDelta>): Promise<void> {
+  const sources = [...deltas.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (sources.length === 0) return;
+  const column = (pick: (delta: ReputationDelta) => number) => join(sources.map((source) => pick(deltas.get(source)!)));
   await tx.$executeRawUnsafe(
-    `INSERT INTO trust_sources AS t (source, marks, contradicted)
-     SELECT * FROM unnest(string_to_array($1, ',')::bigint[], string_to_array($2, ',')::bigint[], string_to_array($3, ',')::bigint[]) ORDER BY 1
-     ON CONFLICT (source) DO UPDATE SET marks = t.marks + EXCLUDED.marks, contradicted = t.contradicted + EXCLUDED.contradicted`,
+    `INSERT INTO trust_sources AS t (source, marks, contradicted, marked_weight, corroborated_weight)
+     SELECT * FROM unnest(string_to_array($1, ',')::bigint[], string_to_array($2, ',')::bigint[], string_to_array($3, ',')::bigint[],
+                          string_to_array($4, ',')::float8[], string_to_array($5, ',')::float8[]) ORDER BY 1
+     ON CONFLICT (source) DO UPDATE SET marks = t.marks + EXCLUDED.marks, contradicted = t.contradicted + EXCLUDED.contradicted,
+       marked_weight = t.marked_weight + EXCLUDED.marked_weight, corroborated_weight = t.corroborated_weight + EXCLUDED.corroborated_weight`,
     join(sources),
-    join(sources.map((source) => marksBySource.get(source) ?? 0)),
-    join(sources.map((source) => contradictedBySource.get(source) ?? 0)),
+    column((delta) => delta.marks),
+    column((delta) => delta.contradicted),
+    column((delta) => delta.markedWeight),
+    column((delta) => delta.corroboratedWeight),
   );
 }
 
@@ -276,8 +296,15 @@ export async function applyTrustBatch(tx: Tx, source: bigint, inputs: readonly T
   const reputation = await loadReputation(tx, [...involved].sort(byBigint), rules);
 
   const saved: SavedNumber[] = [];
-  const contradicted = new Map<bigint, number>();
-  let marks = 0;
+  const deltas = new Map<bigint, ReputationDelta>();
+  const delta = (of: bigint): ReputationDelta => {
+    let entry = deltas.get(of);
+    if (!entry) {
+      entry = { marks: 0, contradicted: 0, markedWeight: 0, corroboratedWeight: 0 };
+      deltas.set(of, entry);
+    }
+    return entry;
+  };
   for (const pseudonym of pseudonyms) {
     const state = states.get(pseudonym);
     if (!state) continue;
@@ -287,21 +314,29 @@ export async function applyTrustBatch(tx: Tx, source: bigint, inputs: readonly T
     // In the order the calls happened: a contact clears the marks before it, not the ones after.
     for (const input of byNumber.get(pseudonym)!.sort((a, b) => a.occurredAt - b.occurredAt)) {
       if (input.kind === 'mark') {
-        applyMark(state, source, input.evidence, nowMs, rules, reputation);
+        const effect = applyMark(state, source, input.evidence, nowMs, rules, reputation);
+        delta(source).markedWeight += effect.added;
+        for (const credit of effect.corroborated) delta(credit.source).corroboratedWeight += credit.weight;
         entry.marks++;
         entry.lastMarkAt = nowMs;
       } else {
-        for (const other of applyContact(state, source, nowMs, rules, reputation)) contradicted.set(other, (contradicted.get(other) ?? 0) + 1);
+        for (const other of applyContact(state, source, nowMs, rules, reputation)) delta(other).contradicted++;
         entry.contacts++;
         entry.lastContactAt = nowMs;
       }
     }
-    marks += entry.marks;
+    if (entry.marks > 0) delta(source).marks += entry.marks;
     saved.push(entry);
   }
-  const changes = await saveStates(tx, saved, rules, reputation, now);
-  await countReputation(tx, new Map(marks > 0 ? [[source, marks]] : []), contradicted);
-  return changes;
+  await countReputation(tx, deltas);
+  // What this batch corroborated counts at once: a tenant whose marks another tenant just confirmed weighs again in
+  // these verdicts, rather than from the next maintenance sweep.
+  if ([...deltas.values()].some((entry) => entry.corroboratedWeight > 0)) {
+    const settled = await loadReputation(tx, [...involved].sort(byBigint), rules);
+    for (const entry of saved) recompute(entry.state, nowMs, rules, settled);
+    return saveStates(tx, saved, rules, settled, now);
+  }
+  return saveStates(tx, saved, rules, reputation, now);
 }
 
 /**

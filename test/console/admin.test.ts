@@ -49,6 +49,8 @@ describe('admin console: tabulation map and dialer keys (real Chromium)', () => 
 
     // Change a default: SIP 480 (temporarily unavailable) counted as invalid by this tenant.
     await page.getByLabel('Resultado do código sip:480').selectOption('invalid');
+    await page.getByRole('button', { name: 'Salvar', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Salvar alterações nas tabulações?' }).getByRole('button', { name: 'Salvar' }).click();
     await page.locator('tr[data-code="sip:480"]').getByText('Personalizado', { exact: true }).waitFor();
     expect((await serverMap()).get('sip:480')).toMatchObject({ outcome: 'invalid', source: 'tenant' });
 
@@ -64,9 +66,12 @@ describe('admin console: tabulation map and dialer keys (real Chromium)', () => 
     await screenshot(page, '09-tabulations-custom');
 
     // Revert the default code, remove the custom one.
-    await page.getByRole('button', { name: 'Restaurar o padrão do código sip:480' }).click();
+    const confirmRules = page.getByRole('dialog', { name: 'Salvar alterações nas tabulações?' });
+    await page.getByRole('button', { name: 'Restaurar padrão do código sip:480' }).click();
+    await confirmRules.getByRole('button', { name: 'Salvar' }).click();
     await page.locator('tr[data-code="sip:480"]').waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Remover o código Cliente faleceu' }).click();
+    await confirmRules.getByRole('button', { name: 'Salvar' }).click();
     await page.getByText('0 de').waitFor();
     const after = await serverMap();
     expect(after.get('sip:480')).toMatchObject({ outcome: 'neutral', source: 'default' });
@@ -92,7 +97,7 @@ describe('admin console: tabulation map and dialer keys (real Chromium)', () => 
     await dialog.waitFor();
     const key = await dialog.getByLabel('Chave do discador').inputValue();
     expect(key).toMatch(/^hyg_[0-9a-f]{12}_/);
-    await dialog.getByRole('button', { name: 'Copiar' }).click();
+    await dialog.getByRole('button', { name: 'Copiar', exact: true }).click();
     await dialog.getByText('Chave copiada.').waitFor();
     await expect(page.evaluate(() => (globalThis as unknown as Win).navigator.clipboard.readText())).resolves.toBe(key);
     await screenshot(page, '10-new-key-once');
@@ -119,7 +124,7 @@ describe('admin console: tabulation map and dialer keys (real Chromium)', () => 
     await confirm.waitFor();
     await screenshot(page, '11-revoke-confirm');
     await confirm.getByRole('button', { name: 'Revogar' }).click();
-    await row.getByText(/Revogada em .* por admin@/).waitFor();
+    await row.getByText(/Revogada em .* por Admin/).waitFor(); // the admin's name, not their email
     await server.api().get('/v1/campaigns').set('authorization', `Bearer ${key}`).expect(401);
     await screenshot(page, '12-keys-revoked');
     expect(consoleErrors).toEqual([]);

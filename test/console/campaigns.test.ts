@@ -55,14 +55,15 @@ describe('admin console: campaigns, the hygiene switch and live mailing counts (
     await dialog.getByRole('button', { name: 'Ativar' }).click();
 
     await page.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('tr[data-campaign="cobranca-2026"] [role=switch]')?.getAttribute('aria-checked') === 'true');
-    await expect(campaignRow().textContent()).resolves.toMatch(new RegExp(`Alterada por ${admin.adminEmail.replace(/\./g, '\\.')} em \\d{2}/\\d{2}/\\d{4},? \\d{2}:\\d{2}`));
+    // The admin's name, not their email (issue 14, problem 6).
+    await expect(campaignRow().textContent()).resolves.toMatch(/Alterada por Admin em \d{2}\/\d{2}\/\d{4},? \d{2}:\d{2}/);
     const campaign = await server.api().get('/v1/campaigns/cobranca-2026').set('authorization', admin.auth('admin')).expect(200);
     expect(campaign.body).toMatchObject({ hygieneEnabled: true, hygieneChangedBy: admin.adminEmail });
 
     await campaignRow().getByRole('button', { name: 'Histórico' }).click();
     const history = page.getByRole('dialog', { name: 'Histórico da campanha cobranca-2026' });
     await history.getByText('ativou a higienização').waitFor();
-    await expect(history.textContent()).resolves.toContain(admin.adminEmail);
+    await expect(history.textContent()).resolves.toContain('Admin');
     await screenshot(page, '03-hygiene-history');
     await page.keyboard.press('Escape');
     await history.waitFor({ state: 'detached' });
@@ -162,8 +163,8 @@ describe('admin console: campaigns, the hygiene switch and live mailing counts (
 
     await server.api().put('/v1/campaigns/cobranca-2026/hygiene').set('authorization', `Bearer ${other.body.token}`).send({ enabled: false }).expect(200);
     await page.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('tr[data-campaign="cobranca-2026"] [role=switch]')?.getAttribute('aria-checked') === 'false');
-    await expect(campaignRow().textContent()).resolves.toContain('Alterada por supervisora@example.com');
-    await liveRegionSays('Campanha cobranca-2026: higienização desativada por supervisora@example.com.');
+    await expect(campaignRow().textContent()).resolves.toContain('Alterada por Supervisora');
+    await liveRegionSays('Campanha cobranca-2026: higienização desativada por Supervisora.');
     expect(consoleErrors).toEqual([]);
   });
 

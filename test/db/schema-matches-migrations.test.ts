@@ -42,6 +42,7 @@ function pgType(field: Field, enumNames: Map<string, string>): string {
     case 'DateTime:': return 'timestamp(3) without time zone';
     case 'DateTime:Timestamptz': return `timestamp(${args[0] ?? 6}) with time zone`;
     case 'DateTime:Timestamp': return `timestamp(${args[0] ?? 6}) without time zone`;
+    case 'DateTime:Date': return 'date';
     default: throw new Error(`${field.type} @db.${native}: extend this test`);
   }
 }

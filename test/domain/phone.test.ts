@@ -2,7 +2,8 @@
  * Brazilian phone normalizer: spelling table, libphonenumber-js oracle (bench/phoneOracle.ts: a 25k
  * sample here, the full 250k corpus in `npm run bench`), messages.
  */
-import { ORACLE_SAMPLE_SIZE, oracleProblems, oracleSummary, runPhoneOracle } from '../../bench/phoneOracle';
+import { ORACLE_SAMPLE_SIZE, agreementWhereApplies, oracleProblems, oracleSummary, runPhoneOracle } from '../../bench/phoneOracle';
+import { CARRIER_SELECTION_CODES, LIBPHONENUMBER_CARRIER_CODES } from '../../server/domain/carrierCodes';
 import {
   PhoneError,
   type PhoneErrorCode,
@@ -11,6 +12,7 @@ import {
   parsePhoneFast,
   phoneErrorCodeOf,
   phoneKind,
+  withNinthDigit,
 } from '../../server/domain/phone';
 
 type Expected = `+${string}` | PhoneErrorCode;
@@ -56,8 +58,26 @@ const TABLE: ReadonlyArray<readonly [string, Expected]> = [
   ['041 (11) 2345-6789', '+551123456789'],
   ['(0 21 11) 2345-6789', '+551123456789'],
   ['0 19 11 2345-6789', '+551123456789'],
-  ['0 30 31 91234-5678', '+5531912345678'],
   ['055 55 99123-4567', '+5555991234567'],
+  // "0xx": the trunk prefix with the carrier left open (issue 12)
+  ['0xx11 98765-4321', '+5511987654321'],
+  ['(0xx11) 91234-5678', '+5511912345678'],
+  ['(0XX21) 2345-6789', '+552123456789'],
+  ['0XX 11 3322-1234', '+551133221234'],
+  ['0x11 91234-5678', 'INVALID_CHARACTERS'],
+  ['0xxx11 91234-5678', 'INVALID_CHARACTERS'],
+  ['+55 0xx11 91234-5678', 'INVALID_CHARACTERS'],
+  ['11 0xx 91234-5678', 'INVALID_CHARACTERS'],
+  // Only licensed carrier codes: "0" + any other pair + a whole number is too long, not another subscriber
+  ['0 30 31 91234-5678', 'TOO_LONG'],
+  ['0 11 21 2345-6789', 'TOO_LONG'],
+  ['0 17 31 91234-5678', '+5531912345678'],
+  ['00 30 55 11 91234-5678', 'FOREIGN_NUMBER'],
+  // Unicode separators (pasted from Word, web pages, Excel)
+  ['11\u202f98765\u20114321', '+5511987654321'],
+  ['(11)\u00a098765\u20134321', '+5511987654321'],
+  ['11 98765\u20144321', '+5511987654321'],
+  ['11\u200798765\u22124321', '+5511987654321'],
   // Empty and characters
   ['', 'EMPTY'],
   ['   ', 'EMPTY'],
@@ -70,7 +90,6 @@ const TABLE: ReadonlyArray<readonly [string, Expected]> = [
   ['11912345678.0', 'INVALID_CHARACTERS'],
   ['1191234567.0', 'INVALID_CHARACTERS'],
   ["'11912345678", 'INVALID_CHARACTERS'],
-  ['(0xx11) 91234-5678', 'INVALID_CHARACTERS'],
   ['11 91234-5678#', 'INVALID_CHARACTERS'],
   ['+55 +11 91234-5678', 'INVALID_CHARACTERS'],
   ['11 9123+45678', 'INVALID_CHARACTERS'],
@@ -197,6 +216,7 @@ describe('parsePhoneFast against libphonenumber-js', () => {
     const report = runPhoneOracle(ORACLE_SAMPLE_SIZE);
     expect(report.inputs).toBe(ORACLE_SAMPLE_SIZE);
     expect(oracleProblems(report)).toEqual([]);
+    expect(agreementWhereApplies(report)).toBeGreaterThanOrEqual(0.995);
     console.log(`${oracleSummary(report)}\ncategories: ${JSON.stringify(report.categories)}`);
   });
 });
@@ -255,3 +275,44 @@ describe('parsePhone messages', () => {
  *     (484 ms cold), i.e. ~3.4 s per 1M.
  *   libphonenumber-js/max parse + isValid + getType, 100,000 inputs: 490 ms best of 5, ~4.9 s per 1M.
  */
+
+// ---------------------------------------------------------------------------------------------------
+// Legacy 8-digit mobiles and carrier codes (issue 12)
+// ---------------------------------------------------------------------------------------------------
+
+describe('the ninth digit', () => {
+  const upgrades: ReadonlyArray<readonly [string, string]> = [
+    ['11 8123-4567', '+5511981234567'],
+    ['(21) 6123-4567', '+5521961234567'],
+    ['+55 31 7123-4567', '+5531971234567'],
+    ['0xx11 9123-4567', '+5511991234567'],
+    ['0 21 11 8123-4567', '+5511981234567'],
+  ];
+
+  test.each(upgrades)('when %j is parsed with the upgrade, then it is the mobile %s', (raw, e164) => {
+    expect(`+${parsePhoneFast(raw, true)}`).toBe(e164);
+    expect(parsePhoneFast(raw)).toBe(-PhoneError.MOBILE_MISSING_NINTH_DIGIT);
+  });
+
+  test('when the upgrade is asked for a landline, an 11-digit mobile or a reserved prefix, then nothing changes', () => {
+    for (const raw of ['11 2345-6789', '11 91234-5678', '11 1234-5678', '11 0234-5678', '8123-4567']) expect(parsePhoneFast(raw, true)).toBe(parsePhoneFast(raw));
+  });
+
+  test('when the 9 is put in a cell, then it goes before the subscriber in the cell own spelling', () => {
+    expect(withNinthDigit('(11) 8765-4321')).toBe('(11) 98765-4321');
+    expect(withNinthDigit('"0xx11 8765.4321"')).toBe('"0xx11 98765.4321"');
+    expect(withNinthDigit('8765-4321')).toBe('98765-4321');
+    expect(withNinthDigit('+55118765\u20134321')).toBe('+551198765\u20134321');
+  });
+});
+
+describe('carrier selection codes', () => {
+  test('when the list is read, then it holds every code libphonenumber knows and no pair starting with 0', () => {
+    for (const code of LIBPHONENUMBER_CARRIER_CODES) expect(CARRIER_SELECTION_CODES).toContain(code);
+    expect(CARRIER_SELECTION_CODES.every((code) => code >= 10 && code <= 99)).toBe(true);
+  });
+
+  test.each(CARRIER_SELECTION_CODES.map((code) => [code]))('when carrier %i precedes a number, then it is read as a carrier', (code) => {
+    expect(parsePhoneFast(`0 ${code} 11 91234-5678`)).toBe(5511912345678);
+  });
+});

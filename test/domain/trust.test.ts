@@ -7,6 +7,7 @@ import {
   applyContact,
   applyMark,
   applyTime,
+  corroborationFactor,
   DEFAULT_TRUST_RULES,
   emptyState,
   explain,
@@ -284,5 +285,116 @@ describe('trust rules: reputation and quarantine of sources', () => {
     const state = emptyState();
     applyMark(state, B, 'carrier', T0, RULES);
     expect(applyContact(state, A, T0 + (RULES.contradictionWindowDays + 1) * DAY, RULES)).toEqual([]);
+  });
+});
+
+/** The reputation ledger as the server and simulate:trust keep it: weight each source put on numbers, and its corroborated part. */
+class Ledger implements Reputation {
+  readonly marked = new Map<bigint, number>();
+  readonly corroborated = new Map<bigint, number>();
+  factor(source: bigint): number {
+    return corroborationFactor(this.marked.get(source) ?? 0, this.corroborated.get(source) ?? 0, RULES);
+  }
+  quarantined(): boolean {
+    return false;
+  }
+  mark(state: NumberState, source: bigint, at: number, evidence: 'carrier' | 'agent' = 'carrier'): void {
+    const effect = applyMark(state, source, evidence, at, RULES, this);
+    this.marked.set(source, (this.marked.get(source) ?? 0) + effect.added);
+    for (const credit of effect.corroborated) this.corroborated.set(credit.source, (this.corroborated.get(credit.source) ?? 0) + credit.weight);
+  }
+}
+
+const X = 666n; // the adversary
+const N = 777n; // a tenant whose trunk labels some no-answers as Q.850 cause 1
+
+/** X fakes 5 carrier marks on each of 20 working numbers nobody else reports: 100 uncorroborated weight. */
+function fakeMarks(ledger: Ledger): void {
+  for (let number = 0; number < 20; number++) {
+    const state = emptyState();
+    for (let i = 0; i < 5; i++) ledger.mark(state, X, T0 - 10 * DAY + number * MINUTE + i * HOUR);
+  }
+}
+
+describe('trust rules: corroboration (who weighs)', () => {
+  it('when a source marks numbers that other sources also mark, then that weight is corroborated and it weighs fully', () => {
+    const ledger = new Ledger();
+    for (let number = 0; number < 10; number++) {
+      const state = emptyState();
+      for (let i = 0; i < 3; i++) ledger.mark(state, A, T0 + number * MINUTE + i * HOUR);
+      for (let i = 0; i < 3; i++) ledger.mark(state, B, T0 + DAY + number * MINUTE + i * HOUR);
+    }
+    expect(ledger.corroborated.get(A)).toBe(ledger.marked.get(A));
+    expect(ledger.corroborated.get(B)).toBe(ledger.marked.get(B));
+    expect(ledger.factor(A)).toBe(1);
+    expect(ledger.factor(B)).toBe(1);
+  });
+
+  it('when a source\'s marked weight is not corroborated by anybody, then it weighs nothing once past reputationMinMarks', () => {
+    expect(corroborationFactor(RULES.reputationMinMarks - 1, 0, RULES)).toBe(1);
+    expect(corroborationFactor(100, 100 * RULES.corroborationFloor, RULES)).toBe(0);
+    expect(corroborationFactor(100, 100 * RULES.corroborationTarget, RULES)).toBe(1);
+    const ledger = new Ledger();
+    fakeMarks(ledger);
+    expect(ledger.marked.get(X)).toBe(100);
+    expect(ledger.factor(X)).toBe(0);
+  });
+
+  it('when an adversary and a noisy trunk mark the same working number, then it is not invalid (their weights never meet)', () => {
+    const ledger = new Ledger();
+    fakeMarks(ledger);
+    const state = emptyState();
+    for (let i = 0; i < 5; i++) ledger.mark(state, X, T0 + i * HOUR);
+    // The trunk's cause 1 on five no-answers over two days: with X's 5 that was 10 counted marks from 2 sources.
+    for (let i = 0; i < 5; i++) ledger.mark(state, N, T0 + DAY + i * HOUR);
+    expect(tally(state, RULES, ledger, T0 + 2 * DAY)).toMatchObject({ score: 5, sources: 1 });
+    expect(state.status).toBe(STATUS.UNCONFIRMED);
+    expect(tally(state, RULES, FULL_TRUST, T0 + 2 * DAY).score).toBe(10); // what the adversary's marks were worth before
+  });
+
+  it('when a number on probation has one source\'s marks from before it was reassigned, then the adversary\'s mark does not send it back', () => {
+    const ledger = new Ledger();
+    fakeMarks(ledger);
+    const state = emptyState();
+    const last = invalidatedByTwo(state);
+    const probationAt = last + (RULES.quarantineDays + 1) * DAY;
+    applyTime(state, probationAt, RULES, ledger);
+    marks(state, C, 6, probationAt + HOUR, HOUR); // dead then; reassigned since
+    ledger.mark(state, X, probationAt + 5 * DAY);
+    expect(state.status).toBe(STATUS.PROBATION);
+  });
+
+  it('when a source marks a number already on the invalid list, then nobody is corroborated (reading the list buys no reputation)', () => {
+    const ledger = new Ledger();
+    const state = emptyState();
+    invalidatedByTwo(state);
+    ledger.mark(state, X, T0 + 3 * DAY);
+    expect(ledger.corroborated.get(X) ?? 0).toBe(0);
+    expect(ledger.corroborated.get(A) ?? 0).toBe(0);
+  });
+
+  it('when a source that weighs nothing fakes a contact after an honest one, then the marks before them are not wiped', () => {
+    const ledger = new Ledger();
+    fakeMarks(ledger);
+    const state = emptyState();
+    applyMark(state, N, 'carrier', T0, RULES, ledger);
+    applyMark(state, N, 'carrier', T0 + HOUR, RULES, ledger);
+    applyContact(state, C, T0 + DAY, RULES, ledger); // it worked then; it died since
+    applyContact(state, X, T0 + 3 * DAY, RULES, ledger);
+    expect(state.sources.find((entry) => entry.source === N)!.weight).toBe(2);
+    expect(state.status).toBe(STATUS.UNCONFIRMED);
+  });
+
+  it('when a source withdraws its own marks with a contact, then contacts older than those marks still do not agree', () => {
+    const state = emptyState();
+    const weightless = reputationOf(new Map([[X, 0]]));
+    applyMark(state, N, 'carrier', T0, RULES, weightless);
+    applyContact(state, C, T0 + DAY, RULES, weightless);
+    for (let i = 0; i < 5; i++) applyMark(state, X, 'carrier', T0 + 2 * DAY + i * HOUR, RULES, weightless);
+    applyContact(state, D, T0 + 3 * DAY, RULES, weightless); // after X's marks: C's older contact does not agree
+    applyContact(state, X, T0 + 4 * DAY, RULES, weightless); // X's own marks go ...
+    applyContact(state, X, T0 + 5 * DAY, RULES, weightless); // ... and C's contact is still older than them
+    expect(state.sources.find((entry) => entry.source === N)!.weight).toBe(1);
+    expect(state.status).toBe(STATUS.UNCONFIRMED);
   });
 });

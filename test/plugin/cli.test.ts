@@ -23,7 +23,8 @@ async function writeMailing(file: string, rows: number): Promise<void> {
   out.write('id;nome;telefone;celular\n');
   for (let i = 0; i < rows; i++) {
     const phone = i === 7 ? DEAD : `11 9${String(70_000_000 + i)}`;
-    const second = i % 1000 === 3 ? 'abc' : '';
+    // Row 11's second phone is a mobile written before the ninth digit: it comes back upgraded, and counted.
+    const second = i % 1000 === 3 ? 'abc' : i === 11 ? '(21) 8765-4321' : '';
     if (!out.write(`${i};Cliente ${i} São Paulo;${phone};${second}\n`)) await once(out, 'drain');
   }
   out.end();
@@ -99,7 +100,7 @@ describe('hygiene CLI', () => {
     expect(result.code).toBe(0);
     const malformedRows = 200; // i % 1000 === 3
     expect(result.stdout).toContain('Mailing filtrado: 200.000 linhas; 199.799 mantidas, 1 removidas, 200 malformadas.');
-    expect(result.stdout).toContain('1 números higienizados, sendo 1 inválidos e 0 não confirmados; 200 malformados.');
+    expect(result.stdout).toContain('1 números higienizados, sendo 1 inválidos e 0 não confirmados; 200 malformados. Nono dígito adicionado: 1 celulares.');
     const progress = result.stderr.split('\n').filter((line) => /^\s*\d+%/.test(line));
     expect(progress.length).toBeGreaterThanOrEqual(5);
     expect(progress.at(-1)).toMatch(/^100%.*200\.000 linhas$/);

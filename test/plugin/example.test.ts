@@ -43,7 +43,11 @@ describe('the simulated dialer example', () => {
     expect(result.outbox).toMatchObject({ pending: 0, deadLetters: 0 });
 
     const expected = { invalid: 0, contact: 0, neutral: 0 };
-    for (const [code, count] of Object.entries(result.reported)) expected[DEFAULT_TABULATION_MAP.get(normalizeTabulationCode(code))!] += count;
+    for (const [code, count] of Object.entries(result.reported)) {
+      // Right and wrong party are tallied as contacts (server/domain/outcomes.ts).
+      const outcome = DEFAULT_TABULATION_MAP.get(normalizeTabulationCode(code))!;
+      expected[outcome === 'right_party' || outcome === 'wrong_party' ? 'contact' : outcome] += count;
+    }
     const campaign = await server.api().get('/v1/campaigns/simulacao').set('authorization', tenant.auth('dialer')).expect(200);
     expect(campaign.body.reported).toEqual(expected);
     expect(expected.invalid + expected.contact + expected.neutral).toBe(result.dialed);

@@ -66,6 +66,11 @@ describe('no raw phone numbers in the database or the logs; LGPD erasure', () =>
     expect((await filterJsonMailing(server, a.auth('dialer'), on, contacts.map((c) => JSON.stringify(c)).join('\n'), 'application/x-ndjson')).status).toBe(200);
     await server.api().post('/v1/numbers/check').set('authorization', a.auth('dialer')).send({ phones: PHONES }).expect(200);
     await server.api().post('/v1/watch-tokens').set('authorization', a.auth('dialer')).send({ phones: PHONES }).expect(200);
+    // Suppression lists (issue 13): tenant entries, a tenant's file, a shared list's file, the dial-time check.
+    await server.api().post('/v1/suppression/entries').set('authorization', a.auth('admin')).send({ phones: PHONES, source: 'pedido do titular' }).expect(200);
+    await server.api().post('/v1/suppression/import').query({ source: 'planilha', campaignId: on }).set('authorization', a.auth('admin')).set('content-type', 'text/csv').send(csv).expect(200);
+    await operator().post('/v1/operator/suppression-lists/nmp/import').set('content-type', 'text/csv').send(csv).expect(200);
+    await server.api().post('/v1/numbers/check').set('authorization', a.auth('dialer')).send({ phones: PHONES, campaignId: on }).expect(200);
     await server.api().post('/v1/privacy/withdraw').set('authorization', a.auth('admin')).send({ phone: OTHER_MOBILE.spellings[0] }).expect(200);
     await operator().post('/v1/operator/forget').send({ phone: OTHER_MOBILE.spellings[1] ?? OTHER_MOBILE.canonical, reason: 'titular pediu exclusão' }).expect(200);
     await server.services.maintenance.run();
@@ -82,6 +87,7 @@ describe('no raw phone numbers in the database or the logs; LGPD erasure', () =>
     expect(dump.tables.get('number_history')).toBeGreaterThanOrEqual(2);
     expect(dump.tables.get('call_receipts')).toBeGreaterThanOrEqual(15);
     expect(dump.tables.get('mailings')).toBe(4);
+    expect(dump.tables.get('suppression_entries')).toBeGreaterThanOrEqual(8);
     expect(dump.tables.get('_prisma_migrations')).toBeGreaterThanOrEqual(1);
 
     expect(findPhones(cellsOf(dump), PHONES)).toEqual([]);

@@ -25,6 +25,7 @@ const TENANT_ROUTES: TenantRoute[] = [
   { method: 'get', pattern: '/v1/campaigns/:campaignId', role: 'anyone' },
   { method: 'put', pattern: '/v1/campaigns/:campaignId/hygiene', role: 'admin', body: { enabled: false } },
   { method: 'get', pattern: '/v1/campaigns/:campaignId/hygiene/history', role: 'admin' },
+  { method: 'put', pattern: '/v1/campaigns/:campaignId/ninth-digit', role: 'admin', body: { enabled: false } },
   { method: 'get', pattern: '/v1/campaigns/:campaignId/mailings', role: 'anyone' },
   { method: 'post', pattern: '/v1/campaigns/:campaignId/mailings', role: 'anyone' },
   { method: 'get', pattern: '/v1/mailings/:mailingId', role: 'anyone' },
@@ -42,11 +43,28 @@ const TENANT_ROUTES: TenantRoute[] = [
   { method: 'post', pattern: '/v1/dialer-keys', role: 'admin', body: { name: 'probe' } },
   { method: 'delete', pattern: '/v1/dialer-keys/:keyId', role: 'admin' },
   { method: 'post', pattern: '/v1/privacy/withdraw', role: 'admin', body: { phone: '11987654321' } },
+  { method: 'get', pattern: '/v1/campaigns/summary', role: 'anyone' },
+  { method: 'get', pattern: '/v1/tabulations/usage', role: 'anyone' },
+  { method: 'get', pattern: '/v1/compliance/cnpjs', role: 'anyone' },
+  { method: 'put', pattern: '/v1/compliance/cnpjs/:cnpj', role: 'admin', body: { name: 'probe' } },
+  { method: 'delete', pattern: '/v1/compliance/cnpjs/:cnpj', role: 'admin' },
+  { method: 'put', pattern: '/v1/compliance/campaigns/:campaignId/cnpj', role: 'admin', body: { cnpj: null } },
+  { method: 'get', pattern: '/v1/compliance/meter', role: 'anyone' },
+  { method: 'get', pattern: '/v1/compliance/history', role: 'anyone' },
   { method: 'get', pattern: '/v1/admins', role: 'admin' },
   { method: 'post', pattern: '/v1/admins', role: 'admin', body: { email: 'probe-admin@example.com', name: 'Probe', password: 'probe-password-123' } },
   { method: 'post', pattern: '/v1/admins/:adminId/disable', role: 'admin' },
   { method: 'put', pattern: '/v1/me/password', role: 'admin', body: { currentPassword: 'correct horse battery staple', newPassword: 'another long passphrase' } },
   { method: 'post', pattern: '/v1/me/sign-out-everywhere', role: 'admin' },
+  { method: 'put', pattern: '/v1/campaigns/:campaignId/purpose', role: 'admin', body: { purpose: 'cobranca' } },
+  { method: 'get', pattern: '/v1/suppression/lists', role: 'anyone' },
+  { method: 'get', pattern: '/v1/suppression/entries', role: 'admin' },
+  { method: 'post', pattern: '/v1/suppression/entries', role: 'anyone', body: { phones: ['11987654321'], source: 'probe' } },
+  { method: 'post', pattern: '/v1/suppression/entries/remove', role: 'admin', body: { phones: ['11987654321'] } },
+  { method: 'delete', pattern: '/v1/suppression/entries/:entryId', role: 'admin' },
+  { method: 'post', pattern: '/v1/suppression/import', role: 'anyone' },
+  { method: 'get', pattern: '/v1/calling-hours', role: 'anyone' },
+  { method: 'put', pattern: '/v1/calling-hours/:scope', role: 'admin', body: { windows: null } },
 ];
 
 /** The operator listener's routes (createOperatorApp), besides its liveness probe; none is on the public one. */
@@ -61,6 +79,8 @@ const OPERATOR_ROUTES: { method: Method; pattern: string; body?: unknown }[] = [
   { method: 'post', pattern: '/v1/operator/forget', body: { phone: '11987654321', reason: 'intruder says so' } },
   { method: 'put', pattern: '/v1/operator/tenants/:tenant/disabled', body: { disabled: true, reason: 'intruder says so' } },
   { method: 'post', pattern: '/v1/operator/maintenance' },
+  { method: 'get', pattern: '/v1/operator/suppression-lists' },
+  { method: 'post', pattern: '/v1/operator/suppression-lists/:code/import' },
   { method: 'get', pattern: '/metrics' },
 ];
 
@@ -302,6 +322,15 @@ describe('tenant isolation, route by route', () => {
       await api().put(`/v1/campaigns/${campaign}/hygiene`).set('authorization', a.auth('admin')).send({ enabled: false }).expect(200);
     },
 
+    'PUT /v1/campaigns/:campaignId/ninth-digit': async () => {
+      const { campaign } = await seedA();
+      const response = await api().put(`/v1/campaigns/${campaign}/ninth-digit`).set('authorization', b.auth('admin')).send({ enabled: false }).expect(404);
+      expect(response.body.error.code).toBe('NOT_FOUND');
+      expect((await api().get(`/v1/campaigns/${campaign}`).set('authorization', a.auth('admin')).expect(200)).body.ninthDigit).toBe(true);
+      // A can switch it (the 404 above is about the tenant, not the route).
+      await api().put(`/v1/campaigns/${campaign}/ninth-digit`).set('authorization', a.auth('admin')).send({ enabled: false }).expect(200);
+    },
+
     'GET /v1/campaigns/:campaignId/hygiene/history': async () => {
       const { campaign } = await seedA();
       const history = await api().get(`/v1/campaigns/${campaign}/hygiene/history`).set('authorization', a.auth('admin')).expect(200);
@@ -479,6 +508,82 @@ describe('tenant isolation, route by route', () => {
       await api().get('/v1/me').set('authorization', `Bearer ${victim.key}`).expect(401);
     },
 
+    'PUT /v1/campaigns/:campaignId/purpose': async () => {
+      const { campaign } = await seedA();
+      expect((await api().put(`/v1/campaigns/${campaign}/purpose`).set('authorization', b.auth('admin')).send({ purpose: 'cobranca' }).expect(404)).body.error.code).toBe('NOT_FOUND');
+      expect((await api().get(`/v1/campaigns/${campaign}`).set('authorization', a.auth('admin')).expect(200)).body.purpose).toBe('nao_informado');
+      await api().put(`/v1/campaigns/${campaign}/purpose`).set('authorization', a.auth('admin')).send({ purpose: 'cobranca' }).expect(200);
+    },
+
+    'GET /v1/suppression/lists': async () => {
+      await api().post('/v1/suppression/entries').set('authorization', a.auth('admin')).send({ phones: ['11 98111-0001'], source: 'isolation' }).expect(200);
+      const aLists = await api().get('/v1/suppression/lists').set('authorization', a.auth('admin')).expect(200);
+      const bLists = await api().get('/v1/suppression/lists').set('authorization', b.auth('dialer')).expect(200);
+      // Only the shared lists, the same for everybody: no tenant's own list or count shows.
+      expect(bLists.body).toEqual(aLists.body);
+      expect(aLists.body.lists.every((list: { kind: string }) => list.kind === 'national' || list.kind === 'state')).toBe(true);
+    },
+
+    'GET /v1/suppression/entries': async () => {
+      const { campaign } = await seedA();
+      await api().post('/v1/suppression/entries').set('authorization', a.auth('admin')).send({ phones: ['11 98111-0002'], source: 'isolation', campaignId: campaign }).expect(200);
+      const aEntries = await api().get('/v1/suppression/entries').query({ campaignId: campaign }).set('authorization', a.auth('admin')).expect(200);
+      expect(aEntries.body.entries).toHaveLength(1);
+      await api().get('/v1/suppression/entries').query({ campaignId: campaign }).set('authorization', b.auth('admin')).expect(404);
+      const bEntries = await api().get('/v1/suppression/entries').set('authorization', b.auth('admin')).expect(200);
+      expect(bEntries.body.entries.map((entry: { id: string }) => entry.id)).not.toContain(aEntries.body.entries[0].id);
+    },
+
+    'POST /v1/suppression/entries': async () => {
+      const { campaign } = await seedA();
+      await api().post('/v1/suppression/entries').set('authorization', b.auth('admin')).send({ phones: ['11 98111-0003'], source: 'isolation', campaignId: campaign }).expect(404);
+      await api().post('/v1/suppression/entries').set('authorization', b.auth('dialer')).send({ phones: ['11 98111-0003'], source: 'isolation' }).expect(200);
+      const check = await api().post('/v1/numbers/check').set('authorization', a.auth('dialer')).send({ phones: ['11 98111-0003'], campaignId: campaign }).expect(200);
+      expect(check.body.results[0].status).not.toBe('suppressed');
+    },
+
+    'POST /v1/suppression/entries/remove': async () => {
+      const { campaign } = await seedA();
+      await api().post('/v1/suppression/entries').set('authorization', a.auth('admin')).send({ phones: ['11 98111-0004'], source: 'isolation' }).expect(200);
+      await api().post('/v1/suppression/entries/remove').set('authorization', b.auth('admin')).send({ phones: ['11 98111-0004'] }).expect(200, { removed: 0 });
+      await api().post('/v1/suppression/entries/remove').set('authorization', b.auth('admin')).send({ phones: ['11 98111-0004'], campaignId: campaign }).expect(404);
+      const check = await api().post('/v1/numbers/check').set('authorization', a.auth('dialer')).send({ phones: ['11 98111-0004'], campaignId: campaign }).expect(200);
+      expect(check.body.results[0]).toEqual({ status: 'suppressed', list: 'tenant' });
+    },
+
+    'DELETE /v1/suppression/entries/:entryId': async () => {
+      const { campaign } = await seedA();
+      await api().post('/v1/suppression/entries').set('authorization', a.auth('admin')).send({ phones: ['11 98111-0005'], source: 'isolation', campaignId: campaign }).expect(200);
+      const [entry] = (await api().get('/v1/suppression/entries').query({ campaignId: campaign }).set('authorization', a.auth('admin')).expect(200)).body.entries as { id: string }[];
+      expect((await api().delete(`/v1/suppression/entries/${entry!.id}`).set('authorization', b.auth('admin')).expect(404)).body.error.code).toBe('NOT_FOUND');
+      expect(await server.db.prisma.suppressionEntry.count({ where: { id: entry!.id } })).toBe(1);
+      await api().delete(`/v1/suppression/entries/${entry!.id}`).set('authorization', a.auth('admin')).expect(204);
+    },
+
+    'POST /v1/suppression/import': async () => {
+      const { campaign } = await seedA();
+      const importAs = (who: BuiltTenant, query: Record<string, string>) =>
+        api().post('/v1/suppression/import').query({ source: 'isolation', ...query }).set('authorization', who.auth('admin')).set('content-type', 'text/csv').send('11 98111-0006\n');
+      await importAs(b, { campaignId: campaign }).expect(404);
+      await importAs(b, {}).expect(200);
+      const check = await api().post('/v1/numbers/check').set('authorization', a.auth('dialer')).send({ phones: ['11 98111-0006'], campaignId: campaign }).expect(200);
+      expect(check.body.results[0].status).not.toBe('suppressed');
+    },
+
+    'GET /v1/calling-hours': async () => {
+      const windows = { weekdays: { start: '07:00', end: '21:00' }, saturday: null, sunday: null };
+      await api().put('/v1/calling-hours/RJ').set('authorization', a.auth('admin')).send({ windows }).expect(200);
+      const bView = await api().get('/v1/calling-hours').set('authorization', b.auth('dialer')).expect(200);
+      expect(bView.body.hours.find((row: { scope: string }) => row.scope === 'RJ')).toMatchObject({ from: 'preset' });
+    },
+
+    'PUT /v1/calling-hours/:scope': async () => {
+      const windows = { weekdays: { start: '10:00', end: '11:00' }, saturday: null, sunday: null };
+      await api().put('/v1/calling-hours/MG').set('authorization', b.auth('admin')).send({ windows }).expect(200);
+      const aView = await api().get('/v1/calling-hours').set('authorization', a.auth('admin')).expect(200);
+      expect(aView.body.hours.find((row: { scope: string }) => row.scope === 'MG')).toMatchObject({ from: 'preset' });
+    },
+
     'GET /v1/admins': async () => {
       const aList = await api().get('/v1/admins').set('authorization', a.auth('admin')).expect(200);
       expect(aList.body.admins.map((admin: { email: string }) => admin.email)).toContain(a.adminEmail);
@@ -517,6 +622,87 @@ describe('tenant isolation, route by route', () => {
       await api().get('/v1/me').set('authorization', b.auth('admin')).expect(200);
     },
 
+    'GET /v1/campaigns/summary': async () => {
+      const { campaign } = await seedA();
+      const aSummary = await api().get('/v1/campaigns/summary').query({ limit: 200 }).set('authorization', a.auth('admin')).expect(200);
+      expect(aSummary.body.campaigns.map((c: { campaign: { externalId: string } }) => c.campaign.externalId)).toContain(campaign);
+      const aIds = (await server.db.prisma.campaign.findMany({ where: { tenantId: a.id }, select: { id: true } })).map((row) => row.id);
+      for (const credential of [b.auth('admin'), b.auth('dialer')]) {
+        const bSummary = await api().get('/v1/campaigns/summary').query({ limit: 200, q: campaign }).set('authorization', credential).expect(200);
+        expect(bSummary.body.campaigns.filter((c: { campaign: { id: string } }) => aIds.includes(c.campaign.id))).toEqual([]);
+        expect(bSummary.body.total).toBe(0);
+      }
+    },
+
+    'GET /v1/tabulations/usage': async () => {
+      const { campaign } = await seedA();
+      const code = uniqueId('usage-a').toLowerCase();
+      await api().put(`/v1/tabulations/${code}`).set('authorization', a.auth('admin')).send({ outcome: 'neutral' }).expect(200);
+      await a.report([{ callId: uniqueId('call'), campaignId: campaign, phone: '11987650004', code }]);
+      const aUsage = await api().get('/v1/tabulations/usage').set('authorization', a.auth('admin')).expect(200);
+      expect(aUsage.body.usage).toContainEqual({ code, calls: 1 });
+      for (const credential of [b.auth('admin'), b.auth('dialer')]) {
+        const bUsage = await api().get('/v1/tabulations/usage').set('authorization', credential).expect(200);
+        expect(bUsage.body.usage.map((entry: { code: string }) => entry.code)).not.toContain(code);
+      }
+    },
+
+    'GET /v1/compliance/cnpjs': async () => {
+      const cnpj = await complianceOfA();
+      expect((await api().get('/v1/compliance/cnpjs').set('authorization', a.auth('dialer')).expect(200)).body.cnpjs).toContainEqual(expect.objectContaining({ cnpj }));
+      expect((await api().get('/v1/compliance/cnpjs').set('authorization', b.auth('admin')).expect(200)).body.cnpjs).toEqual([]);
+    },
+
+    'PUT /v1/compliance/cnpjs/:cnpj': async () => {
+      const cnpj = await complianceOfA();
+      // B may register the same CNPJ for itself; A's name and access codes stay A's.
+      await api().put(`/v1/compliance/cnpjs/${cnpj}`).set('authorization', b.auth('admin')).send({ name: 'B', accessCodes: ['1130039999'] }).expect(200);
+      const aList = await api().get('/v1/compliance/cnpjs').set('authorization', a.auth('admin')).expect(200);
+      expect(aList.body.cnpjs).toEqual([expect.objectContaining({ cnpj, name: 'A', accessCodes: ['1130030001'] })]);
+      await api().delete(`/v1/compliance/cnpjs/${cnpj}`).set('authorization', b.auth('admin')).expect(204);
+    },
+
+    'DELETE /v1/compliance/cnpjs/:cnpj': async () => {
+      const cnpj = await complianceOfA();
+      expect((await api().delete(`/v1/compliance/cnpjs/${cnpj}`).set('authorization', b.auth('admin')).expect(404)).body.error.code).toBe('NOT_FOUND');
+      expect((await api().get('/v1/compliance/cnpjs').set('authorization', a.auth('admin')).expect(200)).body.cnpjs).toHaveLength(1);
+    },
+
+    'PUT /v1/compliance/campaigns/:campaignId/cnpj': async () => {
+      const cnpj = await complianceOfA();
+      const { campaign } = await seedA();
+      await api().put(`/v1/compliance/cnpjs/${cnpj}`).set('authorization', b.auth('admin')).send({ name: 'B' }).expect(200);
+      expect((await api().put(`/v1/compliance/campaigns/${campaign}/cnpj`).set('authorization', b.auth('admin')).send({ cnpj }).expect(404)).body.error.code).toBe('NOT_FOUND');
+      expect((await api().get('/v1/compliance/cnpjs').set('authorization', a.auth('admin')).expect(200)).body.cnpjs[0].campaigns).toEqual([]);
+      await api().put(`/v1/compliance/campaigns/${campaign}/cnpj`).set('authorization', a.auth('admin')).send({ cnpj }).expect(200);
+      await api().delete(`/v1/compliance/cnpjs/${cnpj}`).set('authorization', b.auth('admin')).expect(204);
+    },
+
+    'GET /v1/compliance/meter': async () => {
+      const cnpj = await complianceOfA();
+      const { campaign } = await seedA();
+      await a.report([{ callId: uniqueId('call'), campaignId: campaign, phone: '11987650001', code: 'sip:486', call: { answered: false, accessCode: '1130030001' } } as never]);
+      const aMeter = await api().get('/v1/compliance/meter').set('authorization', a.auth('dialer')).expect(200);
+      expect(aMeter.body.cnpjs.find((row: { cnpj: string }) => row.cnpj === cnpj).today.calls).toBeGreaterThan(0);
+      // B sees only its own calls (other routes' checks may have made some), never A's CNPJ or A's counts.
+      const bMeter = (await api().get('/v1/compliance/meter').set('authorization', b.auth('admin')).expect(200)).body.cnpjs as { cnpj: string | null; today: { calls: number } }[];
+      expect(bMeter.filter((row) => row.cnpj === cnpj)).toEqual([]);
+      const bCalls = bMeter.reduce((sum, row) => sum + row.today.calls, 0);
+      await a.report([{ callId: uniqueId('call'), campaignId: campaign, phone: '11987650003', code: 'sip:486', call: { answered: false } } as never]);
+      const bAfter = (await api().get('/v1/compliance/meter').set('authorization', b.auth('admin')).expect(200)).body.cnpjs as { today: { calls: number } }[];
+      expect(bAfter.reduce((sum, row) => sum + row.today.calls, 0)).toBe(bCalls);
+    },
+
+    'GET /v1/compliance/history': async () => {
+      const cnpj = await complianceOfA();
+      const { campaign } = await seedA();
+      await a.report([{ callId: uniqueId('call'), campaignId: campaign, phone: '11987650002', code: 'sip:486', call: { answered: false } } as never]);
+      const aHistory = await api().get('/v1/compliance/history').set('authorization', a.auth('admin')).expect(200);
+      expect(aHistory.body.days[0].cnpjs).toContainEqual(expect.objectContaining({ cnpj }));
+      const bDays = (await api().get('/v1/compliance/history').set('authorization', b.auth('dialer')).expect(200)).body.days as { cnpjs: { cnpj: string | null }[] }[];
+      expect(bDays.flatMap((day) => day.cnpjs).filter((row) => row.cnpj === cnpj)).toEqual([]);
+    },
+
     'POST /v1/privacy/withdraw': async () => {
       // B withdrawing "its" contributions to a number only A reported changes nothing of A's evidence, and the
       // answer is the one B gets for any number.
@@ -528,6 +714,13 @@ describe('tenant isolation, route by route', () => {
       expect(await server.db.prisma.numberEvidence.findMany()).toEqual(before);
     },
   };
+
+  /** A's only CNPJ (registered once; an access code of its own), for the compliance routes. */
+  async function complianceOfA(): Promise<string> {
+    const cnpj = '11222333000181';
+    await api().put(`/v1/compliance/cnpjs/${cnpj}`).set('authorization', a.auth('admin')).send({ name: 'A', accessCodes: ['1130030001'] }).expect(200);
+    return cnpj;
+  }
 
   /** A second admin of a tenant, signed in: for routes that end the caller's own sessions. */
   async function otherAdminOf(tenant: BuiltTenant) {

@@ -1,6 +1,7 @@
 import { buildTenant, type BuiltTenant } from '../support/factories';
 import { startTestServer, type TestServer } from '../support/harness';
-import { cpfDigits, isValidCpf, type AcceptedCall } from '../../server/services/outcomeExtensions';
+import { cpfDigits, isValidCpf } from '../../server/domain/cpf';
+import type { AcceptedCall } from '../../server/services/outcomeExtensions';
 
 /**
  * The optional fields of an outcome (contact id, CPF, call facts) and the extension point that features built on

@@ -54,6 +54,17 @@ describe('shared history across tenants', () => {
     expect(result.summary.counts).toMatchObject({ totalRows: 3, keptRows: 2, droppedRows: 1, hygienized: 2, invalidPhones: 1, unconfirmedPhones: 1, malformedPhones: 0 });
   });
 
+  it('when a tenant past its benefit of the doubt has its marks corroborated by another tenant, then the verdicts of that very batch count them', async () => {
+    // 10 numbers × 5 marks: 50 weight from A that nobody has corroborated yet (A weighs nothing until somebody does).
+    const phones = Array.from({ length: 10 }, (_v, i) => `55419${String(80_000_000 + i)}`);
+    await a.report(phones.flatMap((phone, i) => invalidOutcomes(`a-${i}`, 'cobranca', phone, 5)));
+    server.clock.advanceDays(1);
+    await b.report(phones.flatMap((phone, i) => invalidOutcomes(`b-${i}`, 'vendas', phone, 5)));
+    const c = await buildTenant(server);
+    await c.campaign('terceira', true);
+    expect(await counts(c, 'terceira', phones)).toMatchObject({ invalidPhones: 10, keptRows: 0 });
+  });
+
   it('when the same outcomes are sent again, then nothing changes: every item is a duplicate and the counts stay', async () => {
     await twoTenantsMarkN();
     const again = await a.report([...invalidOutcomes('n-a', 'cobranca', N, 5), ...invalidOutcomes('m', 'cobranca', M, 4, 'q850:1')]);

@@ -151,4 +151,33 @@ describe('a hostile tenant against the shared history', () => {
     const after = await operator('get', '/v1/operator/trust/sources').expect(200);
     expect((after.body.sources as Array<{ slug: string; contradicted: number }>).find((source) => source.slug === a.slug)).toMatchObject({ contradicted: 0 });
   });
+
+  /** The adversary fakes 5 carrier marks on each of 20 working numbers nobody else reports: 100 weight nobody corroborates. */
+  async function adversaryFakesUncorroboratedMarks() {
+    const working = Array.from({ length: 20 }, (_v, i) => `55419${String(70_000_000 + i)}`);
+    await adversary.report(working.flatMap((phone, i) => invalidOutcomes(`fake-${i}`, 'x', phone, 5)));
+  }
+
+  it('when an adversary whose marks nobody corroborates and a trunk that labels no-answers as cause 1 mark the same working number, then it stays dialable for everybody else', async () => {
+    await adversaryFakesUncorroboratedMarks();
+    await adversary.report(invalidOutcomes('target', 'x', N, 5));
+    server.clock.advanceDays(1);
+    // Five stray cause 1 from one honest tenant's trunk: with the adversary's 5, that was 10 marks from 2 tenants over a day.
+    await a.report(invalidOutcomes('stray', 'a', N, 5, 'q850:1'));
+    expect(await victimCounts([N])).toMatchObject({ invalidPhones: 0, unconfirmedPhones: 1, keptRows: 1 });
+    const sources = await operator('get', '/v1/operator/trust/sources').expect(200);
+    const standing = (sources.body.sources as Array<{ slug: string; corroboratedShare: number; weightFactor: number }>).find((source) => source.slug === adversary.slug)!;
+    expect(standing.weightFactor).toBe(0);
+    expect(standing.corroboratedShare).toBeLessThan(0.1);
+  });
+
+  it("when the adversary's fake contact follows an honest tenant's real one on a number that died since, then the marks before them are not wiped", async () => {
+    await adversaryFakesUncorroboratedMarks();
+    await a.report(invalidOutcomes('stray', 'a', N, 2));
+    server.clock.advanceDays(1);
+    await b.report([{ callId: 'human-b', campaignId: 'b', phone: N, code: 'sip:200' }]); // it worked then; one contact clears nobody's marks but b's
+    server.clock.advanceDays(1);
+    await adversary.report([{ callId: 'fake-contact', campaignId: 'x', phone: N, code: 'sip:200' }]);
+    expect(await victimCounts([N])).toMatchObject({ unconfirmedPhones: 1 });
+  });
 });

@@ -9,6 +9,8 @@ import type { OutcomeReport } from '../../contract/protocol';
 import { messages, pickLang, type CommandName, type Messages } from './messages';
 import { ProgressBar } from './progress';
 import { parseCodeKind, readOutcomeFile } from './outcomeFile';
+import { vicidialMain } from '../vicidial/cli';
+import { suppressMain } from './suppress';
 
 /**
  * `hygiene` CLI. Exit codes: 0 done; 1 failed (server error, rows refused into the dead letters, a full outbox disk,
@@ -36,6 +38,8 @@ for (const [canonical, type, ...names] of [
   ['out', 'string', 'saida', 'saída', 'out'],
   ['rejects', 'string', 'rejeitados', 'rejects'],
   ['phoneColumns', 'string', 'colunas', 'phone-columns'],
+  ['bestFirst', 'boolean', 'melhor-primeiro', 'best-first'],
+  ['contactColumn', 'string', 'coluna-contato', 'contact-column'],
   ['name', 'string', 'nome', 'name'],
   ['failOpen', 'boolean', 'falha-aberta', 'fail-open'],
   ['noProgress', 'boolean', 'sem-progresso', 'no-progress'],
@@ -54,6 +58,10 @@ class UsageError extends Error {}
 export type CliIo = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; env: NodeJS.ProcessEnv };
 
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  // The VICIdial connector has its own flags and sub-commands (plugin/src/vicidial/cli.ts).
+  if (argv[0] === 'vicidial') return vicidialMain(argv.slice(1), io);
+  // Do-not-call entries have their own flags too (plugin/src/cli/suppress.ts).
+  if (argv[0] === 'suprimir' || argv[0] === 'suppress') return suppressMain(argv.slice(1), io);
   let text = messages(pickLang(undefined, io.env.HYGIENE_LANG));
   try {
     const { values, positionals } = parseArgs({
@@ -165,13 +173,15 @@ async function filter(client: HygieneClient, file: string | undefined, flags: Fl
     malformed: rejects,
     ...(flags.name ? { name: flags.name as string } : {}),
     ...(flags.phoneColumns ? { phoneColumns: (flags.phoneColumns as string).split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+    ...(flags.bestFirst ? { order: 'best' as const } : {}),
+    ...(flags.contactColumn ? { contactColumn: flags.contactColumn as string } : {}),
     onProgress: (p) => bar.update(p.bytesSent, p.rowsSent),
   });
   bar.done(result.bytesSent, result.rowsSent);
   const seconds = (Date.now() - started) / 1000;
   if (result.unfiltered) io.stderr.write(`${text.unfiltered(result.unfiltered.reason)}\n`);
   else if (!result.hygieneApplied) io.stderr.write(`${text.hygieneOff}\n`);
-  io.stdout.write(`${text.filtered(result.counts)}\n${text.hygienized(result.counts)}\n${text.outputs(kept, rejects)}\n${text.throughput(result.counts.totalRows, seconds, result.bytesSent)}\n`);
+  io.stdout.write(`${text.filtered(result.counts)}\n${text.hygienized(result.counts)}\n${text.suppressed(result.counts.suppressedPhones)}\n${flags.bestFirst && result.hygieneApplied ? `${text.rightParty(result.counts)}\n` : ''}${text.outputs(kept, rejects)}\n${text.throughput(result.counts.totalRows, seconds, result.bytesSent)}\n`);
   return 0;
 }
 

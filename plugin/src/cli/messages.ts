@@ -17,6 +17,9 @@ const HELP_PT: Record<CommandName, string> = {
       --saida <arquivo>      mailing filtrado (padrão: <mailing>-filtrado.csv)
       --rejeitados <arquivo> linhas malformadas, com a coluna hygiene_error (padrão: <mailing>-rejeitados.csv)
       --colunas <a,b>        colunas de telefone (padrão: detectadas pelo nome)
+      --melhor-primeiro      ordena os telefones de cada contato pela chance de falar com o titular
+                             (coluna motivo_ordem com o motivo de cada um; padrão: ordem do arquivo)
+      --coluna-contato <col> coluna do CPF ou id do contato (padrão: cpf, lead_id, contato…)
       --nome <nome>          nome do mailing no console
       --falha-aberta         se o servidor estiver fora, copia o mailing SEM filtrar (padrão: recusa)
       --sem-progresso        não mostra a barra de progresso
@@ -39,6 +42,9 @@ const HELP_EN: Record<CommandName, string> = {
       --out <file>           filtered mailing (default: <mailing>-filtered.csv)
       --rejects <file>       malformed rows, with a hygiene_error column (default: <mailing>-rejected.csv)
       --phone-columns <a,b>  phone columns (default: detected from their names)
+      --best-first           orders each contact's phones by the chance of reaching the right person
+                             (motivo_ordem column with each one's reason; default: the file's order)
+      --contact-column <col> the CPF or contact-id column (default: cpf, lead_id, contato…)
       --name <name>          mailing name in the console
       --fail-open            if the server is down, copy the mailing UNFILTERED (default: refuse)
       --no-progress          no progress bar
@@ -77,12 +83,12 @@ const COMMAND_ORDER: CommandName[] = ['filter', 'report', 'outbox', 'check'];
 
 function usagePt(command?: CommandName): string {
   if (command) return `uso: hygiene ${HELP_PT[command].trim().split(/\s{2,}/)[0]} [opções]\n\n${HELP_PT[command]}\n${GLOBAL_PT}`;
-  return `uso: hygiene <comando> [opções]\n\ncomandos:\n${COMMAND_ORDER.map((name) => HELP_PT[name]).join('')}\n${GLOBAL_PT}`;
+  return `uso: hygiene <comando> [opções]\n\ncomandos:\n${COMMAND_ORDER.map((name) => HELP_PT[name]).join('')}  vicidial <subcomando>      conector VICIdial: sincronizar, higienizar, desfazer (hygiene vicidial --help)\n  suprimir <arquivo.csv>     lista de não ligar: adiciona números (hygiene suprimir --help)\n\n${GLOBAL_PT}`;
 }
 
 function usageEn(command?: CommandName): string {
   if (command) return `usage: hygiene ${HELP_EN[command].trim().split(/\s{2,}/)[0]} [options]\n\n${HELP_EN[command]}\n${GLOBAL_EN}`;
-  return `usage: hygiene <command> [options]\n\ncommands:\n${COMMAND_ORDER.map((name) => HELP_EN[name]).join('')}\n${GLOBAL_EN}`;
+  return `usage: hygiene <command> [options]\n\ncommands:\n${COMMAND_ORDER.map((name) => HELP_EN[name]).join('')}  vicidial <subcommand>      VICIdial connector: sincronizar, higienizar, desfazer (hygiene vicidial --help)\n  suppress <file.csv>        do-not-call list: adds numbers (hygiene suppress --help)\n\n${GLOBAL_EN}`;
 }
 
 export function messages(lang: Lang) {
@@ -109,13 +115,19 @@ export function messages(lang: Lang) {
       pt
         ? `Mailing filtrado: ${n(c.totalRows)} linhas; ${n(c.keptRows)} mantidas, ${n(c.droppedRows)} removidas, ${n(c.malformedRows)} malformadas.`
         : `Mailing filtered: ${n(c.totalRows)} rows; ${n(c.keptRows)} kept, ${n(c.droppedRows)} dropped, ${n(c.malformedRows)} malformed.`,
-    hygienized: (c: { hygienized: number; invalidPhones: number; unconfirmedPhones: number; malformedPhones: number }) =>
+    hygienized: (c: { hygienized: number; invalidPhones: number; unconfirmedPhones: number; malformedPhones: number; ninthDigitAdded?: number }) =>
       pt
-        ? `${n(c.hygienized)} números higienizados, sendo ${n(c.invalidPhones)} inválidos e ${n(c.unconfirmedPhones)} não confirmados; ${n(c.malformedPhones)} malformados.`
-        : `${n(c.hygienized)} numbers hygienized: ${n(c.invalidPhones)} invalid and ${n(c.unconfirmedPhones)} unconfirmed; ${n(c.malformedPhones)} malformed.`,
+        ? `${n(c.hygienized)} números higienizados, sendo ${n(c.invalidPhones)} inválidos e ${n(c.unconfirmedPhones)} não confirmados; ${n(c.malformedPhones)} malformados. Nono dígito adicionado: ${n(c.ninthDigitAdded ?? 0)} celulares.`
+        : `${n(c.hygienized)} numbers hygienized: ${n(c.invalidPhones)} invalid and ${n(c.unconfirmedPhones)} unconfirmed; ${n(c.malformedPhones)} malformed. Ninth digit added: ${n(c.ninthDigitAdded ?? 0)} mobiles.`,
+    rightParty: (c: { rightPartyQualified: number; rightPartyNotQualified: number; rightPartyInactive: number }) =>
+      pt
+        ? `Telefones por contato: ${n(c.rightPartyQualified)} qualificados, ${n(c.rightPartyNotQualified)} não qualificados, ${n(c.rightPartyInactive)} inativos.`
+        : `Phones per contact: ${n(c.rightPartyQualified)} qualified (right party), ${n(c.rightPartyNotQualified)} not qualified, ${n(c.rightPartyInactive)} inactive.`,
+    suppressed: (count: number) =>
+      pt ? `${n(count)} números suprimidos (listas de não ligar da finalidade da campanha).` : `${n(count)} numbers suppressed (do-not-call lists of the campaign's purpose).`,
     hygieneOff: pt
-      ? 'Atenção: a higienização está DESATIVADA nesta campanha; nenhum número foi removido (um admin ativa no console).'
-      : 'Warning: hygiene is OFF for this campaign; no number was removed (an admin turns it on in the console).',
+      ? 'Atenção: a higienização está DESATIVADA nesta campanha; nenhum número foi higienizado (um admin ativa no console). Listas de não ligar valem mesmo assim.'
+      : 'Warning: hygiene is OFF for this campaign; no number was hygienized (an admin turns it on in the console). Do-not-call lists apply anyway.',
     unfiltered: (reason: string) =>
       pt
         ? `ATENÇÃO: servidor fora do ar (${reason}). --falha-aberta: o mailing foi copiado SEM FILTRO.`

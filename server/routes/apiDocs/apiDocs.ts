@@ -16,6 +16,9 @@ import { operatorApi } from '../operator/openapi';
 import { outcomeApi } from '../outcomes/openapi';
 import { privacyApi } from '../privacy/openapi';
 import { tabulationApi } from '../tabulations/openapi';
+import { complianceApi } from '../compliance/openapi';
+import { suppressionApi } from '../suppression/openapi';
+import { callingHoursApi } from '../callingHours/openapi';
 import { apiDocsApi } from './openapi';
 import { REFERENCE_CSS, REFERENCE_HTML, REFERENCE_JS } from './reference';
 
@@ -29,6 +32,9 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   ...outcomeApi,
   ...numberApi,
   ...privacyApi,
+  ...complianceApi,
+  ...suppressionApi,
+  ...callingHoursApi,
   ...auditApi,
   ...dialerKeyApi,
   ...operatorApi,

@@ -10,8 +10,9 @@ export function auditRoutes(services: Services): Router {
   const router = Router();
 
   router.get('/v1/audit', authenticated(services.auth, 'admin'), async (req, res) => {
-    const { limit, before } = parseInput(auditQuery, req.query, 'query');
-    res.json(await services.audit.list({ tenantId: principalOf(res).tenantId }, { limit, ...(before ? { before } : {}) }));
+    const { limit, before, target, action } = parseInput(auditQuery, req.query, 'query');
+    const filter = { tenantId: principalOf(res).tenantId, ...(target ? { target } : {}), ...(action ? { action } : {}) };
+    res.json(await services.audit.list(filter, { limit, ...(before ? { before } : {}) }));
   });
 
   return router;

@@ -1,5 +1,5 @@
 import type { ApiOperation } from '../../http/openapi';
-import { campaignParams, hygieneBody, registerCampaignBody } from './schema';
+import { campaignParams, hygieneBody, ninthDigitBody, registerCampaignBody, summaryQuery } from './schema';
 import { pageQuery } from '../../http/page';
 
 const json = { 'application/json': null };
@@ -13,6 +13,15 @@ export const campaignApi: ApiOperation[] = [
     access: 'tenant',
     query: pageQuery,
     responses: { 200: { description: '{"campaigns": [...], "next": cursor | null}', content: json } },
+  },
+  {
+    method: 'get',
+    path: '/v1/campaigns/summary',
+    tag: 'Campaigns',
+    summary: 'Every campaign with its mailing totals (phones) over a date range: search, hygiene filter, sort, offset page',
+    access: 'tenant',
+    query: summaryQuery,
+    responses: { 200: { description: '{"from","to","total","campaigns":[CampaignSummary],"totals"}', content: json } },
   },
   {
     method: 'post',
@@ -32,6 +41,16 @@ export const campaignApi: ApiOperation[] = [
     access: 'admin',
     params: campaignParams,
     body: { content: { 'application/json': hygieneBody } },
+    responses: { 200: { description: 'the campaign', content: json } },
+  },
+  {
+    method: 'put',
+    path: '/v1/campaigns/:campaignId/ninth-digit',
+    tag: 'Campaigns',
+    summary: 'Switch the ninth-digit upgrade of legacy 8-digit mobiles in its mailings on (default) or off',
+    access: 'admin',
+    params: campaignParams,
+    body: { content: { 'application/json': ninthDigitBody } },
     responses: { 200: { description: 'the campaign', content: json } },
   },
   {

@@ -47,6 +47,34 @@ export function consoleRoutes(assetsDir = consoleAssetsDir(), options: { sourceM
   if (options.sourceMaps === false) {
     router.use('/assets', (req, _res, next) => (req.path.endsWith('.map') ? next(new AppError('NOT_FOUND', `no route ${req.method} ${req.originalUrl}`)) : next()));
   }
-  router.use('/assets', securityHeaders, express.static(path.join(assetsDir, 'assets'), staticOptions));
+  router.use('/assets', securityHeaders, precompressed(path.join(assetsDir, 'assets')), express.static(path.join(assetsDir, 'assets'), staticOptions));
   return router;
+}
+
+const ENCODINGS = [
+  { name: 'br', suffix: '.br' },
+  { name: 'gzip', suffix: '.gz' },
+] as const;
+const TYPES: Record<string, string> = { '.js': 'application/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+/**
+ * The bundle's precompressed copies (server/console/build.js writes .br and .gz beside app.js and styles.css): brotli
+ * when the browser accepts it, else gzip, else the plain file from express.static. `Vary: Accept-Encoding` keeps
+ * caches from handing a compressed body to a client that cannot read it.
+ */
+function precompressed(dir: string): express.RequestHandler {
+  return (req, res, next) => {
+    const type = TYPES[path.extname(req.path)];
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !type || req.path.includes('..')) return next();
+    res.setHeader('Vary', 'Accept-Encoding');
+    const accepted = String(req.headers['accept-encoding'] ?? '');
+    const encoding = ENCODINGS.find((candidate) => new RegExp(`(^|[\\s,])${candidate.name}(?!;q=0(\\.0*)?(\\s|,|$))`).test(accepted) && existsSync(path.join(dir, req.path + candidate.suffix)));
+    if (!encoding) return next();
+    res.setHeader('Content-Encoding', encoding.name);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type(type);
+    res.sendFile(req.path.slice(1) + encoding.suffix, { root: dir, headers: { 'Content-Type': type } }, (error) => {
+      if (error) next(error);
+    });
+  };
 }

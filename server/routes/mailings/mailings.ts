@@ -49,6 +49,9 @@ async function* readBody(req: Request, res: Response, maxBytes: number, idleTime
   }
 }
 
+/** A parser's message may quote the body ("… "11987654321x" is not valid JSON"): digit runs are cut before it is stored. */
+const withoutPhones = (message: string) => message.replace(/\+?\d[\d\s().-]{6,}\d/g, '[…]');
+
 export function mailingRoutes(services: Services): Router {
   const router = Router();
   const anyone = authenticated(services.auth);
@@ -57,18 +60,35 @@ export function mailingRoutes(services: Services): Router {
   router.post('/v1/campaigns/:campaignId/mailings', anyone, async (req: Request, res: Response) => {
     const { campaignId } = parseInput(mailingParams, req.params, 'params');
     const query = parseInput(filterQuery, req.query, 'query');
-    const format = inputFormat(req);
-    const maxBytes = format === 'json' ? services.config.maxJsonBodyBytes : services.config.maxMailingBytes;
-    await services.mailings.filter({
-      tenantId: principalOf(res).tenantId,
-      campaignId,
-      format,
-      ...(query.name ? { name: query.name } : {}),
-      ...(query.phoneColumns ? { phoneColumns: query.phoneColumns } : {}),
-      body: readBody(req, res, maxBytes, services.config.http.idleTimeoutMs),
-      answer: { start: (headers) => res.writeHead(200, headers), body: res },
-      logger: ctxOf(res).logger,
-    });
+    const principal = principalOf(res);
+    const trace = (action: 'mailing.refused' | 'mailing.failed', target: string, error: { code: string; message: string }) =>
+      services.audit
+        .record({ tenantId: principal.tenantId, actor: principal.actor, action, target, reason: withoutPhones(error.message), details: { code: error.code, campaign: campaignId, name: query.name ?? null } })
+        .catch((auditError: unknown) => ctxOf(res).logger.warn({ err: auditError }, 'mailing trace not recorded'));
+    let view: Awaited<ReturnType<typeof services.mailings.filter>>;
+    try {
+      const format = inputFormat(req);
+      const maxBytes = format === 'json' ? services.config.maxJsonBodyBytes : services.config.maxMailingBytes;
+      view = await services.mailings.filter({
+        tenantId: principal.tenantId,
+        campaignId,
+        format,
+        ...(query.name ? { name: query.name } : {}),
+        ...(query.phoneColumns ? { phoneColumns: query.phoneColumns } : {}),
+        ...(query.ninthDigitColumn ? { ninthDigitColumn: query.ninthDigitColumn } : {}),
+        ...(query.order === 'best'
+          ? { order: { ...(query.contactColumn ? { contactColumn: query.contactColumn } : {}), ...(query.reasonColumn ? { reasonColumn: query.reasonColumn } : {}) } }
+          : {}),
+        body: readBody(req, res, maxBytes, services.config.http.idleTimeoutMs),
+        answer: { start: (headers) => res.writeHead(200, headers), body: res },
+        logger: ctxOf(res).logger,
+      });
+    } catch (error) {
+      // Refused before its answer began, a mailing has no record: the audit log keeps why, for the console.
+      if (error instanceof AppError && error.status < 500) await trace('mailing.refused', `campaign:${campaignId}`, error);
+      throw error;
+    }
+    if (view.error) await trace('mailing.failed', `mailing:${view.id}`, view.error);
   });
 
   router.get('/v1/campaigns/:campaignId/mailings', anyone, async (req, res) => {

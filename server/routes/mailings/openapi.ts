@@ -13,7 +13,10 @@ export const mailingApi: ApiOperation[] = [
     summary: 'Filter a mailing (streamed in and out)',
     description:
       'CSV in → multipart/mixed out with parts "kept", "malformed" and "summary"; NDJSON or JSON in → NDJSON out ({"kept"}, {"malformed", "reasons"}, then {"summary"}). ' +
-      'Headers X-Mailing-Id and X-Hygiene-Applied. An error after the answer has started is in the summary\'s "error", not a status.',
+      'Headers X-Mailing-Id and X-Hygiene-Applied. An error after the answer has started is in the summary\'s "error", not a status. ' +
+      'order=best (hygiene campaigns): each kept contact\'s phones move across its phone columns best first, with one reason per phone ' +
+      '(qualificado, atendeu_recentemente, limpo, nao_qualificado, nao_confirmado, inativo) in a last CSV column (reasonColumn, default motivo_ordem) ' +
+      'or an "orderReasons" field beside "kept"; contactColumn names the CPF / contact-id column.',
     access: 'tenant',
     params: mailingParams,
     query: filterQuery,

@@ -12,6 +12,14 @@ export const filterQuery = z.object({
     .min(1, 'must name at least one column')
     .transform((value) => value.split(',').map((name) => name.trim()).filter(Boolean))
     .optional(),
+  /** CSV: adds a last column of this name listing, per kept row, the phone columns given their ninth digit. */
+  ninthDigitColumn: dbSafeText().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+  /** `best`: each kept contact's phones best first (the tenant's right-party history, then "answered recently"…). */
+  order: z.enum(['file', 'best'], { error: 'must be file or best' }).optional(),
+  /** With order=best: the CPF or contact-id column (detected from names such as cpf, lead_id, contato when absent). */
+  contactColumn: dbSafeText().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+  /** CSV with order=best: the reason column's name (default motivo_ordem). */
+  reasonColumn: dbSafeText().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
 });
 
 export const statsQuery = z.object({

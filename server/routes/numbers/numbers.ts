@@ -3,7 +3,7 @@ import type { Services } from '../../services/container';
 import { authenticated } from '../../http/auth';
 import { principalOf } from '../../http/context';
 import { parseInput } from '../../http/validate';
-import { contestBody, explainBody } from './schema';
+import { checkCampaign, contestBody, explainBody } from './schema';
 import { AppError } from '../../errors';
 
 const MAX_PHONES = 100_000;
@@ -29,10 +29,16 @@ export function numberRoutes(services: Services): Router {
   const router = Router();
   const anyone = authenticated(services.auth);
 
-  /** Verdicts for a few numbers (a dialer re-checking before it dials); nothing is recorded. */
+  /**
+   * Verdicts for a few numbers (a dialer re-checking before it dials); nothing is recorded. Given `campaignId`, the
+   * dial-time check: also suppression lists and calling hours (services/dialCheck.ts).
+   */
   router.post('/v1/numbers/check', anyone, async (req, res) => {
     const phones = parsePhones(req.body);
-    res.type('application/json').send(await services.numbers.check(principalOf(res).tenantId, phones));
+    const { campaignId } = parseInput(checkCampaign, req.body, 'body');
+    const tenantId = principalOf(res).tenantId;
+    if (campaignId === undefined) res.type('application/json').send(await services.numbers.check(tenantId, phones));
+    else res.json(await services.dialCheck.check(tenantId, campaignId, phones));
   });
 
   /** Watch tokens of the numbers a dialer holds, matched against "numbers:invalidated" pushes. */

@@ -8,6 +8,9 @@ const phoneList = {
   properties: { phones: { type: 'array', minItems: 1, maxItems: 100_000, items: { type: 'string', maxLength: 64 } } },
 };
 
+/** The check's body: the phones, and optionally the campaign whose suppression lists and calling hours apply. */
+const checkBody = { ...phoneList, properties: { ...phoneList.properties, campaignId: { type: 'string', minLength: 1, maxLength: 200 } } };
+
 export const numberApi: ApiOperation[] = [
   {
     method: 'post',
@@ -15,14 +18,16 @@ export const numberApi: ApiOperation[] = [
     tag: 'Numbers',
     summary: 'Verdicts for a few numbers (nothing is recorded)',
     access: 'tenant',
-    body: { content: { 'application/json': phoneList } },
+    body: { content: { 'application/json': checkBody } },
     responses: {
       200: {
-        description: '{"results": [{"status": "clean" | "unconfirmed" | "invalid"} or {"status": "malformed", code, message}]}, in the order sent',
+        description:
+          '{"results": [{"status": "clean" | "unconfirmed" | "invalid"} or {"status": "malformed", code, message}]}, in the order sent; given campaignId also ' +
+          '{"status": "suppressed", "list": "national" | "state" | "tenant" | "campaign"} and {"status": "outside_hours", "code": "OUTSIDE_CALLING_HOURS", message, uf, nextAllowedAt}',
         content: { 'application/json': null },
       },
     },
-    errors: ['RATE_LIMITED'],
+    errors: ['RATE_LIMITED', 'NOT_FOUND'],
   },
   {
     method: 'post',

@@ -78,7 +78,7 @@ export function operatorRoutes(services: Services): Router {
 }
 
 /** 60 operator calls a minute per client address, counted before the token check. */
-function operatorThrottle(services: Services) {
+export function operatorThrottle(services: Services) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const verdict = await services.rateLimiter.consume(`operator:${req.ip ?? 'unknown'}`, 60, 60_000);
     if (!verdict.allowed) throw new AppError('RATE_LIMITED', 'too many operator calls; try again shortly').withRetryAfter(verdict.retryAfterMs / 1000);

@@ -17,6 +17,8 @@ const outcomeBatch = {
           phone: { type: 'string', description: 'a Brazilian number in any common spelling' },
           code: { type: 'string', maxLength: 200, description: 'sip:<final response>, q850:<cause>, a VICIdial status or a code of the tenant' },
           occurredAt: { type: 'string', format: 'date-time' },
+          contactId: { type: 'string', maxLength: 200, description: "the dialer's contact (lead) id; with right/wrong-party codes it sets the tenant's contact–phone state (stored only as a tenant-keyed pseudonym)" },
+          cpf: { type: 'string', description: "the contact's CPF, any punctuation, check digits verified (INVALID_CPF); wins over contactId; stored only as a tenant-keyed pseudonym" },
         },
       },
     },
@@ -40,7 +42,7 @@ const batchResult = {
         properties: {
           index: { type: 'integer' },
           status: { enum: ['accepted', 'duplicate', 'rejected'] },
-          outcome: { enum: ['invalid', 'contact', 'neutral'] },
+          outcome: { enum: ['invalid', 'contact', 'neutral', 'right_party', 'wrong_party'] },
           contributed: { type: 'boolean', description: 'whether the outcome reached the shared history' },
           error: itemError,
         },

@@ -1,5 +1,5 @@
 import type { ApiOperation } from '../../http/openapi';
-import { codeParams, setCodeBody } from './schema';
+import { codeParams, setCodeBody, usageQuery } from './schema';
 
 export const tabulationApi: ApiOperation[] = [
   {
@@ -9,6 +9,15 @@ export const tabulationApi: ApiOperation[] = [
     summary: "The tenant's tabulation map (its overrides over the defaults)",
     access: 'tenant',
     responses: { 200: { description: '{"tabulations": [...]}', content: { 'application/json': null } } },
+  },
+  {
+    method: 'get',
+    path: '/v1/tabulations/usage',
+    tag: 'Tabulations',
+    summary: "Accepted tabulations per code over the last `days` UTC days (the console's impact of a rule change)",
+    access: 'tenant',
+    query: usageQuery,
+    responses: { 200: { description: '{"days", "since", "usage": [{"code", "calls"}]}', content: { 'application/json': null } } },
   },
   {
     method: 'put',

@@ -3,7 +3,7 @@ import type { Services } from '../../services/container';
 import { authenticated } from '../../http/auth';
 import { principalOf } from '../../http/context';
 import { parseInput } from '../../http/validate';
-import { codeParams, setCodeBody } from './schema';
+import { codeParams, setCodeBody, usageQuery } from './schema';
 
 export function tabulationRoutes(services: Services): Router {
   const router = Router();
@@ -12,6 +12,12 @@ export function tabulationRoutes(services: Services): Router {
 
   router.get('/v1/tabulations', anyone, async (_req, res) => {
     res.json({ tabulations: await services.tabulations.list(principalOf(res).tenantId) });
+  });
+
+  // Before `/:code` routes: how many of the tenant's recent tabulations each code got (a rule change's impact).
+  router.get('/v1/tabulations/usage', anyone, async (req, res) => {
+    const { days } = parseInput(usageQuery, req.query, 'query');
+    res.json(await services.tabulations.usage(principalOf(res).tenantId, days));
   });
 
   router.put('/v1/tabulations/:code', admin, async (req, res) => {

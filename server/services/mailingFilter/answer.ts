@@ -187,12 +187,13 @@ export class MultipartCsvOutput implements AnswerOutput {
     await write(this.body, partHeader(this.boundary, 'kept', 'text/csv', true));
   }
 
-  async kept(text: string): Promise<void> {
-    await write(this.body, Buffer.from(text, 'latin1'));
+  /** A string is the reader's latin1 text (one char per byte); a Buffer is sent as it is (the CSV filter's encoding). */
+  async kept(text: string | Buffer): Promise<void> {
+    await write(this.body, typeof text === 'string' ? Buffer.from(text, 'latin1') : text);
   }
 
-  async malformed(text: string): Promise<void> {
-    const bytes = Buffer.from(text, 'latin1');
+  async malformed(text: string | Buffer): Promise<void> {
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
     // Counted held in memory or on disk alike: throws PAYLOAD_TOO_LARGE past the tenant's bound (SpillBudget).
     this.allowance.take(bytes.length);
     if (!this.spill && this.heldBytes + bytes.length <= SPILL_AFTER_BYTES) {
@@ -242,10 +243,10 @@ export class NdjsonOutput implements AnswerOutput {
   async begin(): Promise<void> {
     this.answer.start({ ...this.headers, 'Content-Type': 'application/x-ndjson; charset=utf-8' });
   }
-  async kept(text: string): Promise<void> {
+  async kept(text: string | Buffer): Promise<void> {
     await write(this.body, text);
   }
-  async malformed(text: string): Promise<void> {
+  async malformed(text: string | Buffer): Promise<void> {
     await write(this.body, text);
   }
   async finish(summary: unknown): Promise<void> {

@@ -1,9 +1,12 @@
 import type { MailingCounts, MalformedReason } from '../../../plugin/contract/protocol';
-import { CsvReader, CsvRecordTooLongError, CsvSyntaxError, formatCsvField, formatCsvRow, parseCsvRecord, type CsvColumns, type CsvDelimiter, type CsvRow } from '../../../plugin/contract/csv';
+import { CsvReader, CsvRecordTooLongError, CsvSyntaxError, formatCsvField, type CsvColumns, type CsvDelimiter, type CsvRow } from '../../../plugin/contract/csv';
 import { STATUS } from '../../domain/trust';
 import { AppError } from '../../errors';
 import { emptyCounts } from '../mailings';
 import { detectDddColumn, type PhoneClassifier } from '../phoneClassifier';
+import { blankCell, editCells, ninthDigitCell, type CellEdit } from './csvCells';
+import { MailingEncoding } from './encoding';
+import { resolveContactColumn } from './bestOrder';
 import { BATCH_ROWS, describeReasons, judgeRow, resolveColumns, type FilterOptions, type MailingOutput } from './rowJudge';
 
 /**
@@ -12,14 +15,28 @@ import { BATCH_ROWS, describeReasons, judgeRow, resolveColumns, type FilterOptio
  *   batchVerdicts     the batch's phone cells → one verdict each (one classifier call per batch)
  *   judgeCsvBatch     verdicts → rows kept (compacted in place), dropped, or set apart as malformed; the counts
  *   CsvMailingWriter  kept rows out as one string per batch, malformed rows with the header and a reason column
- * Bytes are read as latin1, so every byte goes back out as it came in, whatever the file's encoding.
+ * The encoding is detected per mailing (encoding.ts): phone cells and header names are read as the characters they
+ * are, every other byte goes back out as it came in; in a kept row only the cells the filter changes (an invalid
+ * phone blanked, a legacy mobile given its ninth digit) differ (csvCells.ts).
  */
 export async function filterCsv(input: AsyncIterable<Buffer | string>, output: MailingOutput, classifier: PhoneClassifier, options: FilterOptions): Promise<MailingCounts> {
   const counts = emptyCounts();
-  const reader = new CsvMailingReader(options.phoneColumns, options.maxRecordBytes);
-  const writer = new CsvMailingWriter(output);
+  const encoding = new MailingEncoding();
+  const reader = new CsvMailingReader(options.phoneColumns, options.maxRecordBytes, encoding);
+  const writer = new CsvMailingWriter(output, encoding, options.hygiene ? options.ninthDigitColumn : undefined);
+  // One mark per phone cell of a batch: which ones the classifier read with their ninth digit added (reused).
+  let marks: Uint8Array | undefined;
+  // order=best (bestOrder.ts): the contact column is found and the reason column named once the header is read.
+  const order = options.hygiene ? options.order : undefined;
+  let contactIndex = -1;
+  const prepareOrder = (layout: CsvLayout) => {
+    if (!order || contactIndex >= 0) return;
+    contactIndex = resolveContactColumn(layout.header.fields.map((name) => encoding.cellText(name)), order.request.contactColumn);
+    writer.headerSuffix = order.csvHeaderSuffix(layout.delimiter);
+  };
   for await (const batch of reader.batches(input)) {
     const layout = reader.layout!;
+    prepareOrder(layout);
     // The answer (a 200) starts only with the first batch: a syntax error or an oversized body found while the
     // first BATCH_ROWS rows are read (all of most mailings) is still a plain 4xx instead of an error in a summary.
     await writer.begin(layout);
@@ -30,12 +47,15 @@ export async function filterCsv(input: AsyncIterable<Buffer | string>, output: M
       await writer.kept(batch.raws, rowCount);
       continue;
     }
-    const { phones, verdicts } = batchVerdicts(batch, layout, classifier);
-    const judged = judgeCsvBatch(batch, phones, verdicts, layout, counts);
+    if (options.ninthDigit && (marks?.length ?? 0) < rowCount * layout.phoneIndexes.length) marks = new Uint8Array(rowCount * layout.phoneIndexes.length);
+    const { phones, verdicts } = batchVerdicts(batch, layout, classifier, encoding, marks);
+    const judged = judgeCsvBatch(batch, phones, verdicts, layout, counts, marks, options.ninthDigitColumn);
+    if (order) await order.orderCsvRows(batch.raws, judged.keptCount, layout, contactIndex, counts, (text) => encoding.cellText(text));
     await writer.kept(batch.raws, judged.keptCount);
     await writer.malformed(judged.malformed);
     options.onProgress?.(counts);
   }
+  prepareOrder(reader.layout!);
   await writer.begin(reader.layout!);
   return counts;
 }
@@ -67,6 +87,7 @@ export class CsvMailingReader {
   constructor(
     private readonly phoneColumns: readonly string[] | undefined,
     maxRecordBytes?: number,
+    private readonly encoding: MailingEncoding = new MailingEncoding(),
   ) {
     this.reader = new CsvReader(maxRecordBytes === undefined ? undefined : { maxRecordLength: maxRecordBytes });
   }
@@ -75,9 +96,10 @@ export class CsvMailingReader {
   async *batches(input: AsyncIterable<Buffer | string>): AsyncGenerator<CsvColumns> {
     try {
       for await (const chunk of input) {
-        this.take(this.reader.push(typeof chunk === 'string' ? chunk : chunk.toString('latin1')));
+        this.take(this.reader.push(typeof chunk === 'string' ? chunk : this.encoding.text(chunk)));
         yield* this.fullBatches();
       }
+      this.take(this.reader.push(this.encoding.end()));
       this.take(this.reader.end());
       yield* this.fullBatches();
     } catch (error) {
@@ -116,8 +138,10 @@ export class CsvMailingReader {
   }
 
   private layoutOf(header: CsvRow): CsvLayout {
-    const phoneIndexes = resolveColumns(header.fields, this.phoneColumns, 'phoneColumns');
-    const dddIndex = detectDddColumn(header.fields);
+    // Names as written (a UTF-8 "Célular" or a UTF-16 header read right); phoneNames stay in the reader's text for output.
+    const names = header.fields.map((name) => this.encoding.cellText(name));
+    const phoneIndexes = resolveColumns(names, this.phoneColumns, 'phoneColumns');
+    const dddIndex = detectDddColumn(names);
     return {
       header,
       // Both are known once the header's line is read: the delimiter is detected on it, the line ending ends it.
@@ -153,15 +177,21 @@ export class CsvMailingReader {
  * when the mailing has a DDD column, and their verdicts. The verdicts live in the classifier's shared buffer:
  * they are valid until its next call, so a batch is judged before the next one is classified.
  */
-export function batchVerdicts(batch: CsvColumns, layout: CsvLayout, classifier: PhoneClassifier): { phones: string[]; verdicts: Int8Array } {
+export function batchVerdicts(
+  batch: CsvColumns,
+  layout: CsvLayout,
+  classifier: PhoneClassifier,
+  encoding: MailingEncoding = new MailingEncoding(),
+  ninthDigitMarks?: Uint8Array,
+): { phones: string[]; verdicts: Int8Array } {
   const { values } = batch;
   const rowCount = batch.raws.length;
   const width = layout.phoneIndexes.length;
   const cellCount = rowCount * width;
   if (layout.dddIndex < 0) {
-    // values has the same layout as phones: trim in place (trim() returns the same string when there is nothing to trim).
-    for (let cell = 0; cell < cellCount; cell++) values[cell] = (values[cell] as string).trim();
-    return { phones: values, verdicts: classifier.classifyShared(values) };
+    // values has the same layout as phones: decode and trim in place (both return the same string when there is nothing to do).
+    for (let cell = 0; cell < cellCount; cell++) values[cell] = encoding.cellText(values[cell] as string).trim();
+    return { phones: values, verdicts: classifier.classifyShared(values, undefined, ninthDigitMarks) };
   }
   const phones = new Array<string>(cellCount);
   const ddds = new Array<string>(cellCount);
@@ -169,23 +199,34 @@ export function batchVerdicts(batch: CsvColumns, layout: CsvLayout, classifier: 
     const base = row * layout.stride;
     const ddd = (values[base + width] as string).trim();
     for (let k = 0; k < width; k++, cell++) {
-      phones[cell] = (values[base + k] as string).trim();
+      phones[cell] = encoding.cellText(values[base + k] as string).trim();
       ddds[cell] = ddd;
     }
   }
-  return { phones, verdicts: classifier.classifyShared(phones, ddds) };
+  return { phones, verdicts: classifier.classifyShared(phones, ddds, ninthDigitMarks) };
 }
 
 export type MalformedCsvRow = { raw: string; line: number; reasons: MalformedReason[] };
 
 /**
  * Judges every row of the batch and counts it. Kept rows are compacted in place at the front of `batch.raws` (a
- * row with an invalid phone blanked is rewritten there), so the writer sends `raws[0, keptCount)` with one join.
+ * row with a cell to change is rewritten there, that cell only), so the writer sends `raws[0, keptCount)` with one
+ * join. `ninthDigitMarks` (from the classifier) marks the cells read with their ninth digit added; with
+ * `ninthDigitColumn` every kept row gains a last cell naming its upgraded phone columns.
  */
-export function judgeCsvBatch(batch: CsvColumns, phones: readonly string[], verdicts: Int8Array, layout: CsvLayout, counts: MailingCounts): { keptCount: number; malformed: MalformedCsvRow[] } {
+export function judgeCsvBatch(
+  batch: CsvColumns,
+  phones: readonly string[],
+  verdicts: Int8Array,
+  layout: CsvLayout,
+  counts: MailingCounts,
+  ninthDigitMarks?: Uint8Array,
+  ninthDigitColumn?: string,
+): { keptCount: number; malformed: MalformedCsvRow[] } {
   const { raws, lines } = batch;
   const width = layout.phoneIndexes.length;
   const malformed: MalformedCsvRow[] = [];
+  const flagSuffix = ninthDigitColumn === undefined ? undefined : layout.delimiter;
   let keptCount = 0;
   // Counts of the rows that take the fast path, added once at the end (judgeRow counts the others itself).
   let plainPhones = 0;
@@ -193,8 +234,8 @@ export function judgeCsvBatch(batch: CsvColumns, phones: readonly string[], verd
   let plainRows = 0;
   for (let row = 0; row < raws.length; row++) {
     const first = row * width;
-    // Fast path, most rows: every phone present is clean or unconfirmed, so the row goes out as it came in.
-    // Counts exactly as judgeRow would for such a row, without its per-row allocations.
+    // Fast path, most rows: every phone present is clean or unconfirmed and none was upgraded, so the row goes out as
+    // it came in. Counts exactly as judgeRow would for such a row, without its per-row allocations.
     let rowPhones = 0;
     let rowUnconfirmed = 0;
     let plain = true;
@@ -207,25 +248,33 @@ export function judgeCsvBatch(batch: CsvColumns, phones: readonly string[], verd
         plain = false;
         break;
       }
+      if (ninthDigitMarks !== undefined && ninthDigitMarks[cell] === 1) {
+        plain = false;
+        break;
+      }
     }
     const raw = raws[row] as string;
     if (plain && rowPhones > 0) {
       plainPhones += rowPhones;
       plainUnconfirmed += rowUnconfirmed;
       plainRows++;
-      if (keptCount !== row) raws[keptCount] = raw;
-      keptCount++;
+      raws[keptCount++] = flagSuffix === undefined ? raw : raw + flagSuffix;
       continue;
     }
-    const verdict = judgeRow(phones.slice(first, first + width), layout.phoneNames, verdicts, first, counts);
+    const verdict = judgeRow(phones.slice(first, first + width), layout.phoneNames, verdicts, first, counts, ninthDigitMarks);
     if (verdict.kind === 'kept') {
-      if (verdict.removed.length === 0) {
-        raws[keptCount++] = raw;
-      } else {
-        const fields = parseCsvRecord(raw, layout.delimiter);
-        for (const k of verdict.removed) fields[layout.phoneIndexes[k] as number] = '';
-        raws[keptCount++] = formatCsvRow(fields, layout.delimiter);
+      let out = raw;
+      if (verdict.removed.length > 0 || verdict.upgraded.length > 0) {
+        const edits = new Map<number, CellEdit>();
+        for (const k of verdict.removed) edits.set(layout.phoneIndexes[k] as number, blankCell);
+        for (const k of verdict.upgraded) edits.set(layout.phoneIndexes[k] as number, ninthDigitCell);
+        out = editCells(raw, layout.delimiter, edits);
       }
+      if (flagSuffix !== undefined) {
+        const upgradedNames = verdict.upgraded.map((k) => layout.phoneNames[k] as string).join(' ');
+        out += flagSuffix + formatCsvField(upgradedNames, layout.delimiter);
+      }
+      raws[keptCount++] = out;
     } else if (verdict.kind === 'malformed') {
       malformed.push({ raw, line: lines[row] as number, reasons: verdict.reasons });
     }
@@ -242,14 +291,23 @@ export class CsvMailingWriter {
   private layout: CsvLayout | undefined;
   private malformedHeaderWritten = false;
 
-  constructor(private readonly output: MailingOutput) {}
+  constructor(
+    private readonly output: MailingOutput,
+    private readonly encoding: MailingEncoding = new MailingEncoding(),
+    /** An extra last column of kept rows (FilterOptions.ninthDigitColumn): its name joins the header. */
+    private readonly ninthDigitColumn?: string,
+  ) {}
+
+  /** Extra header fields after the ninth-digit column (order=best's reason column, bestOrder.ts), delimiter first. */
+  headerSuffix = '';
 
   /** Starts the answer with the header line; once. */
   async begin(layout: CsvLayout): Promise<void> {
     if (this.layout) return;
     this.layout = layout;
     await this.output.begin();
-    await this.output.kept(layout.header.raw + layout.lineEnding);
+    const extra = this.ninthDigitColumn === undefined ? '' : layout.delimiter + formatCsvField(this.ninthDigitColumn, layout.delimiter);
+    await this.output.kept(this.encoding.bytes(layout.header.raw + extra + this.headerSuffix + layout.lineEnding));
   }
 
   /** `raws[0, count)`, in one piece. */
@@ -257,7 +315,7 @@ export class CsvMailingWriter {
     if (count === 0) return;
     const eol = this.layout!.lineEnding;
     raws.length = count;
-    await this.output.kept(raws.join(eol) + eol);
+    await this.output.kept(this.encoding.bytes(raws.join(eol) + eol));
   }
 
   async malformed(rows: readonly MalformedCsvRow[]): Promise<void> {
@@ -269,6 +327,6 @@ export class CsvMailingWriter {
       this.malformedHeaderWritten = true;
     }
     for (const row of rows) text += row.raw + delimiter + formatCsvField(`linha ${row.line}: ${describeReasons(row.reasons)}`, delimiter) + eol;
-    await this.output.malformed(text);
+    await this.output.malformed(this.encoding.bytes(text));
   }
 }

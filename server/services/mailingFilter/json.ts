@@ -2,7 +2,9 @@ import type { MailingCounts } from '../../../plugin/contract/protocol';
 import { AppError } from '../../errors';
 import { MAX_CONTACT_DEPTH, nestedDeeperThan, tooDeepLine } from './contactDepth';
 import { emptyCounts } from '../mailings';
+import { withNinthDigit } from '../../domain/phone';
 import { detectPhoneColumns, type PhoneClassifier } from '../phoneClassifier';
+import { JSON_REASON_FIELD } from './bestOrder';
 import { BATCH_ROWS, judgeRow, resolveColumns, type FilterOptions, type MailingOutput } from './rowJudge';
 
 /** A contact read from the body, with the line (NDJSON) or position (JSON array) it came from. */
@@ -36,7 +38,8 @@ export async function* ndjsonContacts(input: AsyncIterable<Buffer>, maxLineBytes
     for (let end = chunk.indexOf(LF); end >= 0; end = chunk.indexOf(LF, start)) {
       line++;
       if (piecesBytes + end - start > maxLineBytes) throw tooLong(line);
-      const text = pieces.length === 0 ? chunk.toString('utf8', start, end) : Buffer.concat([...pieces, chunk.subarray(start, end)]).toString('utf8');
+      let text = pieces.length === 0 ? chunk.toString('utf8', start, end) : Buffer.concat([...pieces, chunk.subarray(start, end)]).toString('utf8');
+      if (line === 1) text = withoutBom(text);
       pieces = [];
       piecesBytes = 0;
       start = end + 1;
@@ -49,7 +52,7 @@ export async function* ndjsonContacts(input: AsyncIterable<Buffer>, maxLineBytes
     }
   }
   line++;
-  const rest = Buffer.concat(pieces).toString('utf8');
+  const rest = line === 1 ? withoutBom(Buffer.concat(pieces).toString('utf8')) : Buffer.concat(pieces).toString('utf8');
   if (rest.trim()) yield { contact: parse(rest), line };
 }
 
@@ -59,7 +62,7 @@ export async function* jsonArrayContacts(input: AsyncIterable<Buffer>): AsyncGen
   for await (const chunk of input) chunks.push(chunk);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    parsed = JSON.parse(withoutBom(Buffer.concat(chunks).toString('utf8')));
   } catch (error) {
     throw new AppError('INVALID_JSON', `the body is not valid JSON (${(error as Error).message})`, 'body');
   }
@@ -68,6 +71,12 @@ export async function* jsonArrayContacts(input: AsyncIterable<Buffer>): AsyncGen
   let line = 0;
   for (const contact of contacts) yield { contact, line: ++line };
 }
+
+/**
+ * A UTF-8 byte order mark before the first contact (Windows editors and Excel's "UTF-8 CSV" habit reach NDJSON
+ * exports too) is not part of the JSON: JSON.parse refused the whole mailing for it (issue 12).
+ */
+const withoutBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
 type JsonContact = Record<string, unknown>;
 
@@ -86,6 +95,38 @@ function contactPhones(contact: JsonContact, keys: readonly string[]): { cells: 
     });
   }
   return { cells, names, slots };
+}
+
+/**
+ * The kept contact with its changed phones: removed ones set to null (a field) or taken out (an array), upgraded ones
+ * (a legacy mobile given its ninth digit) written in their own spelling with the 9 in place, a number staying a number.
+ * Every other value is the contact's own.
+ */
+function editedContact(contact: JsonContact, slots: readonly [string, number][], removed: readonly number[], upgraded: readonly number[]): JsonContact {
+  const result: JsonContact = { ...contact };
+  const copies = new Map<string, unknown[]>();
+  const arrayOf = (key: string) => {
+    let copy = copies.get(key);
+    if (!copy) {
+      copy = [...(contact[key] as unknown[])];
+      copies.set(key, copy);
+    }
+    return copy;
+  };
+  const upgrade = (value: unknown) => (typeof value === 'number' ? Number(withNinthDigit(String(value))) : withNinthDigit(String(value)));
+  for (const k of upgraded) {
+    const [key, position] = slots[k] as [string, number];
+    if (position < 0) result[key] = upgrade(contact[key]);
+    else arrayOf(key)[position] = upgrade((contact[key] as unknown[])[position]);
+  }
+  const REMOVED = Symbol('removed');
+  for (const k of removed) {
+    const [key, position] = slots[k] as [string, number];
+    if (position < 0) result[key] = null;
+    else arrayOf(key)[position] = REMOVED;
+  }
+  for (const [key, values] of copies) result[key] = values.filter((value) => value !== REMOVED);
+  return result;
 }
 
 /**
@@ -142,9 +183,13 @@ export async function filterJsonContacts(contacts: AsyncIterable<NumberedContact
       return { item, tooDeep, isObject, ...(isObject ? contactPhones(item.contact as JsonContact, phoneKeysOf(item.contact as JsonContact)) : { cells: [], names: [], slots: [] }) };
     });
     const phones = prepared.flatMap((entry) => entry.cells);
-    const verdicts = classifier.classify(phones);
+    const ninthDigitMarks = options.ninthDigit ? new Uint8Array(phones.length) : undefined;
+    const verdicts = classifier.classify(phones, undefined, ninthDigitMarks);
     let out = '';
     let first = 0;
+    // order=best (bestOrder.ts): kept lines wait as objects, marked in `out` by \u0000<n>\u0000 (JSON.stringify never
+    // writes a raw NUL), until the batch's phones are reordered and their reasons known.
+    const toOrder: { line: Record<string, unknown>; contact: JsonContact; phoneKeys: readonly string[] }[] | undefined = options.order ? [] : undefined;
     for (const entry of prepared) {
       if (entry.tooDeep) {
         counts.malformedRows++;
@@ -157,25 +202,31 @@ export async function filterJsonContacts(contacts: AsyncIterable<NumberedContact
         out += JSON.stringify({ malformed: entry.item.contact, reasons: [reason] }) + '\n';
         continue;
       }
-      const verdict = judgeRow(entry.cells, entry.names, verdicts, first, counts);
+      const verdict = judgeRow(entry.cells, entry.names, verdicts, first, counts, ninthDigitMarks);
       first += entry.cells.length;
       const contact = entry.item.contact as JsonContact;
       if (verdict.kind === 'kept') {
-        let result = contact;
-        if (verdict.removed.length > 0) {
-          result = { ...contact };
-          const dropFromArrays = new Map<string, Set<number>>();
-          for (const k of verdict.removed) {
-            const [key, position] = entry.slots[k] as [string, number];
-            if (position < 0) result[key] = null;
-            else dropFromArrays.set(key, (dropFromArrays.get(key) ?? new Set()).add(position));
-          }
-          for (const [key, positions] of dropFromArrays) result[key] = (contact[key] as unknown[]).filter((_v, i) => !positions.has(i));
-        }
-        out += JSON.stringify({ kept: result }) + '\n';
+        const result = verdict.removed.length > 0 || verdict.upgraded.length > 0 ? editedContact(contact, entry.slots, verdict.removed, verdict.upgraded) : contact;
+        // The phones given their ninth digit are named beside the contact, never inside it (the contact is the caller's).
+        const upgraded = verdict.upgraded.map((k) => entry.names[k] as string);
+        const keptLine = upgraded.length > 0 ? { kept: result, ninthDigitAdded: upgraded } : { kept: result };
+        if (toOrder) {
+          out += `\u0000${toOrder.length}\u0000`;
+          toOrder.push({ line: keptLine, contact: result, phoneKeys: phoneKeysOf(contact) });
+        } else out += JSON.stringify(keptLine) + '\n';
       } else if (verdict.kind === 'malformed') {
         out += JSON.stringify({ malformed: contact, reasons: verdict.reasons }) + '\n';
       }
+    }
+    if (toOrder && toOrder.length > 0) {
+      const reasons = await options.order!.orderContacts(toOrder, counts);
+      // Split on the NULs: the odd pieces are the markers' numbers.
+      const pieces = out.split('\u0000');
+      for (let i = 1; i < pieces.length; i += 2) {
+        const n = Number(pieces[i]);
+        pieces[i] = JSON.stringify({ ...toOrder[n]!.line, [JSON_REASON_FIELD]: reasons[n] }) + '\n';
+      }
+      out = pieces.join('');
     }
     if (out) await output.kept(out);
     options.onProgress?.(counts);

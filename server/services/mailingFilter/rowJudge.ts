@@ -1,8 +1,10 @@
 import type { MailingCounts, MalformedReason } from '../../../plugin/contract/protocol';
 import { parsePhone, phoneErrorCodeOf } from '../../domain/phone';
 import { STATUS } from '../../domain/trust';
+import { SUPPRESSED_VERDICT } from '../../domain/suppression';
 import { AppError } from '../../errors';
 import { detectPhoneColumns } from '../phoneClassifier';
+import type { PhoneOrderer } from './bestOrder';
 
 /**
  * The row judge, shared by the CSV and the JSON filters: what one contact's phone verdicts (from
@@ -12,17 +14,27 @@ import { detectPhoneColumns } from '../phoneClassifier';
 /** Where filtered rows go. `begin` is called once the input's header is accepted, before any row. */
 export interface MailingOutput {
   begin(): Promise<void>;
-  kept(text: string): Promise<void>;
-  malformed(text: string): Promise<void>;
+  /** Text, or the exact bytes to send (a CSV filter writes in the mailing's own encoding). */
+  kept(text: string | Buffer): Promise<void>;
+  malformed(text: string | Buffer): Promise<void>;
 }
 
 export type FilterOptions = {
   hygiene: boolean;
+  /**
+   * Legacy 8-digit mobiles (DDD + 6-9 + 7 digits) go out with the ninth digit added, flagged and counted
+   * (the campaign's switch, on by default); false sets them apart as MOBILE_MISSING_NINTH_DIGIT.
+   */
+  ninthDigit?: boolean;
+  /** CSV: the name of an extra last column naming, per kept row, the phone columns that were given their ninth digit. */
+  ninthDigitColumn?: string;
   /** Longest CSV record or NDJSON line, in bytes (MAX_RECORD_BYTES); longer ones are refused naming their line. */
   maxRecordBytes?: number;
   /** Phone columns (CSV header names or JSON keys); detected from their names when absent. */
   phoneColumns?: readonly string[];
   onProgress?: (counts: MailingCounts) => void;
+  /** order=best: kept contacts' phones reordered, with reasons (bestOrder.ts); set by MailingService. */
+  order?: PhoneOrderer;
 };
 
 /** Rows per classifier call: large enough to amortize the batch cipher call, small enough to stream. */
@@ -80,15 +92,20 @@ export function resolveColumns(available: readonly string[], requested: readonly
   return columns;
 }
 
-export type RowVerdict = { kind: 'kept' | 'dropped' | 'malformed'; removed: number[]; reasons: MalformedReason[] };
+/** `removed`: cells to empty; `upgraded`: kept cells to rewrite with their ninth digit (a kept row only). */
+export type RowVerdict = { kind: 'kept' | 'dropped' | 'malformed'; removed: number[]; upgraded: number[]; reasons: MalformedReason[] };
+
+const NONE: number[] = [];
 
 /**
  * Applies the verdicts of one row's phone cells (`verdicts[first + k]` for cell k): invalid ones are removed, the
  * contact is dropped only when no phone is left, a malformed cell sets the whole row apart with its reasons (the
- * operator fixes and resubmits). Counts the row and its phones into `counts`.
+ * operator fixes and resubmits). Counts the row and its phones into `counts`. `ninthDigitAdded[first + k]` (from the
+ * classifier) marks a cell read with its ninth digit added: a kept row goes out with it rewritten, counted.
  */
-export function judgeRow(cells: readonly string[], columns: readonly string[], verdicts: Int8Array, first: number, counts: MailingCounts): RowVerdict {
+export function judgeRow(cells: readonly string[], columns: readonly string[], verdicts: Int8Array, first: number, counts: MailingCounts, ninthDigitAdded?: Uint8Array): RowVerdict {
   const removed: number[] = [];
+  let upgraded = NONE;
   const reasons: MalformedReason[] = [];
   let present = 0;
   for (let k = 0; k < cells.length; k++) {
@@ -103,20 +120,26 @@ export function judgeRow(cells: readonly string[], columns: readonly string[], v
     } else if (verdict === STATUS.INVALID) {
       counts.invalidPhones++;
       removed.push(k);
-    } else if (verdict === STATUS.UNCONFIRMED) {
-      counts.unconfirmedPhones++;
+    } else if (verdict === SUPPRESSED_VERDICT) {
+      // Compliance, not hygiene: removed like an invalid phone, counted apart ("suprimidos", domain/suppression.ts).
+      counts.suppressedPhones++;
+      removed.push(k);
+    } else {
+      if (verdict === STATUS.UNCONFIRMED) counts.unconfirmedPhones++;
+      if (ninthDigitAdded?.[first + k] === 1) upgraded = upgraded === NONE ? [k] : [...upgraded, k];
     }
   }
   counts.hygienized = counts.invalidPhones + counts.unconfirmedPhones;
   if (present === 0) reasons.push(NO_PHONE);
   if (reasons.length > 0) {
     counts.malformedRows++;
-    return { kind: 'malformed', removed, reasons };
+    return { kind: 'malformed', removed, upgraded: NONE, reasons };
   }
   if (removed.length === present) {
     counts.droppedRows++;
-    return { kind: 'dropped', removed, reasons };
+    return { kind: 'dropped', removed, upgraded: NONE, reasons };
   }
   counts.keptRows++;
-  return { kind: 'kept', removed, reasons };
+  counts.ninthDigitAdded += upgraded.length;
+  return { kind: 'kept', removed, upgraded, reasons };
 }

@@ -1,7 +1,9 @@
 import type {
   AuditPage,
+  CampaignSummaryPage,
   CampaignEventView,
   CampaignView,
+  ComplianceMeterView,
   DailyStatusMix,
   DialerKeyView,
   LoginResult,
@@ -9,6 +11,7 @@ import type {
   MeView,
   NumberExplanation,
   OutcomeName,
+  TabulationUsageView,
   TabulationView,
 } from '../../../../plugin/contract/protocol';
 import { currentSession, endSession } from './session';
@@ -69,6 +72,13 @@ async function request<T>(method: Method, path: string, body?: unknown, options:
   throw new ApiError(response.status, error.code, error.message, error.requestId, error.field, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
 }
 
+/** A query string of the defined, non-empty parameters. */
+function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(name, String(value));
+  return search.toString();
+}
+
 const campaignPath = (id: string) => `/v1/campaigns/${encodeURIComponent(id)}`;
 
 /** A paginated list whole: the server answers a page at a time with `next` (the following page's cursor, or null). */
@@ -85,6 +95,7 @@ async function allPages<T>(path: string, field: string): Promise<T[]> {
 }
 
 export const api = {
+  complianceMeter: () => request<ComplianceMeterView>('GET', '/v1/compliance/meter'),
   login: (email: string, password: string) => request<LoginResult>('POST', '/v1/auth/login', { email, password }, { anonymous: true }),
   me: () => request<MeView>('GET', '/v1/me'),
   campaigns: () => allPages<CampaignView>('/v1/campaigns', 'campaigns'),
@@ -92,8 +103,7 @@ export const api = {
   setHygiene: (id: string, enabled: boolean) => request<CampaignView>('PUT', `${campaignPath(id)}/hygiene`, { enabled }),
   history: async (id: string) => (await request<{ events: CampaignEventView[] }>('GET', `${campaignPath(id)}/hygiene/history`)).events,
   mailings: (id: string) => allPages<MailingView>(`${campaignPath(id)}/mailings`, 'mailings'),
-  dailyStats: async (campaignId?: string) =>
-    (await request<{ days: DailyStatusMix[] }>('GET', `/v1/stats/daily?days=30${campaignId ? `&campaignId=${encodeURIComponent(campaignId)}` : ''}`)).days,
+  dailyStats: async (campaignId?: string, days = 30) => (await request<{ days: DailyStatusMix[] }>('GET', `/v1/stats/daily?${query({ days, campaignId })}`)).days,
   tabulations: async () => (await request<{ tabulations: TabulationView[] }>('GET', '/v1/tabulations')).tabulations,
   setTabulation: (code: string, outcome: OutcomeName) => request<TabulationView>('PUT', `/v1/tabulations/${encodeURIComponent(code)}`, { outcome }),
   revertTabulation: (code: string) => request<null>('DELETE', `/v1/tabulations/${encodeURIComponent(code)}`),
@@ -103,5 +113,28 @@ export const api = {
   // Phones travel only in POST bodies: never in a URL (history, logs) nor in the browser's storage.
   explainNumber: (phone: string) => request<NumberExplanation>('POST', '/v1/numbers/explain', { phone }),
   contestNumber: (phone: string, reason: string) => request<{ contested: true }>('POST', '/v1/numbers/contest', { phone, reason }),
-  audit: (before?: string) => request<AuditPage>('GET', `/v1/audit?limit=50${before ? `&before=${encodeURIComponent(before)}` : ''}`),
+  audit: (before?: string, filter: { target?: string | undefined; action?: string | undefined; limit?: number } = {}) =>
+    request<AuditPage>('GET', `/v1/audit?${query({ limit: filter.limit ?? 50, before, target: filter.target, action: filter.action })}`),
+  admins: async () => (await request<{ admins: { id: string; email: string; name: string; createdAt: string; disabledAt: string | null }[] }>('GET', '/v1/admins')).admins,
+  inviteAdmin: (body: { name: string; email: string; password: string }) => request<{ id: string; email: string; name: string }>('POST', '/v1/admins', body),
+  disableAdmin: (id: string) => request<unknown>('POST', `/v1/admins/${encodeURIComponent(id)}/disable`),
+  changePassword: (currentPassword: string, newPassword: string) => request<LoginResult>('PUT', '/v1/me/password', { currentPassword, newPassword }),
+  signOutEverywhere: () => request<null>('POST', '/v1/me/sign-out-everywhere'),
+  tabulationUsage: (days = 30) => request<TabulationUsageView>('GET', `/v1/tabulations/usage?days=${days}`),
+  // Suppression lists and calling hours (views/suppression.ts); phones travel only in POST bodies.
+  suppressionLists: async () => (await request<{ lists: SharedSuppressionList[] }>('GET', '/v1/suppression/lists')).lists,
+  suppressionEntries: (campaignId?: string, cursor?: string) =>
+    request<{ entries: SuppressionEntry[]; next: string | null }>('GET', `/v1/suppression/entries?${query({ limit: 100, campaignId, cursor })}`),
+  suppress: (body: { phones: string[]; source: string; campaignId?: string; expiresAt?: string }) =>
+    request<{ added: number; refused: { at: number; code: string; message: string }[] }>('POST', '/v1/suppression/entries', body),
+  removeSuppression: (id: string) => request<null>('DELETE', `/v1/suppression/entries/${encodeURIComponent(id)}`),
+  setPurpose: (id: string, purpose: string) => request<CampaignView>('PUT', `${campaignPath(id)}/purpose`, { purpose }),
+  callingHours: async () => (await request<{ hours: CallingHoursRow[] }>('GET', '/v1/calling-hours')).hours,
+  campaignSummary: (params: { from?: string; to?: string; q?: string; hygiene?: string; sort?: string; order?: string; limit?: number; offset?: number }) =>
+    request<CampaignSummaryPage>('GET', `/v1/campaigns/summary?${query(params)}`),
 };
+
+export type SharedSuppressionList = { code: string; kind: 'national' | 'state'; uf: string | null; name: string; purposes: string[]; legalSource: string; entries: number; importedAt: string | null };
+export type SuppressionEntry = { id: string; list: 'tenant' | 'campaign'; campaignId: string | null; source: string; expiresAt: string | null; expired: boolean; createdBy: string | null; createdAt: string };
+type DayWindow = { start: string; end: string } | null;
+export type CallingHoursRow = { scope: string; windows: { weekdays: DayWindow; saturday: DayWindow; sunday: DayWindow }; from: 'tenant' | 'preset'; presetSource: string | null };

@@ -3,6 +3,8 @@
  * are functions so plurals read naturally ("1 número higienizado", "163 números higienizados").
  */
 export type Lang = 'pt-BR' | 'en';
+import { enMore, ptMore } from './messages';
+
 type Params = Record<string, string | number>;
 type Message = string | ((p: Params) => string);
 
@@ -11,6 +13,7 @@ const plural = (n: number | string | undefined, one: string, many: string) => (N
 const num = (n: number | string | undefined) => formatNumber(Number(n));
 
 const pt = {
+  ...ptMore,
   appTitle: 'Higienização de Mailing',
   skipToContent: 'Pular para o conteúdo',
   language: 'Idioma',
@@ -47,7 +50,7 @@ const pt = {
   // campaigns
   campaignsTitle: 'Campanhas',
   campaignsIntro:
-    'Com a Higienização de Mailing ativa, os resultados das ligações da campanha são compartilhados de forma anônima e os mailings são filtrados: números com 10 tabulações de inválido são removidos.',
+    'Com a Higienização de Mailing ativa, os resultados das ligações da campanha são compartilhados sob pseudônimo (sem o número em claro nem a empresa) e os mailings são filtrados: números com 10 tabulações de inválido são removidos.',
   noCampaigns: 'Nenhuma campanha ainda. As campanhas aparecem aqui quando o discador as registra (com uma chave do discador).',
   campaign: 'Campanha',
   campaignId: 'Identificador',
@@ -67,7 +70,7 @@ const pt = {
   confirmOnTitle: 'Ativar a Higienização de Mailing?',
   confirmOffTitle: 'Desativar a Higienização de Mailing?',
   confirmOnBody: (p: Params) =>
-    `Na campanha "${p.name}", os resultados das ligações passarão a ser compartilhados de forma anônima (apenas número pseudonimizado e status) e os próximos mailings serão filtrados com o histórico compartilhado.`,
+    `Na campanha "${p.name}", os resultados das ligações passarão a ser compartilhados sob pseudônimo (apenas o número pseudonimizado e o status; ainda são dados pessoais pela LGPD) e os próximos mailings serão filtrados com o histórico compartilhado.`,
   confirmOffBody: (p: Params) =>
     `Na campanha "${p.name}", os próximos mailings não serão mais filtrados e os resultados das ligações deixarão de ser compartilhados.`,
   confirmOn: 'Ativar',
@@ -86,6 +89,7 @@ const pt = {
   kept: 'Linhas mantidas',
   dropped: 'Linhas removidas',
   malformed: 'Malformados',
+  ninthDigitAdded: 'Nono dígito adicionado',
   created: 'Recebido em',
   running: 'Filtrando…',
   completed: 'Concluído',
@@ -98,8 +102,8 @@ const pt = {
   liveMailingDone: (p: Params) => `Mailing ${p.name} concluído: ${p.detail}.`,
   liveMailingStarted: (p: Params) => `Mailing ${p.name} recebido; filtrando.`,
   // chart
-  chartTenant: 'Status da higienização por dia: todas as campanhas (últimos 30 dias)',
-  chartCampaign: 'Status da higienização por dia: esta campanha (últimos 30 dias)',
+  chartTenant: 'Status da higienização por dia: todas as campanhas',
+  chartCampaign: 'Status da higienização por dia: esta campanha',
   chartEmpty: 'Sem mailings higienizados nos últimos 30 dias.',
   invalid: 'Inválidos',
   unconfirmed: 'Não confirmados',
@@ -120,6 +124,8 @@ const pt = {
   outcome_invalid: 'Inválido',
   outcome_contact: 'Contato',
   outcome_neutral: 'Neutro',
+  outcome_right_party: 'Falou com o titular',
+  outcome_wrong_party: 'Número de outra pessoa',
   sourceDefault: 'Padrão',
   sourceTenant: 'Personalizado',
   code: 'Código',
@@ -131,7 +137,7 @@ const pt = {
   customizedBy: (p: Params) => `por ${p.actor} em ${p.at}`,
   defaultWas: (p: Params) => `padrão: ${p.outcome}`,
   revert: 'Restaurar padrão',
-  revertOf: (p: Params) => `Restaurar o padrão do código ${p.code}`,
+  revertOf: (p: Params) => `Restaurar padrão do código ${p.code}`,
   remove: 'Remover',
   removeOf: (p: Params) => `Remover o código ${p.code}`,
   saved: 'Salvo.',
@@ -259,6 +265,7 @@ const pt = {
 export type MessageKey = keyof typeof pt;
 
 const en: Record<MessageKey, Message> = {
+  ...enMore,
   appTitle: 'Mailing Hygiene',
   skipToContent: 'Skip to content',
   language: 'Language',
@@ -292,7 +299,7 @@ const en: Record<MessageKey, Message> = {
   errServer: (p) => `Server error (request id ${p.requestId}). Try again.`,
   campaignsTitle: 'Campaigns',
   campaignsIntro:
-    "With Mailing Hygiene on, the campaign's call outcomes are shared anonymously and its mailings are filtered: numbers with 10 invalid tabulations are removed.",
+    "With Mailing Hygiene on, the campaign's call outcomes are shared under a pseudonym (never the number in clear nor your company) and its mailings are filtered: numbers with 10 invalid tabulations are removed.",
   noCampaigns: 'No campaigns yet. Campaigns appear here when the dialer registers them (with a dialer key).',
   campaign: 'Campaign',
   campaignId: 'Id',
@@ -312,7 +319,7 @@ const en: Record<MessageKey, Message> = {
   confirmOnTitle: 'Turn Mailing Hygiene on?',
   confirmOffTitle: 'Turn Mailing Hygiene off?',
   confirmOnBody: (p) =>
-    `For campaign "${p.name}", call outcomes will be shared anonymously (pseudonymized number and status only) and the next mailings will be filtered with the shared history.`,
+    `For campaign "${p.name}", call outcomes will be shared under a pseudonym (pseudonymized number and status only; still personal data under LGPD) and the next mailings will be filtered with the shared history.`,
   confirmOffBody: (p) => `For campaign "${p.name}", the next mailings will no longer be filtered and call outcomes will no longer be shared.`,
   confirmOn: 'Turn on',
   confirmOff: 'Turn off',
@@ -329,6 +336,7 @@ const en: Record<MessageKey, Message> = {
   kept: 'Rows kept',
   dropped: 'Rows removed',
   malformed: 'Malformed',
+  ninthDigitAdded: 'Ninth digit added',
   created: 'Received',
   running: 'Filtering…',
   completed: 'Completed',
@@ -340,8 +348,8 @@ const en: Record<MessageKey, Message> = {
   countHint: 'Hover or tab onto the number to see the detail.',
   liveMailingDone: (p) => `Mailing ${p.name} completed: ${p.detail}.`,
   liveMailingStarted: (p) => `Mailing ${p.name} received; filtering.`,
-  chartTenant: 'Hygiene status per day: all campaigns (last 30 days)',
-  chartCampaign: 'Hygiene status per day: this campaign (last 30 days)',
+  chartTenant: 'Hygiene status per day: all campaigns',
+  chartCampaign: 'Hygiene status per day: this campaign',
   chartEmpty: 'No hygienized mailings in the last 30 days.',
   invalid: 'Invalid',
   unconfirmed: 'Unconfirmed',
@@ -361,6 +369,8 @@ const en: Record<MessageKey, Message> = {
   outcome_invalid: 'Invalid',
   outcome_contact: 'Contact',
   outcome_neutral: 'Neutral',
+  outcome_right_party: 'Right party',
+  outcome_wrong_party: 'Wrong party',
   sourceDefault: 'Default',
   sourceTenant: 'Custom',
   code: 'Code',
@@ -372,7 +382,7 @@ const en: Record<MessageKey, Message> = {
   customizedBy: (p) => `by ${p.actor} on ${p.at}`,
   defaultWas: (p) => `default: ${p.outcome}`,
   revert: 'Revert to default',
-  revertOf: (p) => `Revert code ${p.code} to its default`,
+  revertOf: (p) => `Revert to default: code ${p.code}`,
   remove: 'Remove',
   removeOf: (p) => `Remove code ${p.code}`,
   saved: 'Saved.',

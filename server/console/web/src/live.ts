@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { CampaignView, MailingView, ServerToClientEvents, ClientToServerEvents } from '../../../../plugin/contract/protocol';
+import type { CampaignView, ComplianceAlertEvent, MailingView, ServerToClientEvents, ClientToServerEvents } from '../../../../plugin/contract/protocol';
 import { connection } from './connection';
 import { currentSession, endSession } from './session';
 
@@ -12,6 +12,8 @@ type Handlers = {
   campaign?: (campaign: CampaignView) => void;
   tabulations?: (payload: { code: string }) => void;
   keys?: (payload: { id: string }) => void;
+  /** Admins only: a CNPJ or access code reached an Anatel alert level (views/compliance.ts). */
+  complianceAlert?: (alert: ComplianceAlertEvent) => void;
   /** After a reconnect: refetch what is on screen. */
   resync?: () => void;
 };
@@ -72,6 +74,7 @@ export function connectLive(): void {
   socket.on('campaign:updated', (campaign) => each('campaign', campaign));
   socket.on('tabulations:updated', (payload) => each('tabulations', payload));
   socket.on('dialer-keys:updated', (payload) => each('keys', payload));
+  socket.on('compliance:alert', (alert) => each('complianceAlert', alert));
 }
 
 export function reconnectNow(): void {

@@ -4,13 +4,17 @@ import { lang, setLang, t, type Lang } from './i18n';
 import { connectLive, disconnectLive, reconnectNow } from './live';
 import { currentSession, endSession, onSessionChange } from './session';
 import { announce } from './ui';
+import { forgetPeople, loadPeople } from './people';
 import { campaignView } from './views/campaign';
 import { campaignsView } from './views/campaigns';
 import { auditView } from './views/audit';
 import { keysView } from './views/keys';
+import { suppressionNavLabel, suppressionView } from './views/suppression';
 import { numberView } from './views/number';
 import { signInView } from './views/signin';
 import { tabulationsView } from './views/tabulations';
+import { teamView } from './views/team';
+import { complianceNavLabel, complianceView } from './views/compliance';
 
 /**
  * The console shell: header (menu, language, sign out), the connection banner, the live region, and the view
@@ -18,10 +22,11 @@ import { tabulationsView } from './views/tabulations';
  */
 const app = document.getElementById('app')!;
 let cleanup: () => void = () => undefined;
-let signInNotice: string | null = null;
+/** Why sign-in is shown (translated at render, so a language switch translates it too). */
+let signInNotice: 'expired' | 'signedOut' | null = null;
 let online = connection.online();
 
-type Route = { name: 'campaigns' | 'campaign' | 'tabulations' | 'keys' | 'number' | 'audit'; id?: string };
+type Route = { name: 'campaigns' | 'campaign' | 'tabulations' | 'keys' | 'number' | 'audit' | 'team' | 'compliance' | 'suppression'; id?: string };
 
 function route(): Route {
   const hash = location.hash.replace(/^#\/?/, '');
@@ -32,7 +37,17 @@ function route(): Route {
   // No phone in the URL: the lookup screen keeps its number in memory only.
   if (first === 'number') return { name: 'number' };
   if (first === 'audit') return { name: 'audit' };
+  if (first === 'admins') return { name: 'team' };
+  if (first === 'compliance') return { name: 'compliance' };
+  if (first === 'suppression') return { name: 'suppression' };
   return { name: 'campaigns' };
+}
+
+/** The tab's title follows the screen (and the language). */
+function screenName(current: Route): string {
+  if (current.name === 'campaign') return `${current.id} · ${t('navCampaigns')}`;
+  const names = { campaigns: t('navCampaigns'), tabulations: t('navTabulations'), keys: t('navKeys'), number: t('navNumber'), audit: t('navAudit'), team: t('navTeam'), compliance: complianceNavLabel(), suppression: suppressionNavLabel() } as const;
+  return names[current.name];
 }
 
 function languageSwitch(): HTMLElement {
@@ -72,13 +87,16 @@ function header(): HTMLElement {
           link('#/keys', t('navKeys'), current === 'keys'),
           link('#/number', t('navNumber'), current === 'number'),
           link('#/audit', t('navAudit'), current === 'audit'),
+          link('#/admins', t('navTeam'), current === 'team'),
+          link('#/compliance', complianceNavLabel(), current === 'compliance'),
+          link('#/suppression', suppressionNavLabel(), current === 'suppression'),
         )
       : h('span', { class: 'spacer' }),
     h(
       'div',
       { class: 'account' },
       languageSwitch(),
-      session ? h('span', { class: 'who' }, h('span', {}, session.tenantName), h('span', {}, session.email)) : null,
+      session ? h('span', { class: 'who' }, h('span', {}, session.tenantName), h('span', {}, session.name ?? session.email)) : null,
       session ? h('button', { type: 'button', class: 'btn light small', onclick: () => endSession('signedOut') }, t('signOut')) : null,
     ),
   );
@@ -100,15 +118,20 @@ function render(): void {
     h('div', { id: 'live-region', class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' }),
   );
   if (!currentSession()) {
-    cleanup = signInView(main, signInNotice);
+    document.title = t('docTitle', { screen: t('signIn') });
+    cleanup = signInView(main, signInNotice === 'expired' ? t('sessionExpired') : signInNotice === 'signedOut' ? t('signedOut') : null);
     return;
   }
   const current = route();
+  document.title = t('docTitle', { screen: screenName(current) });
   if (current.name === 'campaign') cleanup = campaignView(main, current.id!);
   else if (current.name === 'tabulations') cleanup = tabulationsView(main);
   else if (current.name === 'keys') cleanup = keysView(main);
   else if (current.name === 'number') cleanup = numberView(main);
   else if (current.name === 'audit') cleanup = auditView(main);
+  else if (current.name === 'team') cleanup = teamView(main);
+  else if (current.name === 'compliance') cleanup = complianceView(main);
+  else if (current.name === 'suppression') cleanup = suppressionView(main);
   else cleanup = campaignsView(main);
   main.querySelector<HTMLElement>('h1')?.focus();
 }
@@ -125,9 +148,11 @@ onSessionChange((reason) => {
   for (const dialog of document.querySelectorAll('dialog')) dialog.remove();
   if (reason === 'signedIn') {
     signInNotice = null;
+    void loadPeople();
     connectLive();
   } else {
-    signInNotice = reason === 'expired' ? t('sessionExpired') : t('signedOut');
+    signInNotice = reason === 'expired' ? 'expired' : 'signedOut';
+    forgetPeople();
     disconnectLive();
   }
   render();
@@ -138,5 +163,8 @@ window.addEventListener('hashchange', () => {
 });
 
 setLang(lang());
-if (currentSession()) connectLive();
+if (currentSession()) {
+  void loadPeople();
+  connectLive();
+}
 render();

@@ -2,7 +2,7 @@
  * The admin session: the JWT from POST /v1/auth/login, kept in sessionStorage (gone when the tab closes) so a
  * reload does not sign the admin out. An expired session sends the admin back to sign-in with a message.
  */
-export type Session = { token: string; expiresAt: string; email: string; tenantName: string };
+export type Session = { token: string; expiresAt: string; email: string; tenantName: string; /** The admin's name (absent in sessions stored before it was kept). */ name?: string | undefined };
 
 const STORAGE_KEY = 'hyg.session';
 type Listener = (reason: 'expired' | 'signedOut' | 'signedIn') => void;

@@ -1,6 +1,7 @@
 import { ApiError, NetworkError } from './api';
 import { h, uid } from './dom';
-import { t } from './i18n';
+import { lang, t, type MessageKey } from './i18n';
+import { ptMore as PT_FIELDS } from './messages';
 
 /** Polite announcements of live updates for screen readers (and visible as the last update line). */
 export function announce(message: string): void {
@@ -11,15 +12,48 @@ export function announce(message: string): void {
   window.setTimeout(() => (region.textContent = message), 50);
 }
 
+/**
+ * The server's message in the console's language. The server answers in English with a closed set of codes and
+ * the offending field (`{code, field, message}`); in Portuguese the field's name and the usual validation phrases
+ * are translated from those, and anything not known stays as the server wrote it (nothing is swallowed).
+ */
+export function serverMessage(error: ApiError): string {
+  if (lang() === 'en') return error.message;
+  const field = error.field?.split('.').pop() ?? '';
+  const fieldKey = `field_${field}` as MessageKey;
+  const fieldName = field && fieldKey in PT_FIELDS ? t(fieldKey) : field;
+  let message = field && error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field!.length + 2) : error.message;
+  const patterns: [RegExp, (m: RegExpMatchArray) => string][] = [
+    [/^is required$/, () => t('msg_required')],
+    [/^must be an email address$/, () => t('msg_email')],
+    [/^must be at most (\d+) characters$/, (m) => t('msg_atMost', { n: m[1]! })],
+    [/^must be at least (\d+) characters$/, (m) => t('msg_atLeast', { n: m[1]! })],
+    [/^a SIP response must be a number from 100 to 699$/, () => t('codeErrSip')],
+    [/^a Q\.850 cause must be a number from 1 to 127$/, () => t('codeErrQ850')],
+    [/^campaign "(.*)" not found$/, (m) => `${t('campaign')} "${m[1]}" ${t('msg_notFound')}`],
+    [/^tabulation code "(.*)" of this tenant not found$/, (m) => `${t('code')} "${m[1]}" ${t('msg_notFound')}`],
+    [/^(mailing|dialer key|admin) not found$/, () => t('msg_notFound')],
+  ];
+  for (const [pattern, say] of patterns) {
+    const match = message.match(pattern);
+    if (match) {
+      message = say(match);
+      break;
+    }
+  }
+  return fieldName ? `${fieldName}: ${message}` : message;
+}
+
 /** An error in words for the admin; the server's own message is kept so nothing is swallowed. */
 export function errorText(error: unknown): string {
   if (error instanceof NetworkError) return t('errNetwork');
   if (error instanceof ApiError) {
     if (error.status >= 500) return t('errServer', { requestId: error.requestId });
-    if (error.code === 'FORBIDDEN') return t('errForbidden', { message: error.message });
-    if (error.code === 'NOT_FOUND') return t('errNotFound', { message: error.message });
-    if (error.code === 'RATE_LIMITED') return t('errRateLimited', { message: error.message });
-    return t('errRejected', { message: error.message });
+    const message = serverMessage(error);
+    if (error.code === 'FORBIDDEN') return t('errForbidden', { message });
+    if (error.code === 'NOT_FOUND') return t('errNotFound', { message });
+    if (error.code === 'RATE_LIMITED') return t('errRateLimited', { message });
+    return t('errRejected', { message });
   }
   return String((error as Error)?.message ?? error);
 }

@@ -1,6 +1,7 @@
 import type { AuditEventView } from '../../../../../plugin/contract/protocol';
 import { api, SessionEnded } from '../api';
-import { h, replaceChildren } from '../dom';
+import { actorName } from '../people';
+import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, t, type MessageKey } from '../i18n';
 import { errorText, inlineMessage, loadError, loadingBlock, pageTitle } from '../ui';
 
@@ -47,13 +48,31 @@ function targetText(target: string | null): string {
 function actorText(actor: string): string {
   if (actor === 'server') return t('actorServer');
   if (actor === 'operator' || actor.startsWith('operator:')) return actor === 'operator' ? t('actorOperator') : `${t('actorOperator')} (${actor.slice('operator:'.length)})`;
-  return actor;
+  return actorName(actor);
 }
+
+const AUDIT_KINDS: [string, MessageKey][] = [
+  ['', 'all'],
+  ['hygiene.', 'auditKindHygiene'],
+  ['tabulation.', 'auditKindTabulations'],
+  ['dialer-key.', 'auditKindKeys'],
+  ['number.', 'auditKindNumbers'],
+  ['admin.', 'auditKindAdmins'],
+];
 
 /** "Auditoria": the tenant's audit log, newest first, 50 at a time with "Carregar mais" (keyset on the event id). */
 export function auditView(root: HTMLElement): () => void {
-  const listSlot = h('div', { class: 'card' }, loadingBlock());
-  replaceChildren(root, pageTitle(t('auditTitle')), h('p', { class: 'intro' }, t('auditIntro')), listSlot);
+  const listSlot = h('div', {}, loadingBlock());
+  // Filtered by the server (action prefix), so the filter covers the whole log, not just the pages loaded.
+  const kindId = uid('audit-kind');
+  const kind = h('select', { id: kindId }, ...AUDIT_KINDS.map(([value, label]) => h('option', { value }, t(label))));
+  replaceChildren(
+    root,
+    pageTitle(t('auditTitle')),
+    h('p', { class: 'intro' }, t('auditIntro')),
+    h('section', { class: 'card', 'aria-label': t('auditTitle') }, h('div', { class: 'form-row filters', role: 'search' }, h('div', { class: 'field' }, h('label', { for: kindId }, t('auditKind')), kind)), listSlot),
+  );
+  kind.addEventListener('change', () => void loadFirst());
 
   let active = true;
   const tbody = h('tbody', {});
@@ -85,7 +104,7 @@ export function auditView(root: HTMLElement): () => void {
   async function loadFirst(): Promise<void> {
     replaceChildren(listSlot, loadingBlock());
     try {
-      const page = await api.audit();
+      const page = await api.audit(undefined, { action: kind.value || undefined });
       if (!active) return;
       if (page.events.length === 0) {
         replaceChildren(listSlot, h('p', { class: 'empty' }, t('auditEmpty')));
@@ -111,7 +130,7 @@ export function auditView(root: HTMLElement): () => void {
     more.disabled = true;
     const firstNew = shown;
     try {
-      const page = await api.audit(next);
+      const page = await api.audit(next, { action: kind.value || undefined });
       if (!active) return;
       append(page.events, page.next);
       // Keyboard users continue where the new rows begin, not back at the top.

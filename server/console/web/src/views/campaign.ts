@@ -1,79 +1,291 @@
-import type { CampaignView, DailyStatusMix, MailingView } from '../../../../../plugin/contract/protocol';
+import type { AuditEventView, CampaignView, DailyStatusMix, MailingView } from '../../../../../plugin/contract/protocol';
 import { api, SessionEnded } from '../api';
-import { h, replaceChildren } from '../dom';
-import { countDetail, formatDateTime, formatNumber, t } from '../i18n';
+import { downloadCsv } from '../csv';
+import { h, replaceChildren, uid } from '../dom';
+import { countDetail, formatDateTime, formatNumber, lang, t, type MessageKey } from '../i18n';
 import { subscribe } from '../live';
 import { announce, countWithDetail, loadError, loadingBlock, pageTitle } from '../ui';
+import { loadPeople } from '../people';
+import { ptMore as ERROR_KEYS } from '../messages';
+import { percent } from './campaigns';
 import { statusMixChart } from './chart';
 import { hygieneSwitch } from './hygieneSwitch';
 
-type MailingRow = { element: HTMLTableRowElement; update(mailing: MailingView): void };
+/** A failure in words: by its code in Portuguese, the server's own message in English. */
+function failureText(code: string | undefined, message: string | null): string {
+  const key = `err_${code ?? ''}` as MessageKey;
+  if (lang() === 'en' && message) return message;
+  return code && key in ERROR_KEYS ? t(key) : (message ?? '?');
+}
 
-/** One mailing's row; updated in place so a focused or hovered count keeps its detail open while it changes. */
-function mailingRow(initial: MailingView): MailingRow {
-  const status = h('td', {});
-  const received = h('td', { class: 'num' });
+/** What other features did to a mailing (suppression lists, ninth digit, right party), said only when it happened. */
+function extraCounts(c: MailingView['counts']): string {
+  const parts: string[] = [];
+  if (c.suppressedPhones) parts.push(t('extraSuppressed', { count: c.suppressedPhones }));
+  if (c.ninthDigitAdded) parts.push(t('extraNinthDigit', { count: c.ninthDigitAdded }));
+  if (c.rightPartyQualified || c.rightPartyNotQualified || c.rightPartyInactive) {
+    parts.push(t('extraRightParty', { qualified: c.rightPartyQualified ?? 0, notQualified: c.rightPartyNotQualified ?? 0, inactive: c.rightPartyInactive ?? 0 }));
+  }
+  return parts.join(' · ');
+}
+
+type MailingRow = { element: HTMLTableRowElement; update(mailing: MailingView): void };
+const PAGE_SIZE = 25;
+
+/** Phones, in every column: received = checked phones; hygienized = invalid + unconfirmed; the % is of received. */
+const HEADS = ['mailing', 'status', 'colReceived', 'colHygienized', 'colInvalid', 'colUnconfirmed', 'colPct', 'colMalformed', 'created'] as const;
+
+/**
+ * One mailing's row; updated in place so a focused or hovered count keeps its detail open while it changes. The
+ * split (invalid, unconfirmed, %) is in its own columns, so it is read without hovering, on a phone too. A mailing
+ * sent with hygiene off says so instead of zeros.
+ */
+function mailingRow(initial: MailingView, reasonOf: (id: string) => string | undefined): MailingRow {
+  const status = h('td', { 'data-label': t('status') });
   const hygienized = countWithDetail('', '');
-  const hygienizedCell = h('td', { class: 'num' }, hygienized.element);
-  const kept = h('td', { class: 'num' });
-  const dropped = h('td', { class: 'num' });
-  const malformed = h('td', { class: 'num' });
-  const element = h('tr', { 'data-mailing': initial.id }, h('th', { scope: 'row' }, initial.name), status, received, hygienizedCell, kept, dropped, malformed, h('td', {}, formatDateTime(initial.createdAt)));
+  const cells = {
+    received: h('td', { class: 'num', 'data-label': t('colReceived') }),
+    hygienized: h('td', { class: 'num', 'data-label': t('colHygienized') }, hygienized.element),
+    invalid: h('td', { class: 'num', 'data-label': t('colInvalid') }),
+    unconfirmed: h('td', { class: 'num', 'data-label': t('colUnconfirmed') }),
+    pct: h('td', { class: 'num', 'data-label': t('colPct') }),
+  };
+  const off = h('td', { colspan: 5, class: 'hygiene-off', 'data-label': t('colHygienized') }, t('hygieneOffExplained'));
+  const malformed = h('td', { class: 'num', 'data-label': t('colMalformed') });
+  const extras = h('span', { class: 'muted small block' });
+  const element = h('tr', { 'data-mailing': initial.id }, h('th', { scope: 'row' }, initial.name, extras), status);
+  if (initial.hygieneApplied) element.append(cells.received, cells.hygienized, cells.invalid, cells.unconfirmed, cells.pct);
+  else element.append(off);
+  element.append(malformed, h('td', { 'data-label': t('created') }, formatDateTime(initial.createdAt)));
   function update(mailing: MailingView): void {
     const c = mailing.counts;
     element.toggleAttribute('aria-busy', mailing.status === 'running');
-    replaceChildren(status, h('span', { class: `status status-${mailing.status}` }, t(mailing.status)), mailing.hygieneApplied ? null : h('span', { class: 'tag', title: t('hygieneNotAppliedHint') }, t('hygieneNotApplied')));
-    received.textContent = formatNumber(c.phonesTotal);
+    const reason = mailing.status === 'failed' ? reasonOf(mailing.id) : undefined;
+    replaceChildren(status, h('span', { class: `status status-${mailing.status}` }, reason ? t('failedBecause', { reason }) : t(mailing.status)));
+    cells.received.textContent = formatNumber(c.phonesTotal);
     hygienized.update(formatNumber(c.hygienized), countDetail(c));
-    kept.textContent = formatNumber(c.keptRows);
-    dropped.textContent = formatNumber(c.droppedRows);
+    cells.invalid.textContent = formatNumber(c.invalidPhones);
+    cells.unconfirmed.textContent = formatNumber(c.unconfirmedPhones);
+    cells.pct.textContent = percent(c.hygienized, c.phonesTotal) ?? '—';
     malformed.textContent = formatNumber(c.malformedPhones);
+    extras.textContent = extraCounts(c);
   }
   update(initial);
   return { element, update };
 }
 
-/** One campaign: its switch, its mailings with live counts, and its status mix chart. */
+/** One campaign: its switch, what its dialers reported, its mailings (search, status, pages, totals, CSV), its chart. */
 export function campaignView(root: HTMLElement, externalId: string): () => void {
   const back = h('a', { href: '#/campaigns', class: 'back' }, t('backToCampaigns'));
   const header = h('div', {}, loadingBlock());
+  const searchId = uid('search');
+  const statusId = uid('status');
+  const search = h('input', { id: searchId, type: 'search', autocomplete: 'off' });
+  const periodId = uid('period');
+  const period = h('select', { id: periodId }, ...(['30', '7', '90', '365'] as const).map((days) => h('option', { value: days }, t('periodDays', { days: Number(days) }))));
+  const statusFilter = h('select', { id: statusId }, h('option', { value: '' }, t('all')), ...(['running', 'completed', 'failed'] as const).map((s) => h('option', { value: s }, t(s))));
+  const shown = h('p', { class: 'muted small', role: 'status' });
+  const exportButton = h('button', { type: 'button', class: 'btn secondary', onclick: () => exportCsv() }, t('exportCsv'));
   const mailingsSlot = h('div', {});
+  const pager = h('nav', { class: 'pager', 'aria-label': t('pageOf', { page: 1, pages: 1 }) });
   const chartSlot = h('section', { class: 'card', 'aria-label': t('chartCampaign') });
-  replaceChildren(root, back, header, h('section', { class: 'card', 'aria-labelledby': 'mailings-title' }, h('h2', { id: 'mailings-title' }, t('mailingsTitle')), h('p', { class: 'muted small' }, t('countHint')), mailingsSlot), chartSlot);
+  const refusedSlot = h('div', {});
+  replaceChildren(
+    root,
+    back,
+    header,
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'mailings-title' },
+      h('h2', { id: 'mailings-title' }, t('mailingsTitle')),
+      h(
+        'div',
+        { class: 'form-row filters', role: 'search' },
+        h('div', { class: 'field grow' }, h('label', { for: searchId }, t('searchMailings')), search),
+        h('div', { class: 'field' }, h('label', { for: periodId }, t('filterPeriod')), period),
+        h('div', { class: 'field' }, h('label', { for: statusId }, t('statusFilter')), statusFilter),
+      ),
+      h('div', { class: 'list-head' }, shown, exportButton),
+      mailingsSlot,
+      pager,
+    ),
+    refusedSlot,
+    chartSlot,
+  );
 
   let control: ReturnType<typeof hygieneSwitch> | undefined;
+  let all: MailingView[] = [];
   const rows = new Map<string, MailingRow>();
-  let tbody: HTMLElement | undefined;
+  /** Why each failed mailing failed, from the audit log (`mailing.failed`, target `mailing:<id>`). */
+  const reasons = new Map<string, string>();
+  let page = 0;
   let chartTimer: number | undefined;
 
   function renderHeader(campaign: CampaignView): void {
     control = hygieneSwitch(campaign);
-    replaceChildren(header, pageTitle(campaign.name), h('p', { class: 'muted' }, `${t('campaignId')}: ${campaign.externalId}`), h('div', { class: 'card' }, h('h2', { class: 'h3' }, t('hygieneSwitch')), control.element));
-  }
-
-  function renderMailings(mailings: MailingView[]): void {
-    rows.clear();
-    tbody = h('tbody', {});
-    for (const mailing of mailings) {
-      const row = mailingRow(mailing);
-      rows.set(mailing.id, row);
-      tbody.append(row.element);
-    }
-    const heads = [t('mailing'), t('status'), t('received'), t('hygienized'), t('kept'), t('dropped'), t('malformed'), t('created')];
+    const reported = campaign.reported;
     replaceChildren(
-      mailingsSlot,
-      h('p', { class: 'empty', hidden: mailings.length > 0 }, t('noMailings')),
-      h('div', { class: 'table-wrap' }, h('table', { class: 'mailings', hidden: mailings.length === 0 }, h('thead', {}, h('tr', {}, ...heads.map((label, i) => h('th', { scope: 'col', class: i >= 2 && i <= 6 ? 'num' : null }, label)))), tbody)),
+      header,
+      pageTitle(campaign.name),
+      h('p', { class: 'muted' }, `${t('campaignId')}: ${campaign.externalId}`),
+      h(
+        'div',
+        { class: 'card split' },
+        h('div', {}, h('h2', { class: 'h3' }, t('hygieneSwitch')), control.element),
+        h(
+          'div',
+          {},
+          h('h2', { class: 'h3' }, t('reportedTitle')),
+          h('p', { class: 'reported' }, t('reportedDetail', { invalid: reported.invalid, contact: reported.contact, neutral: reported.neutral })),
+        ),
+      ),
     );
   }
 
-  const renderChart = (days: DailyStatusMix[]) => replaceChildren(chartSlot, statusMixChart(t('chartCampaign'), days));
+  function visible(): MailingView[] {
+    const query = search.value.trim().toLowerCase();
+    const since = Date.now() - Number(period.value) * 86_400_000;
+    return all.filter((m) => Date.parse(m.createdAt) >= since && (!query || m.name.toLowerCase().includes(query)) && (!statusFilter.value || m.status === statusFilter.value));
+  }
+
+  /** Totals of every mailing that matches (not just this page); hygiene-off mailings apart, since nothing was checked. */
+  function totalsRow(list: MailingView[]): HTMLElement {
+    const checked = list.filter((m) => m.hygieneApplied);
+    const sum = (pick: (m: MailingView) => number) => checked.reduce((total, m) => total + pick(m), 0);
+    const received = sum((m) => m.counts.phonesTotal);
+    const hygienized = sum((m) => m.counts.hygienized);
+    return h(
+      'tr',
+      { class: 'totals' },
+      h('th', { scope: 'row' }, t('totalsRow')),
+      h('td', { 'data-label': t('status') }, list.length > checked.length ? t('unhygienizedMailings', { count: list.length - checked.length }) : ''),
+      ...[received, hygienized, sum((m) => m.counts.invalidPhones), sum((m) => m.counts.unconfirmedPhones)].map((n, i) => h('td', { class: 'num', 'data-label': t(HEADS[i + 2]!) }, formatNumber(n))),
+      h('td', { class: 'num', 'data-label': t('colPct') }, percent(hygienized, received) ?? '—'),
+      h('td', { class: 'num', 'data-label': t('colMalformed') }, formatNumber(sum((m) => m.counts.malformedPhones))),
+      h('td', {}),
+    );
+  }
+
+  function renderMailings(): void {
+    const list = visible();
+    const pages = Math.max(1, Math.ceil(list.length / PAGE_SIZE));
+    page = Math.min(page, pages - 1);
+    const slice = list.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+    for (const mailing of slice) {
+      const existing = rows.get(mailing.id);
+      if (existing) existing.update(mailing);
+      else rows.set(mailing.id, mailingRow(mailing, (id) => reasons.get(id)));
+    }
+    shown.textContent = t('mailingsShown', { count: list.length, total: all.length });
+    exportButton.disabled = list.length === 0;
+    replaceChildren(
+      mailingsSlot,
+      h('p', { class: 'empty', hidden: all.length > 0 }, t('noMailings')),
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'mailings stack', hidden: all.length === 0 },
+          h('thead', {}, h('tr', {}, ...HEADS.map((key, i) => h('th', { scope: 'col', class: i >= 2 && i <= 7 ? 'num' : null }, t(key))))),
+          h('tbody', {}, ...slice.map((m) => rows.get(m.id)!.element)),
+          h('tfoot', {}, totalsRow(list)),
+        ),
+      ),
+    );
+    pager.setAttribute('aria-label', t('pageOf', { page: page + 1, pages }));
+    replaceChildren(
+      pager,
+      pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page === 0, onclick: () => showPage(page - 1) }, t('pagePrev')) : null,
+      pages > 1 ? h('span', { class: 'muted small' }, t('pageOf', { page: page + 1, pages })) : null,
+      pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page >= pages - 1, onclick: () => showPage(page + 1) }, t('pageNext')) : null,
+    );
+  }
+
+  /** Failure reasons for the rows, and the mailings refused before they had a record, in this campaign. */
+  function renderTraces(events: AuditEventView[]): void {
+    reasons.clear();
+    const refused: AuditEventView[] = [];
+    for (const event of events) {
+      const details = (event.details ?? {}) as { code?: string; campaign?: string; name?: string | null };
+      if (details.campaign !== externalId) continue;
+      const reason = failureText(details.code, event.reason);
+      if (event.action === 'mailing.failed' && event.target?.startsWith('mailing:')) reasons.set(event.target.slice('mailing:'.length), reason);
+      else if (event.action === 'mailing.refused') refused.push(event);
+    }
+    if (refused.length === 0) {
+      replaceChildren(refusedSlot);
+      return;
+    }
+    const heads = [t('refusedWhen'), t('refusedName'), t('refusedReason')];
+    replaceChildren(
+      refusedSlot,
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'refused-title' },
+        h('h2', { id: 'refused-title' }, t('refusedTitle')),
+        h('p', { class: 'muted small' }, t('refusedIntro')),
+        h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'refused stack' },
+            h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))),
+            h(
+              'tbody',
+              {},
+              ...refused.map((event) => {
+                const details = (event.details ?? {}) as { code?: string; name?: string | null };
+                return h(
+                  'tr',
+                  {},
+                  h('td', { 'data-label': t('refusedWhen') }, formatDateTime(event.at)),
+                  h('td', { 'data-label': t('refusedName') }, details.name || t('unnamedMailing')),
+                  h('td', { 'data-label': t('refusedReason') }, failureText(details.code, event.reason)),
+                );
+              }),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function showPage(next: number): void {
+    page = Math.max(0, next);
+    renderMailings();
+  }
+
+  function exportCsv(): void {
+    const head = HEADS.map((key) => t(key));
+    const lines = visible().map((m) => [
+      m.name,
+      t(m.status),
+      ...(m.hygieneApplied ? [m.counts.phonesTotal, m.counts.hygienized, m.counts.invalidPhones, m.counts.unconfirmedPhones, percent(m.counts.hygienized, m.counts.phonesTotal) ?? ''] : [t('hygieneOffExplained'), '', '', '', '']),
+      m.counts.malformedPhones,
+      m.createdAt,
+    ]);
+    downloadCsv(`mailings_${externalId}.csv`, [head, ...lines]);
+  }
+
+  const renderChart = (days: DailyStatusMix[]) => replaceChildren(chartSlot, statusMixChart(`${t('chartCampaign')} ${t('chartPeriod', { days: Number(period.value) })}`, days, Number(period.value)));
 
   async function load(first = false): Promise<void> {
     try {
-      const [campaign, mailings, days] = await Promise.all([api.campaign(externalId), api.mailings(externalId), api.dailyStats(externalId)]);
+      const [campaign, mailings, days, traces] = await Promise.all([
+        api.campaign(externalId),
+        api.mailings(externalId),
+        api.dailyStats(externalId, Number(period.value)),
+        api.audit(undefined, { action: 'mailing.', limit: 200 }).catch(() => null),
+        loadPeople(),
+      ]);
       renderHeader(campaign);
-      renderMailings(mailings);
+      renderTraces(traces?.events ?? []);
+      // Newest first: the mailing the dialer just sent is on the first page.
+      all = mailings.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      rows.clear();
+      renderMailings();
       renderChart(days);
       if (first) (header.querySelector('h1') as HTMLElement | null)?.focus();
     } catch (error) {
@@ -81,29 +293,49 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     }
   }
 
+  search.addEventListener('input', () => showPage(0));
+  statusFilter.addEventListener('change', () => showPage(0));
+  period.addEventListener('change', () => {
+    showPage(0);
+    void api.dailyStats(externalId, Number(period.value)).then(renderChart, () => undefined);
+  });
+
   const unsubscribe = subscribe({
     campaign: (campaign) => control?.update(campaign),
     mailing(mailing) {
-      if (mailing.campaignId !== externalId || !tbody) return;
+      if (mailing.campaignId !== externalId) return;
+      const index = all.findIndex((m) => m.id === mailing.id);
       const existing = rows.get(mailing.id);
-      if (existing) {
-        existing.update(mailing);
-      } else {
-        const row = mailingRow(mailing);
-        rows.set(mailing.id, row);
-        tbody.prepend(row.element);
-        mailingsSlot.querySelector('.empty')?.setAttribute('hidden', '');
-        mailingsSlot.querySelector('table')?.removeAttribute('hidden');
+      if (index >= 0) all[index] = mailing;
+      else {
+        all.unshift(mailing);
         announce(t('liveMailingStarted', { name: mailing.name }));
       }
+      // In place when shown (an open detail stays open), else the list is drawn again.
+      if (existing && index >= 0) {
+        existing.update(mailing);
+        renderTotalsOnly();
+      } else renderMailings();
       if (mailing.status !== 'running') {
         announce(t('liveMailingDone', { name: mailing.name, detail: countDetail(mailing.counts) }));
         window.clearTimeout(chartTimer);
-        chartTimer = window.setTimeout(() => void api.dailyStats(externalId).then(renderChart, () => undefined), 300);
+        chartTimer = window.setTimeout(() => void api.dailyStats(externalId, Number(period.value)).then(renderChart, () => undefined), 300);
       }
     },
     resync: () => void load(),
   });
+
+  /** Totals follow a live row without redrawing the rows (which would close an open count detail). */
+  function renderTotalsOnly(): void {
+    const tfoot = mailingsSlot.querySelector('tfoot');
+    if (!tfoot) {
+      renderMailings();
+      return;
+    }
+    const list = visible();
+    replaceChildren(tfoot, totalsRow(list));
+    shown.textContent = t('mailingsShown', { count: list.length, total: all.length });
+  }
 
   void load(true);
   return () => {

@@ -4,13 +4,11 @@ import { countDetail, formatNumber, lang, t } from '../i18n';
 
 const WIDTH = 1100;
 const HEIGHT = 240;
-const PAD = { top: 16, right: 12, bottom: 28, left: 48 };
-const DAYS = 30;
-
-/** The last 30 calendar days in Brazil, as the server groups them. */
-function lastDays(): string[] {
+const PAD = { top: 16, right: 52, bottom: 28, left: 64 };
+/** The last `count` calendar days in Brazil, as the server groups them. */
+function lastDays(count: number): string[] {
   const now = Date.now();
-  return Array.from({ length: DAYS }, (_v, i) => brazilianDate(now - (DAYS - 1 - i) * 86_400_000));
+  return Array.from({ length: count }, (_v, i) => brazilianDate(now - (count - 1 - i) * 86_400_000));
 }
 
 function niceMax(value: number): number {
@@ -26,15 +24,15 @@ const shortDay = (day: string) => (lang() === 'en' ? `${day.slice(5, 7)}/${day.s
  * The status mix per day as stacked bars (invalid below, unconfirmed above: the bar's height is the hygienized
  * total), hand-made SVG, with the same numbers in a table for screen readers and keyboard users.
  */
-export function statusMixChart(title: string, data: DailyStatusMix[]): HTMLElement {
+export function statusMixChart(title: string, data: DailyStatusMix[], dayCount = 30): HTMLElement {
   const byDay = new Map(data.map((row) => [row.day, row]));
-  const days = lastDays().map((day) => byDay.get(day) ?? { day, mailings: 0, phonesTotal: 0, hygienized: 0, invalid: 0, unconfirmed: 0 });
+  const days = lastDays(dayCount).map((day) => byDay.get(day) ?? { day, mailings: 0, phonesTotal: 0, hygienized: 0, invalid: 0, unconfirmed: 0 });
   const titleId = uid('chart-title');
   const descId = uid('chart-desc');
   const totals = days.reduce((sum, d) => ({ hygienized: sum.hygienized + d.hygienized, invalidPhones: sum.invalidPhones + d.invalid, unconfirmedPhones: sum.unconfirmedPhones + d.unconfirmed }), { hygienized: 0, invalidPhones: 0, unconfirmedPhones: 0 });
   const figure = h('figure', { class: 'chart' }, h('figcaption', { id: titleId, class: 'chart-title' }, title));
   if (totals.hygienized === 0 && data.length === 0) {
-    figure.append(h('p', { class: 'muted' }, t('chartEmpty')));
+    figure.append(h('p', { class: 'muted' }, t('chartEmptyDays', { days: dayCount })));
     return figure;
   }
 
@@ -45,29 +43,60 @@ export function statusMixChart(title: string, data: DailyStatusMix[]): HTMLEleme
   const barW = Math.max(slot * 0.7, 2);
   const y = (value: number) => PAD.top + plotH - (value / max) * plotH;
 
-  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-labelledby': `${titleId} ${descId}`, class: 'chart-svg', preserveAspectRatio: 'xMidYMid meet' });
+  // role=group, not img: its bars are focusable, each with its values as its name (keyboard and screen readers).
+  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'group', 'aria-labelledby': `${titleId} ${descId}`, class: 'chart-svg', preserveAspectRatio: 'xMidYMid meet' });
   chart.append(svg('desc', { id: descId }, `${countDetail(totals)}.`));
+  const pct = (value: number) => PAD.top + plotH - (value / 100) * plotH;
   for (let i = 0; i <= 4; i++) {
     const value = (max / 4) * i;
     chart.append(
       svg('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(value), y2: y(value), class: i === 0 ? 'axis' : 'grid' }),
-      svg('text', { x: PAD.left - 6, y: y(value) + 4, 'text-anchor': 'end', class: 'tick' }, formatNumber(value)),
+      svg('text', { x: PAD.left - 6, y: y(value) + 4, 'text-anchor': 'end', class: 'tick', 'aria-hidden': 'true' }, formatNumber(value)),
+      svg('text', { x: WIDTH - PAD.right + 6, y: pct(25 * i) + 4, 'text-anchor': 'start', class: 'tick tick-pct', 'aria-hidden': 'true' }, `${25 * i}%`),
     );
   }
+  // Units of both axes: phones on the left (bars), the share hygienized on the right (line).
+  chart.append(
+    svg('text', { x: 12, y: PAD.top + plotH / 2, transform: `rotate(-90 12 ${PAD.top + plotH / 2})`, 'text-anchor': 'middle', class: 'axis-label', 'aria-hidden': 'true' }, t('chartUnitPhones')),
+    svg('text', { x: WIDTH - 8, y: PAD.top + plotH / 2, transform: `rotate(90 ${WIDTH - 8} ${PAD.top + plotH / 2})`, 'text-anchor': 'middle', class: 'axis-label', 'aria-hidden': 'true' }, t('chartUnitPct')),
+  );
+  const tickEvery = Math.max(1, Math.round(days.length / 6));
+  const readout = h('p', { class: 'chart-readout small', 'aria-hidden': 'true' }, ' ');
+  const linePoints: string[] = [];
   days.forEach((d, i) => {
     const x = PAD.left + i * slot + (slot - barW) / 2;
-    const group = svg('g', {}, svg('title', {}, t('chartBar', { day: shortDay(d.day), detail: countDetail({ hygienized: d.hygienized, invalidPhones: d.invalid, unconfirmedPhones: d.unconfirmed }), phones: formatNumber(d.phonesTotal) })));
+    const share = d.phonesTotal ? (d.hygienized / d.phonesTotal) * 100 : null;
+    const label = t('chartBar', { day: shortDay(d.day), detail: countDetail({ hygienized: d.hygienized, invalidPhones: d.invalid, unconfirmedPhones: d.unconfirmed }), phones: formatNumber(d.phonesTotal) }) + (share === null ? '' : ` · ${formatNumber(Math.round(share * 10) / 10)}%`);
+    const group = svg('g', d.mailings > 0 ? { tabindex: 0, role: 'img', 'aria-label': label, class: 'bar' } : { class: 'bar' }, svg('title', {}, label));
+    // A full-height hit area, so a day with few numbers is still easy to point at.
+    group.append(svg('rect', { x: PAD.left + i * slot, width: slot, y: PAD.top, height: plotH, class: 'bar-hit' }));
     if (d.invalid > 0) group.append(svg('rect', { x, width: barW, y: y(d.invalid), height: y(0) - y(d.invalid), class: 'bar-invalid' }));
     if (d.unconfirmed > 0) group.append(svg('rect', { x, width: barW, y: y(d.hygienized), height: y(d.invalid) - y(d.hygienized), class: 'bar-unconfirmed' }));
+    if (d.mailings > 0) {
+      const show = () => (readout.textContent = label);
+      group.addEventListener('focus', show);
+      group.addEventListener('mouseenter', show);
+    }
     chart.append(group);
-    if (i % 5 === 4 || i === days.length - 1) chart.append(svg('text', { x: x + barW / 2, y: HEIGHT - 8, 'text-anchor': 'middle', class: 'tick' }, shortDay(d.day)));
+    if (share !== null) linePoints.push(`${x + barW / 2},${pct(share)}`);
+    if (i % tickEvery === tickEvery - 1 || i === days.length - 1) chart.append(svg('text', { x: x + barW / 2, y: HEIGHT - 8, 'text-anchor': 'middle', class: 'tick', 'aria-hidden': 'true' }, shortDay(d.day)));
   });
+  if (linePoints.length > 0) {
+    const line = svg('g', { class: 'pct-line', 'aria-hidden': 'true' });
+    if (linePoints.length > 1) line.append(svg('polyline', { points: linePoints.join(' ') }));
+    for (const point of linePoints) {
+      const [cx, cy] = point.split(',');
+      line.append(svg('circle', { cx: cx!, cy: cy!, r: 4 }));
+    }
+    chart.append(line);
+  }
 
   const legend = h(
     'ul',
     { class: 'legend' },
     h('li', {}, h('span', { class: 'swatch swatch-invalid', 'aria-hidden': 'true' }), t('invalid')),
     h('li', {}, h('span', { class: 'swatch swatch-unconfirmed', 'aria-hidden': 'true' }), t('unconfirmed')),
+    h('li', {}, h('span', { class: 'swatch swatch-pct', 'aria-hidden': 'true' }), t('chartPctLegend')),
     h('li', { class: 'muted' }, `${t('hygienized')} = ${t('invalid').toLowerCase()} + ${t('unconfirmed').toLowerCase()}`),
   );
   const rows = days.filter((d) => d.mailings > 0);
@@ -94,6 +123,6 @@ export function statusMixChart(title: string, data: DailyStatusMix[]): HTMLEleme
       ),
     ),
   );
-  figure.append(chart, legend, table);
+  figure.append(chart, readout, legend, table);
   return figure;
 }

@@ -2,6 +2,7 @@ import type { CampaignView } from '../../../../../plugin/contract/protocol';
 import { api, SessionEnded } from '../api';
 import { h, replaceChildren } from '../dom';
 import { formatDateTime, t } from '../i18n';
+import { actorName } from '../people';
 import { confirmDialog, errorText, inlineMessage, openDialog } from '../ui';
 
 /**
@@ -23,7 +24,7 @@ export function hygieneSwitch(initial: CampaignView): { element: HTMLElement; up
     button.toggleAttribute('aria-busy', pending);
     button.disabled = pending;
     replaceChildren(button, h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })), h('span', { class: 'switch-text' }, pending ? t('saving') : campaign.hygieneEnabled ? t('on') : t('off')));
-    changed.textContent = campaign.hygieneChangedAt && campaign.hygieneChangedBy ? t('changedBy', { actor: campaign.hygieneChangedBy, at: formatDateTime(campaign.hygieneChangedAt) }) : t('neverChanged');
+    changed.textContent = campaign.hygieneChangedAt && campaign.hygieneChangedBy ? t('changedBy', { actor: actorName(campaign.hygieneChangedBy), at: formatDateTime(campaign.hygieneChangedAt) }) : t('neverChanged');
   }
 
   button.addEventListener('click', async () => {
@@ -76,7 +77,7 @@ async function showHistory(campaign: CampaignView): Promise<void> {
       list,
       events.length === 0
         ? h('p', {}, t('historyEmpty'))
-        : h('ol', { class: 'history-list' }, ...events.map((event) => h('li', {}, h('time', { datetime: event.at }, formatDateTime(event.at)), ' — ', h('strong', {}, event.actor), ' ', event.action === 'hygiene_on' ? t('historyOn') : event.action === 'hygiene_off' ? t('historyOff') : event.action))),
+        : h('ol', { class: 'history-list' }, ...events.map((event) => h('li', {}, h('time', { datetime: event.at }, formatDateTime(event.at)), ' — ', h('strong', {}, actorName(event.actor)), ' ', event.action === 'hygiene_on' ? t('historyOn') : event.action === 'hygiene_off' ? t('historyOff') : event.action))),
     );
   } catch (error) {
     if (!(error instanceof SessionEnded)) replaceChildren(list, h('p', { class: 'inline-msg error', role: 'alert' }, errorText(error)));

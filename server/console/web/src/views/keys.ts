@@ -4,6 +4,7 @@ import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, t } from '../i18n';
 import { announce, confirmDialog, errorText, inlineMessage, loadError, loadingBlock, openDialog, pageTitle } from '../ui';
 import { subscribe } from '../live';
+import { actorName, loadPeople } from '../people';
 
 /** Shows a new key once, with a copy button; closing the dialog is the last time anyone sees it. */
 async function showNewKey(key: string): Promise<void> {
@@ -29,12 +30,50 @@ async function showNewKey(key: string): Promise<void> {
   );
   await openDialog({
     title: t('newKeyTitle'),
-    body: [h('p', { class: 'warning' }, t('newKeyWarning')), h('div', { class: 'field' }, h('label', { for: inputId }, t('newKeyLabel')), h('div', { class: 'copy-row' }, input, copy)), copyStatus],
+    body: [
+      h('p', { class: 'warning' }, t('newKeyWarning')),
+      h('div', { class: 'field' }, h('label', { for: inputId }, t('newKeyLabel')), h('div', { class: 'copy-row' }, input, copy)),
+      copyStatus,
+      h('h3', { class: 'h3' }, t('connectTitle')),
+      h('p', { class: 'small' }, t('connectIntro')),
+      connectSnippet(key),
+    ],
     actions: (close) => [h('button', { type: 'button', class: 'btn primary', onclick: () => close(true) }, t('done'))],
   });
 }
 
-/** Dialer keys: create (shown once) and revoke (with a confirmation). */
+/** What a dialer's machine needs to connect with a new key: the server's address, the key, and the check command. */
+export const connectText = (key: string) => `export HYGIENE_URL=${location.origin}\nexport HYGIENE_API_KEY=${key}\nnpx hygiene verificar`;
+
+function connectSnippet(key: string): HTMLElement {
+  const status = h('p', { class: 'inline-msg ok', role: 'status' });
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(connectText(key));
+      status.textContent = t('snippetCopied');
+    } catch {
+      status.textContent = t('copyFailed');
+    }
+  };
+  return h(
+    'div',
+    {},
+    h('pre', { class: 'snippet', tabindex: 0, role: 'region', 'aria-label': t('connectTitle') }, h('code', {}, connectText(key))),
+    h('button', { type: 'button', class: 'btn secondary small', onclick: () => void copy() }, t('copySnippet')),
+    status,
+  );
+}
+
+/** A key used in the last 10 minutes is a connected dialer; otherwise when it was last seen, or never. */
+const CONNECTED_MS = 10 * 60_000;
+function connection(key: DialerKeyView): HTMLElement {
+  if (key.revokedAt) return h('span', { class: 'muted' }, '—');
+  if (!key.lastUsedAt) return h('span', { class: 'muted' }, t('neverConnected'));
+  if (Date.now() - Date.parse(key.lastUsedAt) < CONNECTED_MS) return h('span', { class: 'tag tag-active' }, t('dialerConnected'));
+  return h('span', {}, t('lastSeen', { at: formatDateTime(key.lastUsedAt) }));
+}
+
+/** Dialer keys: create (shown once, with the snippet to connect a dialer), revoke (with a confirmation), search. */
 export function keysView(root: HTMLElement): () => void {
   const nameId = uid('key-name');
   const hintId = uid('key-hint');
@@ -51,12 +90,43 @@ export function keysView(root: HTMLElement): () => void {
     ),
     createMessage.element,
   );
-  const listSlot = h('div', { class: 'card' }, loadingBlock());
-  replaceChildren(root, pageTitle(t('keysTitle')), h('p', { class: 'intro' }, t('keysIntro')), form, listSlot);
+  const listSlot = h('div', {}, loadingBlock());
+  const searchId = uid('key-search');
+  const stateId = uid('key-state');
+  const search = h('input', { id: searchId, type: 'search', autocomplete: 'off' });
+  const state = h('select', { id: stateId }, h('option', { value: '' }, t('all')), h('option', { value: 'active' }, t('active')), h('option', { value: 'revoked' }, t('revokedState')));
+  const shown = h('p', { class: 'muted small', role: 'status' });
+  replaceChildren(
+    root,
+    pageTitle(t('keysTitle')),
+    h('p', { class: 'intro' }, t('keysIntro')),
+    form,
+    h(
+      'section',
+      { class: 'card', 'aria-label': t('keysTitle') },
+      h('div', { class: 'form-row filters', role: 'search' }, h('div', { class: 'field grow' }, h('label', { for: searchId }, t('searchKeys')), search), h('div', { class: 'field' }, h('label', { for: stateId }, t('status')), state)),
+      shown,
+      listSlot,
+    ),
+  );
+  let keys: DialerKeyView[] = [];
+
+  function render(): void {
+    const query = search.value.trim().toLowerCase();
+    const visible = keys.filter((key) => (!query || key.name.toLowerCase().includes(query) || key.prefix.toLowerCase().includes(query)) && (!state.value || (state.value === 'revoked') === Boolean(key.revokedAt)));
+    shown.textContent = keys.length ? t('keysShown', { count: visible.length, total: keys.length }) : '';
+    const heads = [t('name'), t('prefix'), t('createdBy'), t('connection'), t('status'), t('actions')];
+    replaceChildren(
+      listSlot,
+      keys.length === 0 ? h('p', { class: 'empty' }, t('noKeys')) : h('div', { class: 'table-wrap' }, h('table', { class: 'keys stack' }, h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))), h('tbody', {}, ...visible.map(row)))),
+    );
+  }
+  search.addEventListener('input', render);
+  state.addEventListener('change', render);
 
   function row(key: DialerKeyView): HTMLElement {
     const message = inlineMessage();
-    const status = key.revokedAt ? h('span', { class: 'tag tag-revoked' }, t('revokedAt', { at: formatDateTime(key.revokedAt), actor: key.revokedBy ?? '?' })) : h('span', { class: 'tag tag-active' }, t('active'));
+    const status = key.revokedAt ? h('span', { class: 'tag tag-revoked' }, t('revokedAt', { at: formatDateTime(key.revokedAt), actor: actorName(key.revokedBy ?? '?') })) : h('span', { class: 'tag tag-active' }, t('active'));
     const revoke = key.revokedAt
       ? null
       : h(
@@ -89,22 +159,18 @@ export function keysView(root: HTMLElement): () => void {
       'tr',
       { 'data-key': key.id },
       h('th', { scope: 'row', tabindex: -1 }, key.name),
-      h('td', {}, h('code', {}, `${key.prefix}…`)),
-      h('td', {}, key.createdBy, h('br'), h('span', { class: 'muted small' }, formatDateTime(key.createdAt))),
-      h('td', {}, key.lastUsedAt ? formatDateTime(key.lastUsedAt) : t('never')),
-      h('td', {}, status),
-      h('td', {}, revoke, message.element),
+      h('td', { 'data-label': t('prefix') }, h('code', {}, `${key.prefix}…`)),
+      h('td', { 'data-label': t('createdBy') }, actorName(key.createdBy), h('br'), h('span', { class: 'muted small' }, formatDateTime(key.createdAt))),
+      h('td', { 'data-label': t('connection') }, connection(key)),
+      h('td', { 'data-label': t('status') }, status),
+      h('td', { 'data-label': revoke ? t('actions') : '' }, revoke, message.element),
     );
   }
 
   async function load(): Promise<void> {
     try {
-      const keys = await api.keys();
-      const heads = [t('name'), t('prefix'), t('createdBy'), t('lastUsed'), t('status'), t('actions')];
-      replaceChildren(
-        listSlot,
-        keys.length === 0 ? h('p', { class: 'empty' }, t('noKeys')) : h('div', { class: 'table-wrap' }, h('table', { class: 'keys' }, h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))), h('tbody', {}, ...keys.map(row)))),
-      );
+      [keys] = await Promise.all([api.keys(), loadPeople()]);
+      render();
     } catch (error) {
       if (!(error instanceof SessionEnded)) replaceChildren(listSlot, loadError(error, () => void load()));
     }

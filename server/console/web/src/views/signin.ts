@@ -32,7 +32,7 @@ export function signInView(root: HTMLElement, notice: string | null): () => void
     submit.textContent = t('signingIn');
     try {
       const result = await api.login(email.value, password.value);
-      startSession({ token: result.token, expiresAt: result.expiresAt, email: result.admin.email, tenantName: result.admin.tenantName });
+      startSession({ token: result.token, expiresAt: result.expiresAt, email: result.admin.email, tenantName: result.admin.tenantName, name: result.admin.name });
     } catch (failure) {
       error.textContent = failure instanceof ApiError && failure.code === 'UNAUTHENTICATED' ? t('wrongCredentials') : errorText(failure);
       error.hidden = false;
