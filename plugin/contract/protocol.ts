@@ -131,6 +131,11 @@ export type CampaignSummary = {
   malformed: number;
   /** Phones removed by suppression lists (compliance, not hygiene): apart from hygienized. */
   suppressed: number;
+  /** Sums of the mailings' MailingCounts of the same names (ninth digit, right party). */
+  ninthDigitAdded: number;
+  rightPartyQualified: number;
+  rightPartyNotQualified: number;
+  rightPartyInactive: number;
   lastMailingAt: string | null;
 };
 

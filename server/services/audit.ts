@@ -8,6 +8,9 @@ export type AuditAction =
   | 'purpose.changed'
   | 'suppression.changed'
   | 'calling-hours.changed'
+  /** Anatel registry (server/services/compliance.ts): a CNPJ registered or edited, or removed; target `cnpj:<digits>`. */
+  | 'compliance.cnpj-saved'
+  | 'compliance.cnpj-removed'
   | 'tabulation.changed'
   | 'dialer-key.created'
   | 'dialer-key.revoked'

@@ -44,6 +44,10 @@ type Row = {
   unconfirmed: number;
   malformed: number;
   suppressed: number;
+  ninth_digit_added: number;
+  right_party_qualified: number;
+  right_party_not_qualified: number;
+  right_party_inactive: number;
   last_mailing_at: Date | null;
 };
 
@@ -83,7 +87,11 @@ export class CampaignSummaryService {
       coalesce(sum(m.invalid_phones), 0)::int AS invalid,
       coalesce(sum(m.unconfirmed_phones), 0)::int AS unconfirmed,
       coalesce(sum(m.malformed_phones), 0)::int AS malformed,
-      coalesce(sum(m.suppressed_phones), 0)::int AS suppressed`;
+      coalesce(sum(m.suppressed_phones), 0)::int AS suppressed,
+      coalesce(sum(m.ninth_digit_added), 0)::int AS ninth_digit_added,
+      coalesce(sum(m.right_party_qualified), 0)::int AS right_party_qualified,
+      coalesce(sum(m.right_party_not_qualified), 0)::int AS right_party_not_qualified,
+      coalesce(sum(m.right_party_inactive), 0)::int AS right_party_inactive`;
     const params = [tenantId, start, end, search, hygiene];
     const direction = request.order === 'asc' ? 'ASC' : 'DESC';
     const rows = await this.prisma.$queryRawUnsafe<(Row & { hygienized_pct: number | null })[]>(
@@ -119,6 +127,10 @@ export class CampaignSummaryService {
         unconfirmed: totals?.unconfirmed ?? 0,
         malformed: totals?.malformed ?? 0,
         suppressed: totals?.suppressed ?? 0,
+        ninthDigitAdded: totals?.ninth_digit_added ?? 0,
+        rightPartyQualified: totals?.right_party_qualified ?? 0,
+        rightPartyNotQualified: totals?.right_party_not_qualified ?? 0,
+        rightPartyInactive: totals?.right_party_inactive ?? 0,
       },
     };
   }
@@ -136,5 +148,9 @@ const present = (campaign: CampaignView, row: Row): CampaignSummary => ({
   unconfirmed: row.unconfirmed,
   malformed: row.malformed,
   suppressed: row.suppressed,
+  ninthDigitAdded: row.ninth_digit_added,
+  rightPartyQualified: row.right_party_qualified,
+  rightPartyNotQualified: row.right_party_not_qualified,
+  rightPartyInactive: row.right_party_inactive,
   lastMailingAt: row.last_mailing_at ? new Date(row.last_mailing_at).toISOString() : null,
 });

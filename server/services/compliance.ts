@@ -10,6 +10,7 @@ import {
 import type { PrismaClient } from '../generated/prisma/client';
 import { AppError, notFound } from '../errors';
 import { accessCodeLevel, cnpjLevel, elapsedCallingDay, LEVEL_ORDER, projectDay, shortSharePercent, statusOf, type DayCounts, type Level, type ShortCallRules } from '../domain/anatel';
+import type { AuditLog } from './audit';
 import type { CampaignService } from './campaigns';
 import { alertEvent, entryOf, NONE, type AlertRow } from './complianceMeter';
 
@@ -41,6 +42,7 @@ export class ComplianceService {
     private readonly campaigns: CampaignService,
     private readonly rules: ShortCallRules,
     private readonly clock: () => Date,
+    private readonly audit: AuditLog,
   ) {}
 
   async listCnpjs(tenantId: string): Promise<ComplianceCnpjView[]> {
@@ -62,7 +64,7 @@ export class ComplianceService {
   }
 
   /** Registers a CNPJ or replaces its name and access codes; an access code of another of the tenant's CNPJs is a conflict. */
-  async putCnpj(tenantId: string, cnpj: string, input: { name: string; accessCodes: string[] }): Promise<ComplianceCnpjView> {
+  async putCnpj(tenantId: string, actor: string, cnpj: string, input: { name: string; accessCodes: string[] }): Promise<ComplianceCnpjView> {
     const accessCodes = [...new Set(input.accessCodes)];
     await this.prisma.$transaction(async (tx) => {
       const row = await tx.complianceCnpj.upsert({ where: { tenantId_cnpj: { tenantId, cnpj } }, create: { tenantId, cnpj, name: input.name }, update: { name: input.name } });
@@ -74,13 +76,16 @@ export class ComplianceService {
       await tx.complianceAccessCode.deleteMany({ where: { cnpjId: row.id } });
       if (accessCodes.length > 0) await tx.complianceAccessCode.createMany({ data: accessCodes.map((accessCode) => ({ tenantId, accessCode, cnpjId: row.id })) });
     });
+    // Access codes are the company's trunk numbers, not people's phones: the audit may name them.
+    await this.audit.record({ tenantId, actor, action: 'compliance.cnpj-saved', target: `cnpj:${cnpj}`, details: { name: input.name, accessCodes } });
     return (await this.listCnpjs(tenantId)).find((view) => view.cnpj === cnpj)!;
   }
 
   /** Removes a CNPJ with its access codes and campaign links; its counted days stay in the history. */
-  async removeCnpj(tenantId: string, cnpj: string): Promise<void> {
+  async removeCnpj(tenantId: string, actor: string, cnpj: string): Promise<void> {
     const { count } = await this.prisma.complianceCnpj.deleteMany({ where: { tenantId, cnpj } });
     if (count === 0) throw notFound(`CNPJ ${cnpj}`);
+    await this.audit.record({ tenantId, actor, action: 'compliance.cnpj-removed', target: `cnpj:${cnpj}` });
   }
 
   /** Names the CNPJ a campaign dials for (null: none). */

@@ -134,7 +134,7 @@ export async function createServices(infra: Infra): Promise<Services> {
       maxConcurrentPerTenant: config.maxConcurrentMailingsPerTenant,
       maxSpillBytesPerTenant: config.maxSpillBytesPerTenant,
     }, readBudget, rightParty).useSuppression(suppression)),
-    compliance: new ComplianceService(prisma, campaigns, config.shortCalls, clock),
+    compliance: new ComplianceService(prisma, campaigns, config.shortCalls, clock, audit),
     complianceMeter,
     numbers,
     suppression,

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { TestServer } from '../support/harness';
+import { startTestServer, type TestServer, type TestServerOptions } from '../support/harness';
 import { buildTenant, invalidOutcomes, type BuiltTenant } from '../support/factories';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -53,6 +53,86 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+export type ConsoleSuiteOptions = {
+  /** 'suite' (default): one server for the describe block; 'test': a fresh one per test (tests that restart or crowd it). */
+  serverPer?: 'suite' | 'test';
+  /** When the browser context is opened and signed in: 'test' (default) a fresh one per test; 'suite' once. */
+  pagePer?: 'suite' | 'test';
+  server?: TestServerOptions;
+  /** The admin's tenant, with whatever it needs seeded before the console opens (default: a bare buildTenant). */
+  tenant?: (server: TestServer) => Promise<BuiltTenant>;
+  /** Sign in through the form once the console is open (default true). */
+  signIn?: boolean;
+};
+
+export type ConsoleSuite = { readonly browser: Browser; readonly server: TestServer; readonly admin: BuiltTenant; readonly page: Page; readonly consoleErrors: string[] };
+
+/**
+ * The setup every console test file shares: Chromium, a real server, a tenant, the console open (and signed in),
+ * torn down in reverse. Call it at the top of a describe block; its hooks run before the file's own, so a file's
+ * beforeEach already has a page. Read the fields inside hooks and tests only (they are set by the hooks).
+ */
+export function consoleSuite(options: ConsoleSuiteOptions = {}): ConsoleSuite {
+  const state: { -readonly [K in keyof ConsoleSuite]?: ConsoleSuite[K] | undefined } = {};
+  const perTest = options.serverPer === 'test';
+  const pagePerSuite = options.pagePer === 'suite' && !perTest;
+  const startServer = async () => {
+    state.server = await startTestServer(options.server);
+  };
+  const open = async () => {
+    const server = state.server!;
+    state.admin = await (options.tenant ?? buildTenant)(server);
+    ({ page: state.page, consoleErrors: state.consoleErrors } = await openConsole(state.browser!, server));
+    if (options.signIn ?? true) await signIn(state.page, state.admin);
+  };
+  const close = async () => {
+    await state.page?.context().close();
+    state.page = undefined;
+  };
+  beforeAll(async () => {
+    state.browser = await launchBrowser();
+    if (!perTest) await startServer();
+    if (pagePerSuite) await open();
+  });
+  afterAll(async () => {
+    if (pagePerSuite) await close();
+    if (!perTest) await state.server?.stop();
+    await state.browser?.close();
+  });
+  if (!pagePerSuite) {
+    beforeEach(async () => {
+      if (perTest) await startServer();
+      await open();
+    });
+    afterEach(async () => {
+      await close();
+      if (perTest) await state.server?.stop();
+    });
+  }
+  const read = <K extends keyof ConsoleSuite>(key: K): ConsoleSuite[K] => {
+    const value = state[key];
+    if (value === undefined) throw new Error(`consoleSuite: ${key} is read before the suite's hooks ran`);
+    return value as ConsoleSuite[K];
+  };
+  return {
+    get browser() {
+      return read('browser');
+    },
+    get server() {
+      return read('server');
+    },
+    get admin() {
+      return read('admin');
+    },
+    get page() {
+      return read('page');
+    },
+    get consoleErrors() {
+      return read('consoleErrors');
+    },
+  };
 }
 
 const phone = (ddd: number, i: number) => `(${ddd}) 98765-${String(1000 + i).padStart(4, '0')}`;

@@ -16,6 +16,8 @@ export type SeedMailing = {
   unconfirmed?: number;
   malformed?: number;
   suppressed?: number;
+  ninthDigitAdded?: number;
+  rightParty?: { qualified: number; notQualified: number; inactive: number };
 };
 
 export async function seedMailings(server: TestServer, tenant: BuiltTenant, externalId: string, mailings: SeedMailing[]): Promise<void> {
@@ -41,6 +43,10 @@ export async function seedMailings(server: TestServer, tenant: BuiltTenant, exte
         unconfirmedPhones: unconfirmed,
         malformedPhones: m.malformed ?? 0,
         suppressedPhones: m.suppressed ?? 0,
+        ninthDigitAdded: m.ninthDigitAdded ?? 0,
+        rightPartyQualified: m.rightParty?.qualified ?? 0,
+        rightPartyNotQualified: m.rightParty?.notQualified ?? 0,
+        rightPartyInactive: m.rightParty?.inactive ?? 0,
         createdAt,
         completedAt: createdAt,
       };

@@ -1,7 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { buildTenant, invalidOutcomes, type BuiltTenant } from '../support/factories';
-import { startTestServer, type TestServer } from '../support/harness';
-import { launchBrowser, openConsole, screenshot, signIn, type Win } from './browser';
+import type { Page } from 'playwright-core';
+import { buildTenant, invalidOutcomes } from '../support/factories';
+import { startTestServer } from '../support/harness';
+import { consoleSuite, launchBrowser, openConsole, screenshot, signIn, type Win } from './browser';
 
 /** A number the pool removed: two tenants, 5 invalid tabulations each, a day apart (docs/rules.md). */
 const REMOVED = '(11) 98888-1234';
@@ -14,58 +14,40 @@ type Storage = { length: number; key(index: number): string | null; getItem(key:
 type StorageWin = { localStorage: Storage; sessionStorage: Storage };
 
 describe('admin console: why a number left the mailings, contest, and the audit log (real Chromium)', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let admin: BuiltTenant;
-  let page: Page;
-  let consoleErrors: string[];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  beforeEach(async () => {
-    server = await startTestServer();
-    const first = await buildTenant(server);
-    const second = await buildTenant(server);
-    await first.campaign('cobranca', true);
-    await second.campaign('vendas', true);
-    await first.report(invalidOutcomes('a', 'cobranca', REMOVED, 5));
-    server.clock.advanceDays(1);
-    await second.report(invalidOutcomes('b', 'vendas', REMOVED, 5));
-    // The admin looking is a third company, which never dialed the number.
-    admin = await buildTenant(server, { name: 'Terceira Cobranças' });
-    ({ page, consoleErrors } = await openConsole(browser, server));
-    await signIn(page, admin);
-  });
-
-  afterEach(async () => {
-    await page.context().close();
-    await server.stop();
+  const suite = consoleSuite({
+    serverPer: 'test',
+    tenant: async (server) => {
+      const first = await buildTenant(server);
+      const second = await buildTenant(server);
+      await first.campaign('cobranca', true);
+      await second.campaign('vendas', true);
+      await first.report(invalidOutcomes('a', 'cobranca', REMOVED, 5));
+      server.clock.advanceDays(1);
+      await second.report(invalidOutcomes('b', 'vendas', REMOVED, 5));
+      // The admin looking is a third company, which never dialed the number.
+      return buildTenant(server, { name: 'Terceira Cobranças' });
+    },
   });
 
   const isFocused = (locator: ReturnType<Page['getByRole']>) => locator.evaluate((el) => el === (globalThis as unknown as Win).document.activeElement);
   const storedText = () =>
-    page.evaluate(() => {
+    suite.page.evaluate(() => {
       const win = globalThis as unknown as StorageWin;
       const dump = (storage: Storage) => Array.from({ length: storage.length }, (_v, i) => `${storage.key(i)}=${storage.getItem(storage.key(i) ?? '')}`).join('\n');
       return `${dump(win.localStorage)}\n${dump(win.sessionStorage)}`;
     });
 
   async function lookUp(phone: string): Promise<void> {
-    await page.getByLabel('Telefone').fill(phone);
-    await page.getByRole('button', { name: 'Consultar', exact: true }).click();
+    await suite.page.getByLabel('Telefone').fill(phone);
+    await suite.page.getByRole('button', { name: 'Consultar', exact: true }).click();
   }
 
   it('when a third company consults a number the pool removed and contests it, then it reads why, sees it contested, and the audit log lists the contest with its reason', async () => {
-    await page.getByRole('link', { name: 'Consultar número' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Consultar número' }).waitFor();
+    await suite.page.getByRole('link', { name: 'Consultar número' }).click();
+    await suite.page.getByRole('heading', { level: 1, name: 'Consultar número' }).waitFor();
 
     await lookUp(REMOVED);
-    const result = page.getByRole('region', { name: 'Resultado da consulta' });
+    const result = suite.page.getByRole('region', { name: 'Resultado da consulta' });
     await result.getByRole('heading', { name: 'Este número foi removido dos seus mailings pela base compartilhada.' }).waitFor();
     const text = await result.textContent();
     expect(text).toContain('inválido');
@@ -75,16 +57,16 @@ describe('admin console: why a number left the mailings, contest, and the audit 
     expect(text).toContain('2 dias');
     expect(text).toContain('Não contestada');
     expect(text).not.toContain('possivelmente reatribuído');
-    await screenshot(page, '20-number-removed-by-pool');
+    await screenshot(suite.page, '20-number-removed-by-pool');
 
     await result.getByRole('button', { name: 'Contestar remoção' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Contestar remoção' });
+    const dialog = suite.page.getByRole('dialog', { name: 'Contestar remoção' });
     await dialog.waitFor();
     await expect(dialog.textContent()).resolves.toContain(
       'o número volta a ser discado pela sua empresa em período de reavaliação; a base compartilhada não muda; a contestação fica registrada na auditoria',
     );
     await dialog.getByLabel('Motivo').fill(REASON);
-    await screenshot(page, '21-contest-dialog');
+    await screenshot(suite.page, '21-contest-dialog');
     await dialog.getByRole('button', { name: 'Contestar', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
 
@@ -93,14 +75,14 @@ describe('admin console: why a number left the mailings, contest, and the audit 
     expect(after).toContain('em quarentena de reavaliação');
     expect(after).toContain('pela base compartilhada');
     await expect(result.getByRole('button', { name: 'Contestar remoção' }).count()).resolves.toBe(0);
-    await screenshot(page, '22-number-contested');
+    await screenshot(suite.page, '22-number-contested');
     // The server agrees: this company dials the number again during the re-evaluation, the pool does not change.
-    const explained = await server.api().post('/v1/numbers/explain').set('authorization', admin.auth('admin')).send({ phone: REMOVED }).expect(200);
+    const explained = await suite.server.api().post('/v1/numbers/explain').set('authorization', suite.admin.auth('admin')).send({ phone: REMOVED }).expect(200);
     expect(explained.body).toMatchObject({ removed: true, status: 'probation', contested: true });
 
-    await page.getByRole('link', { name: 'Auditoria' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Auditoria' }).waitFor();
-    const table = page.getByRole('table');
+    await suite.page.getByRole('link', { name: 'Auditoria' }).click();
+    await suite.page.getByRole('heading', { level: 1, name: 'Auditoria' }).waitFor();
+    const table = suite.page.getByRole('table');
     await table.getByRole('columnheader', { name: 'Quando' }).waitFor();
     for (const column of ['Quem', 'O quê', 'Alvo', 'Motivo']) await expect(table.getByRole('columnheader', { name: column }).count()).resolves.toBe(1);
     const contestRow = table.getByRole('row').filter({ hasText: 'Remoção contestada' });
@@ -109,90 +91,90 @@ describe('admin console: why a number left the mailings, contest, and the audit 
     expect(rowText).toContain(REASON);
     expect(rowText).toContain('Admin'); // the admin's name, not their email (issue 14)
     expect(rowText).not.toContain('9888');
-    await screenshot(page, '23-audit-log');
+    await screenshot(suite.page, '23-audit-log');
 
     // A number never reported: that sentence and nothing else (no counts, no contest).
-    await page.getByRole('link', { name: 'Consultar número' }).click();
+    await suite.page.getByRole('link', { name: 'Consultar número' }).click();
     await lookUp(NEVER_REPORTED);
     await result.getByRole('heading', { name: 'Este número não foi removido dos seus mailings.' }).waitFor();
     await expect(result.textContent()).resolves.toBe('Este número não foi removido dos seus mailings.');
-    await screenshot(page, '24-number-not-removed');
+    await screenshot(suite.page, '24-number-not-removed');
 
     // Phones never reach the browser's storage nor the address bar.
     const stored = await storedText();
     expect(stored).not.toMatch(/9888|98888|7777/);
     expect(stored).not.toContain(REMOVED_DIGITS);
-    expect(page.url()).not.toMatch(/\d{8}/);
-    expect(consoleErrors).toEqual([]);
+    expect(suite.page.url()).not.toMatch(/\d{8}/);
+    expect(suite.consoleErrors).toEqual([]);
   });
 
   it('when the admin uses only the keyboard, then the contest dialog opens with Enter, closes with Escape back on its button, traps Tab and refuses a short reason', async () => {
-    await page.getByRole('link', { name: 'Consultar número' }).click();
-    const phone = page.getByLabel('Telefone');
+    await suite.page.getByRole('link', { name: 'Consultar número' }).click();
+    const phone = suite.page.getByLabel('Telefone');
     await phone.waitFor();
     // From the page heading, Tab reaches the phone field.
     let tabs = 0;
-    while (!(await phone.evaluate((el) => el === (globalThis as unknown as Win).document.activeElement)) && tabs++ < 20) await page.keyboard.press('Tab');
+    while (!(await phone.evaluate((el) => el === (globalThis as unknown as Win).document.activeElement)) && tabs++ < 20) await suite.page.keyboard.press('Tab');
     expect(tabs).toBeLessThan(20);
-    await page.keyboard.type(REMOVED);
-    await page.keyboard.press('Enter');
+    await suite.page.keyboard.type(REMOVED);
+    await suite.page.keyboard.press('Enter');
 
-    const result = page.getByRole('region', { name: 'Resultado da consulta' });
+    const result = suite.page.getByRole('region', { name: 'Resultado da consulta' });
     const opener = result.getByRole('button', { name: 'Contestar remoção' });
     await opener.waitFor();
     // The answer's heading has the focus (read first); Tab goes on to the contest button.
     tabs = 0;
-    while (!(await isFocused(opener)) && tabs++ < 20) await page.keyboard.press('Tab');
+    while (!(await isFocused(opener)) && tabs++ < 20) await suite.page.keyboard.press('Tab');
     expect(tabs).toBeLessThan(20);
-    await page.keyboard.press('Enter');
+    await suite.page.keyboard.press('Enter');
 
-    const dialog = page.getByRole('dialog', { name: 'Contestar remoção' });
+    const dialog = suite.page.getByRole('dialog', { name: 'Contestar remoção' });
     await dialog.waitFor();
     const reason = dialog.getByLabel('Motivo');
     await expect(isFocused(reason)).resolves.toBe(true);
-    await page.keyboard.press('Escape');
+    await suite.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     await expect(isFocused(opener)).resolves.toBe(true);
 
-    await page.keyboard.press('Enter');
+    await suite.page.keyboard.press('Enter');
     await dialog.waitFor();
-    await page.keyboard.type('não');
-    await page.keyboard.press('Tab');
+    await suite.page.keyboard.type('não');
+    await suite.page.keyboard.press('Tab');
     await expect(isFocused(dialog.getByRole('button', { name: 'Cancelar' }))).resolves.toBe(true);
-    await page.keyboard.press('Tab');
+    await suite.page.keyboard.press('Tab');
     const confirm = dialog.getByRole('button', { name: 'Contestar', exact: true });
     await expect(isFocused(confirm)).resolves.toBe(true);
     // The Tab trap: past the last button, back to the reason.
-    await page.keyboard.press('Tab');
+    await suite.page.keyboard.press('Tab');
     await expect(isFocused(reason)).resolves.toBe(true);
-    await page.keyboard.press('Shift+Tab');
+    await suite.page.keyboard.press('Shift+Tab');
     await expect(isFocused(confirm)).resolves.toBe(true);
-    await page.keyboard.press('Enter');
+    await suite.page.keyboard.press('Enter');
     await dialog.getByRole('alert').getByText('Motivo: escreva pelo menos 5 caracteres.').waitFor();
     await expect(isFocused(reason)).resolves.toBe(true);
-    await screenshot(page, '25-contest-dialog-short-reason');
+    await screenshot(suite.page, '25-contest-dialog-short-reason');
 
-    await page.keyboard.type(' é o número do cliente');
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('Enter');
+    await suite.page.keyboard.type(' é o número do cliente');
+    await suite.page.keyboard.press('Tab');
+    await suite.page.keyboard.press('Tab');
+    await suite.page.keyboard.press('Enter');
     await dialog.waitFor({ state: 'detached' });
     await result.getByText('Contestada pela sua empresa').waitFor();
     await expect(isFocused(result.getByRole('heading', { level: 2 }))).resolves.toBe(true);
-    expect(consoleErrors).toEqual([]);
+    expect(suite.consoleErrors).toEqual([]);
   });
 
   it('when the phone is malformed, then the server\'s field message shows next to the form and no answer stays on screen', async () => {
-    await page.getByRole('link', { name: 'Consultar número' }).click();
+    await suite.page.getByRole('link', { name: 'Consultar número' }).click();
     await lookUp(REMOVED);
-    const result = page.getByRole('region', { name: 'Resultado da consulta' });
+    const result = suite.page.getByRole('region', { name: 'Resultado da consulta' });
     await result.getByText('pela base compartilhada').first().waitFor();
     await lookUp('12345');
-    const alert = page.getByRole('search').getByRole('alert');
+    const alert = suite.page.getByRole('search').getByRole('alert');
     // The server's reason, in Portuguese, labelled with the field.
     await alert.getByText('Telefone: número curto demais; informe o DDD e 8 dígitos (fixo) ou 9 dígitos (celular).').waitFor();
     await expect(result.count()).resolves.toBe(0); // hidden: the previous number's answer is gone
-    await screenshot(page, '26-number-malformed');
+    await screenshot(suite.page, '26-number-malformed');
   });
 });
 

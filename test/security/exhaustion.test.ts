@@ -2,6 +2,7 @@ import http from 'node:http';
 import { buildTenant, type BuiltTenant } from '../support/factories';
 import { startTestServer, type TestServer } from '../support/harness';
 import { filterCsvMailing, filterJsonMailing } from '../support/mailing';
+import { MAX_COLUMNS } from '../../server/services/mailingFilter/rowJudge';
 
 /**
  * Issue 10, "authenticated exhaustion": what one dialer key could make an instance hold or chew on. Each case failed
@@ -131,8 +132,17 @@ describe('security: CSV headers of a hostile width (default limits)', () => {
     await server.stop();
   });
 
-  it('when a CSV header has 100k phone-named columns, then the mailing is refused naming the limit of phone columns', async () => {
+  it('when a CSV header has 100k columns, then the mailing is refused naming the limit of columns, before any name is classified', async () => {
     const header = Array.from({ length: 100_000 }, (_v, i) => `tel${i}`).join(';');
+    const result = await filterCsvMailing(server, tenant.auth('dialer'), 'c', `${header}\n${PHONE}\n`);
+    expect(result.status).toBe(400);
+    const error = (result.summary as unknown as { error: { code: string; field: string; message: string } }).error;
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'body' });
+    expect(error.message).toBe(`body: line 1: the header has 100000 columns, more than the limit of ${MAX_COLUMNS}`);
+  });
+
+  it('when a CSV header has 4,000 phone-named columns (under the column limit), then the mailing is refused naming the limit of phone columns', async () => {
+    const header = Array.from({ length: 4_000 }, (_v, i) => `tel${i}`).join(';');
     const result = await filterCsvMailing(server, tenant.auth('dialer'), 'c', `${header}\n${PHONE}\n`);
     expect(result.status).toBe(400);
     const error = (result.summary as unknown as { error: { code: string; field: string; message: string } }).error;

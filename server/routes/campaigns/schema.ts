@@ -20,7 +20,8 @@ const isRealDay = (day: string) => {
   const parsed = new Date(`${day}T00:00:00Z`);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(day);
 };
-const brazilianDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').refine(isRealDay, 'must be a real date');
+/** A real calendar day YYYY-MM-DD (also the compliance routes' days: a day Date rolls over was a 500 there). */
+export const brazilianDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').refine(isRealDay, 'must be a real date');
 
 /** `GET /v1/campaigns/summary`: date range (Brazilian days), search, hygiene filter, sort and an offset page. */
 export const summaryQuery = z.object({

@@ -18,12 +18,14 @@ export function complianceRoutes(services: Services): Router {
   router.put('/v1/compliance/cnpjs/:cnpj', admin, async (req, res) => {
     const { cnpj } = parseInput(cnpjParams, req.params, 'params');
     const body = parseInput(putCnpjBody, req.body, 'body');
-    res.json(await services.compliance.putCnpj(principalOf(res).tenantId, cnpj, body));
+    const principal = principalOf(res);
+    res.json(await services.compliance.putCnpj(principal.tenantId, principal.actor, cnpj, body));
   });
 
   router.delete('/v1/compliance/cnpjs/:cnpj', admin, async (req, res) => {
     const { cnpj } = parseInput(cnpjParams, req.params, 'params');
-    await services.compliance.removeCnpj(principalOf(res).tenantId, cnpj);
+    const principal = principalOf(res);
+    await services.compliance.removeCnpj(principal.tenantId, principal.actor, cnpj);
     res.status(204).end();
   });
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { accessCodeDigits, cnpjDigits } from '../../domain/anatel';
 import { dbSafeText } from '../../http/validate';
-import { externalId } from '../campaigns/schema';
+// Date.parse rolls 2026-02-30 over to March; campaigns' day checks the round trip (it reached a query as a 500).
+import { brazilianDay, externalId } from '../campaigns/schema';
 
 /** A CNPJ in any usual spelling ("11.222.333/0001-81"), check digits verified; yields its 14 digits. */
 const cnpj = dbSafeText()
@@ -25,11 +26,6 @@ const accessCode = dbSafeText()
     }
     return digits;
   });
-
-const brazilianDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)), 'must be a real date');
 
 export const cnpjParams = z.object({ cnpj });
 export const putCnpjBody = z.object({

@@ -7,7 +7,7 @@ import { detectDddColumn, type PhoneClassifier } from '../phoneClassifier';
 import { blankCell, editCells, ninthDigitCell, type CellEdit } from './csvCells';
 import { MailingEncoding } from './encoding';
 import { resolveContactColumn } from './bestOrder';
-import { BATCH_ROWS, describeReasons, judgeRow, resolveColumns, type FilterOptions, type MailingOutput } from './rowJudge';
+import { BATCH_ROWS, describeReasons, judgeRow, MAX_COLUMNS, resolveColumns, type FilterOptions, type MailingOutput } from './rowJudge';
 
 /**
  * The CSV filter, the hot path of the product (docs/performance.md), in four steps per batch of BATCH_ROWS rows:
@@ -138,6 +138,9 @@ export class CsvMailingReader {
   }
 
   private layoutOf(header: CsvRow): CsvLayout {
+    if (header.fields.length > MAX_COLUMNS) {
+      throw new AppError('VALIDATION_FAILED', `line 1: the header has ${header.fields.length} columns, more than the limit of ${MAX_COLUMNS}`, 'body');
+    }
     // Names as written (a UTF-8 "Célular" or a UTF-16 header read right); phoneNames stay in the reader's text for output.
     const names = header.fields.map((name) => this.encoding.cellText(name));
     const phoneIndexes = resolveColumns(names, this.phoneColumns, 'phoneColumns');

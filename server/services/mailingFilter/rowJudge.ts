@@ -55,6 +55,13 @@ export const describeReasons = (reasons: readonly MalformedReason[]) => reasons.
  */
 export const MAX_PHONE_COLUMNS = 64;
 
+/**
+ * Columns of a CSV header. Mailings carry tens, exports from a CRM a few hundred; classifying the names of a
+ * 100k-column header held the event loop ~70 ms at a time (npm run bench:hardening), so a header past this is
+ * refused before any name is looked at.
+ */
+export const MAX_COLUMNS = 5_000;
+
 /** The first names of a header, for an error message: a 100k-column header must not become a 1 MB message. */
 const someNames = (names: readonly string[]) => (names.length <= 20 ? names.join(', ') : `${names.slice(0, 20).join(', ')}, … (${names.length} columns)`);
 

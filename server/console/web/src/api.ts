@@ -3,6 +3,7 @@ import type {
   CampaignSummaryPage,
   CampaignEventView,
   CampaignView,
+  ComplianceCnpjView,
   ComplianceMeterView,
   DailyStatusMix,
   DialerKeyView,
@@ -130,6 +131,12 @@ export const api = {
   removeSuppression: (id: string) => request<null>('DELETE', `/v1/suppression/entries/${encodeURIComponent(id)}`),
   setPurpose: (id: string, purpose: string) => request<CampaignView>('PUT', `${campaignPath(id)}/purpose`, { purpose }),
   callingHours: async () => (await request<{ hours: CallingHoursRow[] }>('GET', '/v1/calling-hours')).hours,
+  /** `windows: null` restores the preset of that scope. */
+  setCallingHours: async (scope: string, windows: CallingHoursRow['windows'] | null) =>
+    (await request<{ hours: CallingHoursRow[] }>('PUT', `/v1/calling-hours/${encodeURIComponent(scope)}`, { windows })).hours,
+  complianceCnpjs: async () => (await request<{ cnpjs: ComplianceCnpjView[] }>('GET', '/v1/compliance/cnpjs')).cnpjs,
+  putCnpj: (cnpj: string, body: { name: string; accessCodes: string[] }) => request<ComplianceCnpjView>('PUT', `/v1/compliance/cnpjs/${encodeURIComponent(cnpj)}`, body),
+  removeCnpj: (cnpj: string) => request<null>('DELETE', `/v1/compliance/cnpjs/${encodeURIComponent(cnpj)}`),
   campaignSummary: (params: { from?: string; to?: string; q?: string; hygiene?: string; sort?: string; order?: string; limit?: number; offset?: number }) =>
     request<CampaignSummaryPage>('GET', `/v1/campaigns/summary?${query(params)}`),
 };

@@ -3,6 +3,7 @@ import { api, SessionEnded } from '../api';
 import { actorName } from '../people';
 import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, t, type MessageKey } from '../i18n';
+import { formatCnpj } from './complianceRegistry';
 import { errorText, inlineMessage, loadError, loadingBlock, pageTitle } from '../ui';
 
 const detailsOf = (event: AuditEventView): Record<string, unknown> =>
@@ -18,6 +19,10 @@ const KNOWN_ACTIONS = new Set([
   'source.released',
   'enumeration.flagged',
   'number.erased',
+  'compliance.cnpj-saved',
+  'compliance.cnpj-removed',
+  'calling-hours.changed',
+  'purpose.changed',
 ]);
 
 /** An action code in words; a code this console does not know yet is shown as it is rather than hidden. */
@@ -42,6 +47,8 @@ function targetText(target: string | null): string {
   if (kind === 'campaign' && id) return t('auditTargetCampaign', { id });
   if (kind === 'code' && id) return t('auditTargetCode', { id });
   if (kind === 'key' && id) return t('auditTargetKey', { id });
+  if (kind === 'cnpj' && id) return `CNPJ ${formatCnpj(id)}`;
+  if (kind === 'calling-hours' && id) return t('auditTargetHours', { id });
   return target;
 }
 
@@ -58,6 +65,7 @@ const AUDIT_KINDS: [string, MessageKey][] = [
   ['dialer-key.', 'auditKindKeys'],
   ['number.', 'auditKindNumbers'],
   ['admin.', 'auditKindAdmins'],
+  ['compliance.', 'auditKindCompliance'],
 ];
 
 /** "Auditoria": the tenant's audit log, newest first, 50 at a time with "Carregar mais" (keyset on the event id). */

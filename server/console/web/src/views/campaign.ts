@@ -7,7 +7,8 @@ import { subscribe } from '../live';
 import { announce, countWithDetail, loadError, loadingBlock, pageTitle } from '../ui';
 import { loadPeople } from '../people';
 import { ptMore as ERROR_KEYS } from '../messages';
-import { percent } from './campaigns';
+import { extraNotes, percent, type ExtraCounts } from './campaigns';
+import { purposeControl } from './suppression';
 import { statusMixChart } from './chart';
 import { hygieneSwitch } from './hygieneSwitch';
 
@@ -18,16 +19,14 @@ function failureText(code: string | undefined, message: string | null): string {
   return code && key in ERROR_KEYS ? t(key) : (message ?? '?');
 }
 
-/** What other features did to a mailing (suppression lists, ninth digit, right party), said only when it happened. */
-function extraCounts(c: MailingView['counts']): string {
-  const parts: string[] = [];
-  if (c.suppressedPhones) parts.push(t('extraSuppressed', { count: c.suppressedPhones }));
-  if (c.ninthDigitAdded) parts.push(t('extraNinthDigit', { count: c.ninthDigitAdded }));
-  if (c.rightPartyQualified || c.rightPartyNotQualified || c.rightPartyInactive) {
-    parts.push(t('extraRightParty', { qualified: c.rightPartyQualified ?? 0, notQualified: c.rightPartyNotQualified ?? 0, inactive: c.rightPartyInactive ?? 0 }));
-  }
-  return parts.join(' · ');
-}
+/** A mailing's counts under the campaign list's names (suppressedPhones is `suppressed` there). */
+const extrasOf = (c: MailingView['counts']): ExtraCounts => ({
+  suppressed: c.suppressedPhones ?? 0,
+  ninthDigitAdded: c.ninthDigitAdded ?? 0,
+  rightPartyQualified: c.rightPartyQualified ?? 0,
+  rightPartyNotQualified: c.rightPartyNotQualified ?? 0,
+  rightPartyInactive: c.rightPartyInactive ?? 0,
+});
 
 type MailingRow = { element: HTMLTableRowElement; update(mailing: MailingView): void };
 const PAGE_SIZE = 25;
@@ -68,7 +67,7 @@ function mailingRow(initial: MailingView, reasonOf: (id: string) => string | und
     cells.unconfirmed.textContent = formatNumber(c.unconfirmedPhones);
     cells.pct.textContent = percent(c.hygienized, c.phonesTotal) ?? '—';
     malformed.textContent = formatNumber(c.malformedPhones);
-    extras.textContent = extraCounts(c);
+    extras.textContent = extraNotes(extrasOf(c)).join(' · ');
   }
   update(initial);
   return { element, update };
@@ -132,6 +131,7 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
         'div',
         { class: 'card split' },
         h('div', {}, h('h2', { class: 'h3' }, t('hygieneSwitch')), control.element),
+        purposeControl(campaign).element,
         h(
           'div',
           {},
@@ -154,10 +154,22 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     const sum = (pick: (m: MailingView) => number) => checked.reduce((total, m) => total + pick(m), 0);
     const received = sum((m) => m.counts.phonesTotal);
     const hygienized = sum((m) => m.counts.hygienized);
+    // Suppression and the ninth digit apply with the hygiene off too: summed over every mailing that matches.
+    const extras = list.map((m) => extrasOf(m.counts)).reduce<ExtraCounts>(
+      (total, c) => ({
+        suppressed: total.suppressed + c.suppressed,
+        ninthDigitAdded: total.ninthDigitAdded + c.ninthDigitAdded,
+        rightPartyQualified: total.rightPartyQualified + c.rightPartyQualified,
+        rightPartyNotQualified: total.rightPartyNotQualified + c.rightPartyNotQualified,
+        rightPartyInactive: total.rightPartyInactive + c.rightPartyInactive,
+      }),
+      { suppressed: 0, ninthDigitAdded: 0, rightPartyQualified: 0, rightPartyNotQualified: 0, rightPartyInactive: 0 },
+    );
+    const notes = extraNotes(extras);
     return h(
       'tr',
       { class: 'totals' },
-      h('th', { scope: 'row' }, t('totalsRow')),
+      h('th', { scope: 'row' }, t('totalsRow'), notes.length ? h('span', { class: 'muted small block' }, notes.join(' · ')) : null),
       h('td', { 'data-label': t('status') }, list.length > checked.length ? t('unhygienizedMailings', { count: list.length - checked.length }) : ''),
       ...[received, hygienized, sum((m) => m.counts.invalidPhones), sum((m) => m.counts.unconfirmedPhones)].map((n, i) => h('td', { class: 'num', 'data-label': t(HEADS[i + 2]!) }, formatNumber(n))),
       h('td', { class: 'num', 'data-label': t('colPct') }, percent(hygienized, received) ?? '—'),

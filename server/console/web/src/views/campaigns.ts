@@ -21,6 +21,25 @@ export function percent(part: number, whole: number): string | null {
   return whole > 0 ? `${formatNumber(Math.round((part / whole) * 1000) / 10)}%` : null;
 }
 
+/** What other features did, summed like the hygiene's counts; a mailing's MailingCounts map onto it. */
+export type ExtraCounts = Pick<CampaignSummary, 'suppressed' | 'ninthDigitAdded' | 'rightPartyQualified' | 'rightPartyNotQualified' | 'rightPartyInactive'>;
+
+/**
+ * Suppressed (compliance, apart from hygienized), ninth digit added and the right-party split, each said only when
+ * it happened: most tenants use none of them, and a column of zeros would push the hygiene's numbers off a phone.
+ */
+export function extraNotes(c: ExtraCounts): string[] {
+  const notes: string[] = [];
+  if (c.suppressed) notes.push(t('extraSuppressed', { count: c.suppressed }));
+  if (c.ninthDigitAdded) notes.push(t('extraNinthDigit', { count: c.ninthDigitAdded }));
+  if (c.rightPartyQualified || c.rightPartyNotQualified || c.rightPartyInactive) {
+    notes.push(t('extraRightParty', { qualified: c.rightPartyQualified, notQualified: c.rightPartyNotQualified, inactive: c.rightPartyInactive }));
+  }
+  return notes;
+}
+
+const extraSpans = (c: ExtraCounts) => extraNotes(c).map((note) => h('span', { class: 'note' }, note));
+
 /** The totals columns, in phones so they add up: received ⊇ checked; hygienized = invalid + unconfirmed. */
 const COLUMNS: { key: MessageKey; value: (row: Pick<CampaignSummary, 'mailings' | 'phonesTotal' | 'hygienized' | 'invalid' | 'unconfirmed' | 'phonesChecked'>) => string }[] = [
   { key: 'colMailings', value: (r) => formatNumber(r.mailings) },
@@ -94,7 +113,7 @@ export function campaignsView(root: HTMLElement): () => void {
     const notes = [
       summary.mailingsUnhygienized > 0 ? h('span', { class: 'note warn' }, t('unhygienizedMailings', { count: summary.mailingsUnhygienized })) : null,
       summary.failedMailings > 0 ? h('span', { class: 'note error' }, t('failedMailings', { count: summary.failedMailings })) : null,
-      summary.suppressed > 0 ? h('span', { class: 'note' }, t('extraSuppressed', { count: summary.suppressed })) : null,
+      ...extraSpans(summary),
     ];
     return h(
       'tr',
@@ -129,7 +148,7 @@ export function campaignsView(root: HTMLElement): () => void {
           { class: 'campaigns stack' },
           h('thead', {}, h('tr', {}, ...heads)),
           h('tbody', {}, ...page.campaigns.map(row)),
-          h('tfoot', {}, h('tr', { class: 'totals' }, h('th', { scope: 'row' }, t('totalsRow')), h('td', { 'data-label': '' }), ...COLUMNS.map((c) => h('td', { class: 'num', 'data-label': t(c.key), 'data-col': c.key }, c.value(totals))))),
+          h('tfoot', {}, h('tr', { class: 'totals' }, h('th', { scope: 'row' }, t('totalsRow'), ...extraSpans(totals)), h('td', { 'data-label': '' }), ...COLUMNS.map((c) => h('td', { class: 'num', 'data-label': t(c.key), 'data-col': c.key }, c.value(totals))))),
         ),
       ),
     );

@@ -4,6 +4,7 @@ import { h, replaceChildren } from '../dom';
 import { formatDateTime, formatNumber, lang } from '../i18n';
 import { subscribe } from '../live';
 import { announce, loadError, loadingBlock, pageTitle } from '../ui';
+import { complianceRegistry, formatCnpj } from './complianceRegistry';
 
 /**
  * "Conformidade Anatel": today's short-call meter per CNPJ and access code (docs/compliance.md). Its texts live here,
@@ -20,7 +21,7 @@ const TEXT = {
     day: 'Dia {day} (horário de Brasília), atualizado às {at}. Projeção linear sobre o dia de discagem ({start}h–{end}h).',
     alerts: 'Alertas de hoje',
     noAlerts: 'Nenhum alerta hoje.',
-    none: 'Nenhuma chamada reportada hoje e nenhum CNPJ cadastrado. Cadastre os CNPJs e códigos de acesso pela API (PUT /v1/compliance/cnpjs/:cnpj).',
+    none: 'Nenhuma chamada reportada hoje e nenhum CNPJ cadastrado. Cadastre os CNPJs e códigos de acesso abaixo.',
     cnpj: 'CNPJ {cnpj}',
     noCnpj: 'Sem CNPJ',
     noCode: 'Sem código de acesso',
@@ -49,7 +50,7 @@ const TEXT = {
     day: 'Day {day} (Brasília time), updated at {at}. Linear projection over the calling day ({start}:00–{end}:00).',
     alerts: "Today's alerts",
     noAlerts: 'No alert today.',
-    none: 'No call reported today and no CNPJ registered. Register CNPJs and access codes through the API (PUT /v1/compliance/cnpjs/:cnpj).',
+    none: 'No call reported today and no CNPJ registered. Register CNPJs and access codes below.',
     cnpj: 'CNPJ {cnpj}',
     noCnpj: 'No CNPJ',
     noCode: 'No access code',
@@ -82,7 +83,6 @@ function tx(key: Key, params: Record<string, string | number> = {}): string {
 /** The nav link's label, in the current language. */
 export const complianceNavLabel = () => text().title;
 
-const formatCnpj = (digits: string) => digits.replace(/^(\d{2})(\d{3})(\d{3})(\d{4})(\d{2})$/, '$1.$2.$3/$4-$5');
 const percent = (value: number) => new Intl.NumberFormat(lang(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
 const STATUS_CLASS: Record<ComplianceStatusName, string> = { ok: 'tag tag-active', 'atenção': 'tag tag-pending', 'bloqueio provável': 'tag tag-blocked' };
 
@@ -124,7 +124,8 @@ function cnpjSection(row: ComplianceCnpjMeter): HTMLElement {
     h('h2', { class: 'h2' }, name, row.name ? ` — ${row.name}` : '', ' ', statusTag(row.status)),
     h(
       'div',
-      { class: 'table-wrap' },
+      // Focusable: on a phone the table scrolls sideways, and a keyboard must reach what is off screen.
+      { class: 'table-wrap', tabindex: 0 },
       h('table', {}, h('caption', { class: 'sr-only' }, name), h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))), h('tbody', {}, ...codeRows, totalRow)),
     ),
     h('p', { class: 'small' }, tx('avoided', { count: formatNumber(row.avoided) })),
@@ -157,21 +158,24 @@ function render(root: HTMLElement, view: ComplianceMeterView): void {
 export function complianceView(root: HTMLElement): () => void {
   let stopped = false;
   let timer: number | undefined;
+  // The meter re-renders every REFRESH_MS; the registry's form lives beside it so a half-typed CNPJ survives that.
+  const meter = h('div', {});
   const load = async () => {
     window.clearTimeout(timer);
     try {
       const view = await api.complianceMeter();
       if (stopped) return;
       const focused = document.activeElement;
-      render(root, view);
-      if (focused === document.body || focused === null) root.querySelector<HTMLElement>('h1')?.focus();
+      render(meter, view);
+      if (focused === document.body || focused === null) meter.querySelector<HTMLElement>('h1')?.focus();
     } catch (error) {
       if (stopped || error instanceof SessionEnded) return;
-      replaceChildren(root, pageTitle(tx('title')), loadError(error, () => void load()));
+      replaceChildren(meter, pageTitle(tx('title')), loadError(error, () => void load()));
     }
     if (!stopped) timer = window.setTimeout(() => void load(), REFRESH_MS);
   };
-  replaceChildren(root, pageTitle(tx('title')), loadingBlock());
+  replaceChildren(meter, pageTitle(tx('title')), loadingBlock());
+  replaceChildren(root, meter, complianceRegistry(() => void load()));
   void load();
   const unsubscribe = subscribe({
     complianceAlert: (alert) => {

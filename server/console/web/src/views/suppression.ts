@@ -1,7 +1,8 @@
 import type { CampaignView } from '../../../../../plugin/contract/protocol';
-import { api, SessionEnded, type CallingHoursRow, type SharedSuppressionList, type SuppressionEntry } from '../api';
+import { api, SessionEnded, type SharedSuppressionList, type SuppressionEntry } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, formatNumber, lang } from '../i18n';
+import { callingHoursSection } from './callingHours';
 import { announce, confirmDialog, errorText, inlineMessage, loadError, loadingBlock, pageTitle } from '../ui';
 
 /**
@@ -45,14 +46,7 @@ const TEXT = {
     purposeIntro: 'A finalidade decide quais listas nacionais e estaduais valem: o Não Me Perturbe vale para telemarketing e consignado, não para cobrança. Sem finalidade informada, todas as listas valem.',
     purposeOf: 'Finalidade de {campaign}',
     purposeSaved: 'Finalidade de {campaign} salva.',
-    hoursTitle: 'Horários permitidos (horário local de cada estado)',
-    hoursIntro: 'Na verificação antes da discagem, um número fora do horário do seu estado (pelo DDD) responde "fora do horário permitido" com o próximo horário. Os padrões são editáveis pela API (PUT /v1/calling-hours/:uf).',
-    scope: 'Estado',
-    weekdays: 'Seg–sex',
-    saturday: 'Sábado',
-    sunday: 'Domingo',
-    closed: 'fechado',
-    fromTenant: 'ajustado pelo cliente',
+    purposeHint: 'Decide quais listas nacionais e estaduais valem para a campanha.',
     kinds: { national: 'nacional', state: 'estadual' },
     purposeNames: { telemarketing: 'Telemarketing', consignado: 'Consignado', cobranca: 'Cobrança', pesquisa: 'Pesquisa', outro: 'Outro', nao_informado: 'Não informada (todas as listas)' },
   },
@@ -91,14 +85,7 @@ const TEXT = {
     purposeIntro: 'The purpose decides which national and state lists apply: Não Me Perturbe covers telemarketing and payroll loans, not collections. With no purpose set, every list applies.',
     purposeOf: 'Purpose of {campaign}',
     purposeSaved: 'Purpose of {campaign} saved.',
-    hoursTitle: "Calling hours (each state's local time)",
-    hoursIntro: 'At the dial-time check, a number outside its state\'s hours (by DDD) answers "outside calling hours" with the next allowed time. The defaults are editable through the API (PUT /v1/calling-hours/:uf).',
-    scope: 'State',
-    weekdays: 'Mon–Fri',
-    saturday: 'Saturday',
-    sunday: 'Sunday',
-    closed: 'closed',
-    fromTenant: "set by the tenant",
+    purposeHint: 'Decides which national and state lists apply to the campaign.',
     kinds: { national: 'national', state: 'state' },
     purposeNames: { telemarketing: 'Telemarketing', consignado: 'Payroll loans', cobranca: 'Collections', pesquisa: 'Survey', outro: 'Other', nao_informado: 'Not set (every list)' },
   },
@@ -109,8 +96,32 @@ const text = (): Text => TEXT[lang() === 'en' ? 'en' : 'pt-BR'] as Text;
 const fill = (template: string, params: Record<string, string | number>) => template.replace(/\{(\w+)\}/g, (_m, name: string) => String(params[name] ?? ''));
 const PURPOSES = ['nao_informado', 'telemarketing', 'consignado', 'cobranca', 'pesquisa', 'outro'] as const;
 
+/**
+ * A campaign's purpose, saved on change (PUT /v1/campaigns/:id/purpose). In a table of campaigns the row names the
+ * campaign, so the select is labelled "Finalidade de <name>"; on the campaign's own screen the label is visible.
+ */
+export function purposeControl(campaign: CampaignView, visibleLabel = true): { element: HTMLElement } {
+  const tx = text();
+  const id = uid('purpose');
+  const message = inlineMessage();
+  const select = h('select', { id, ...(visibleLabel ? {} : { 'aria-label': fill(tx.purposeOf, { campaign: campaign.name }) }) }, ...PURPOSES.map((purpose) => h('option', { value: purpose }, tx.purposeNames[purpose])));
+  select.value = campaign.purpose ?? 'nao_informado';
+  select.addEventListener('change', async () => {
+    message.clear();
+    try {
+      await api.setPurpose(campaign.externalId, select.value);
+      message.ok(fill(tx.purposeSaved, { campaign: campaign.name }));
+    } catch (error) {
+      if (!(error instanceof SessionEnded)) message.error(errorText(error));
+    }
+  });
+  if (!visibleLabel) return { element: h('div', {}, select, message.element) };
+  return { element: h('div', { class: 'field' }, h('label', { for: id, class: 'h3' }, tx.purpose), select, h('p', { class: 'muted small' }, tx.purposeHint), message.element) };
+}
+
 function table(heads: string[], rows: HTMLElement[]): HTMLElement {
-  return h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))), h('tbody', {}, ...rows)));
+  // Focusable: on a phone the wider tables scroll sideways, and a keyboard must reach what is off screen.
+  return h('div', { class: 'table-wrap', tabindex: 0 }, h('table', {}, h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))), h('tbody', {}, ...rows)));
 }
 
 function sharedSection(lists: SharedSuppressionList[]): HTMLElement {
@@ -128,25 +139,6 @@ function sharedSection(lists: SharedSuppressionList[]): HTMLElement {
     ),
   );
   return h('section', { class: 'card', 'aria-label': tx.shared }, h('h2', { class: 'h2' }, tx.shared), table([tx.list, tx.purposes, tx.legal, tx.entries, tx.imported], rows));
-}
-
-function hoursSection(hours: CallingHoursRow[]): HTMLElement {
-  const tx = text();
-  const show = (window: { start: string; end: string } | null) => (window ? `${window.start}–${window.end}` : tx.closed);
-  const rows = hours
-    .filter((row) => row.scope === 'BR' || row.from === 'tenant' || (row.presetSource !== null && row.presetSource !== 'as BR'))
-    .map((row) =>
-      h(
-        'tr',
-        {},
-        h('th', { scope: 'row' }, row.scope),
-        h('td', {}, show(row.windows.weekdays)),
-        h('td', {}, show(row.windows.saturday)),
-        h('td', {}, show(row.windows.sunday)),
-        h('td', { class: 'small' }, row.from === 'tenant' ? tx.fromTenant : (row.presetSource ?? '')),
-      ),
-    );
-  return h('section', { class: 'card', 'aria-label': tx.hoursTitle }, h('h2', { class: 'h2' }, tx.hoursTitle), h('p', { class: 'small' }, tx.hoursIntro), table([tx.scope, tx.weekdays, tx.saturday, tx.sunday, tx.legal], rows));
 }
 
 /** The menu entry's label, in the console's language. */
@@ -254,22 +246,7 @@ export function suppressionView(root: HTMLElement): () => void {
   }
 
   function renderPurposes(): void {
-    const rows = campaigns.map((campaign) => {
-      const id = uid('purpose');
-      const message = inlineMessage();
-      const select = h('select', { id, 'aria-label': fill(tx.purposeOf, { campaign: campaign.name }) }, ...PURPOSES.map((purpose) => h('option', { value: purpose }, tx.purposeNames[purpose])));
-      select.value = campaign.purpose ?? 'nao_informado';
-      select.addEventListener('change', async () => {
-        message.clear();
-        try {
-          await api.setPurpose(campaign.externalId, select.value);
-          message.ok(fill(tx.purposeSaved, { campaign: campaign.name }));
-        } catch (error) {
-          if (!(error instanceof SessionEnded)) message.error(errorText(error));
-        }
-      });
-      return h('tr', {}, h('th', { scope: 'row' }, campaign.name), h('td', {}, select, message.element));
-    });
+    const rows = campaigns.map((campaign) => h('tr', {}, h('th', { scope: 'row' }, campaign.name), h('td', {}, purposeControl(campaign, false).element)));
     replaceChildren(purposeSlot, table([tx.campaign, tx.purpose], rows));
   }
 
@@ -278,7 +255,7 @@ export function suppressionView(root: HTMLElement): () => void {
       const [lists, loadedCampaigns, hours] = await Promise.all([api.suppressionLists(), api.campaigns(), api.callingHours()]);
       campaigns = loadedCampaigns;
       replaceChildren(sharedSlot, sharedSection(lists));
-      replaceChildren(hoursSlot, hoursSection(hours));
+      replaceChildren(hoursSlot, callingHoursSection(hours));
       replaceChildren(campaignSelect, h('option', { value: '' }, tx.allCampaigns), ...campaigns.map((campaign) => h('option', { value: campaign.externalId }, campaign.name)));
       renderPurposes();
       await loadEntries();
