@@ -407,10 +407,19 @@ export class Outbox {
     void this.saveState();
   }
 
-  private async saveState(): Promise<void> {
-    // Informational only (status from another process): replaced by rename, not fsynced.
-    const state: SavedState = { lastError: this.lastError, lastDeliveryAt: this.lastDeliveryAt, blockedBy: this.blockedBy };
-    await writeFileAtomic(path.join(this.options.dir, STATE), JSON.stringify(state), false).catch(() => undefined); // not worth failing a delivery for
+  private saving: Promise<void> = Promise.resolve();
+
+  /**
+   * Informational only (status from another process): replaced by rename, not fsynced. Writes run one after the
+   * other, each with the state as it is when it starts: two overlapping renames could land in either order, and a
+   * 401's `blockedBy` was seen overwritten by the error recorded just before it.
+   */
+  private saveState(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      const state: SavedState = { lastError: this.lastError, lastDeliveryAt: this.lastDeliveryAt, blockedBy: this.blockedBy };
+      await writeFileAtomic(path.join(this.options.dir, STATE), JSON.stringify(state), false).catch(() => undefined); // not worth failing a delivery for
+    });
+    return this.saving;
   }
 }
 
