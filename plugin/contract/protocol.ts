@@ -70,6 +70,8 @@ export type DialerKeyView = {
   revokedAt: string | null;
   revokedBy: string | null;
   lastUsedAt: string | null;
+  /** A socket.io connection with this key is open now (live presence, every instance); lastUsedAt is the last request. */
+  connected: boolean;
 };
 
 /** POST /v1/auth/login (admins). */
@@ -347,3 +349,18 @@ export type Ack<T> = (response: { ok: true; result: T } | { ok: false; error: { 
 export interface ClientToServerEvents {
   'outcomes:report': (batch: { outcomes: OutcomeReport[] }, ack: Ack<OutcomeBatchResult>) => void;
 }
+
+/**
+ * GET /v1/campaigns/:campaignId/mailings with q, status, days, sort, order or offset: one page of the matching
+ * mailings, searched, filtered and sorted in SQL (offset pages, `next` null). `totals` cover every matching mailing:
+ * phones (received, hygienized, invalid, unconfirmed, malformed) of those sent with the hygiene on, rows and the
+ * other counts of all of them.
+ */
+export type MailingSearchPage = {
+  mailings: MailingView[];
+  next: null;
+  /** Mailings that match the filters; `campaignMailings`: all of the campaign's. */
+  total: number;
+  campaignMailings: number;
+  totals: MailingCounts & { mailings: number; unhygienized: number };
+};

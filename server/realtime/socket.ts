@@ -8,11 +8,15 @@ import type { Principal, Revocation } from '../services/auth';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { bearer } from '../http/auth';
-import { adminRoom, DIALERS_ROOM, tenantRoom, type Realtime } from './realtime';
+import { adminRoom, DIALERS_ROOM, tenantDialersRoom, tenantRoom, type Realtime } from './realtime';
 import { SocketEventRate } from './eventRate';
 
-/** The credential is kept to re-check it when something it depends on is revoked (a key, an admin, a tenant). */
-type SocketData = { principal: Principal; credential: string; keyPrefix?: string; expiresAtMs?: number };
+/**
+ * What each socket carries. The credential is kept apart (`credentials`, this instance only) to re-check it when
+ * something it depends on is revoked: socket.data travels to the other instances over Redis (fetchSockets, for
+ * dialer presence), and a dialer key or a JWT must not.
+ */
+type SocketData = { principal: Principal; keyPrefix?: string; expiresAtMs?: number };
 export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 /** Realtime pushes, bound to socket.io once the HTTP server exists (services are built before it). */
@@ -29,6 +33,21 @@ export class SocketRealtime implements Realtime {
   }
   toTenantAdmins<E extends keyof ServerToClientEvents>(tenantId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     this.io?.to(adminRoom(tenantId)).emit(event, ...args);
+  }
+  /**
+   * Live presence, not "used lately": the tenant's dialer sockets on every instance (with Redis, the adapter asks
+   * each instance and waits up to its requestsTimeout, 5 s). If Redis cannot answer, this instance's sockets only,
+   * rather than a failed key list.
+   */
+  async connectedDialerKeys(tenantId: string): Promise<Set<string>> {
+    const io = this.io;
+    if (!io) return new Set();
+    const room = tenantDialersRoom(tenantId);
+    const sockets = await io
+      .in(room)
+      .fetchSockets()
+      .catch(() => io.local.in(room).fetchSockets());
+    return new Set(sockets.map((socket) => socket.data.principal.subjectId));
   }
 }
 
@@ -53,6 +72,7 @@ export function attachSocketServer(httpServer: HttpServer, services: Services, l
     cors: { origin: false },
   });
   if (redis) io.adapter(createAdapter(redis.pub, redis.sub, { key: `${services.config.redis?.prefix ?? 'hyg:'}socket.io` }));
+  const credentials = new WeakMap<object, string>();
 
   io.use(async (socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
@@ -64,7 +84,7 @@ export function attachSocketServer(httpServer: HttpServer, services: Services, l
     const credential = typeof auth?.token === 'string' ? auth.token : bearer(socket.handshake.headers.authorization);
     try {
       socket.data.principal = await services.auth.authenticate(credential);
-      socket.data.credential = credential!;
+      credentials.set(socket, credential!);
       if (socket.data.principal.role === 'dialer') socket.data.keyPrefix = credential!.split('_')[1] ?? '';
       else socket.data.expiresAtMs = services.auth.verifyJwt(credential!).exp * 1000;
       next();
@@ -89,8 +109,9 @@ export function attachSocketServer(httpServer: HttpServer, services: Services, l
         : data.principal.tenantId === revocation.tenantId;
   const stopListening = services.auth.onRevoked((revocation) => {
     for (const socket of io.of('/').sockets.values()) {
-      if (!socket.data.principal || !concerned(revocation, socket.data)) continue;
-      services.auth.authenticate(socket.data.credential).then(
+      const credential = credentials.get(socket);
+      if (!socket.data.principal || !credential || !concerned(revocation, socket.data)) continue;
+      services.auth.authenticate(credential).then(
         () => undefined,
         (error: unknown) => {
           if (error instanceof AppError && error.code === 'UNAUTHENTICATED') {
@@ -110,7 +131,17 @@ export function attachSocketServer(httpServer: HttpServer, services: Services, l
       const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, socket.data.expiresAtMs - Date.now()));
       socket.once('disconnect', () => clearTimeout(expiry));
     }
-    void socket.join(principal.role === 'dialer' ? [tenantRoom(principal.tenantId), DIALERS_ROOM] : [tenantRoom(principal.tenantId), adminRoom(principal.tenantId)]);
+    void socket.join(
+      principal.role === 'dialer'
+        ? [tenantRoom(principal.tenantId), DIALERS_ROOM, tenantDialersRoom(principal.tenantId)]
+        : [tenantRoom(principal.tenantId), adminRoom(principal.tenantId)],
+    );
+    if (principal.role === 'dialer') {
+      // The keys screen shows presence: its admins re-read the list when a dialer comes or goes (on any instance).
+      const presenceChanged = () => io.to(adminRoom(principal.tenantId)).emit('dialer-keys:updated', { id: principal.subjectId });
+      presenceChanged();
+      socket.once('disconnect', presenceChanged);
+    }
     // Runs before any handler, for every event (server/realtime/eventRate.ts): a refused event is never dispatched.
     const rate = new SocketEventRate(services.config.socketEventsPerSecond);
     socket.use((packet, next) => {

@@ -61,13 +61,18 @@ export class AuditLog {
   }
 
   /** Newest first, `limit` at a time, before the event id `before` (keyset pagination). */
-  async list(filter: { tenantId?: string; target?: string; action?: string }, page: { limit: number; before?: string }): Promise<AuditPage> {
+  async list(filter: { tenantId?: string; target?: string; action?: string; text?: string }, page: { limit: number; before?: string }): Promise<AuditPage> {
     const rows = await this.prisma.auditEvent.findMany({
       where: {
         ...(filter.tenantId ? { tenantId: filter.tenantId } : {}),
         // Exact target (`code:sip:404`: a code's history, for the console's undo) and action prefix (`tabulation.`).
         ...(filter.target ? { target: filter.target } : {}),
         ...(filter.action ? { action: { startsWith: filter.action } } : {}),
+        // Text search (the console's Buscar): a case-insensitive substring of who, what or on what. The text is
+        // at most 100 characters and the scan stays within one tenant's log, newest first, `limit` rows.
+        ...(filter.text
+          ? { OR: (['actor', 'target', 'action'] as const).map((field) => ({ [field]: { contains: filter.text, mode: 'insensitive' as const } })) }
+          : {}),
         ...(page.before ? { id: { lt: BigInt(page.before) } } : {}),
       },
       orderBy: { id: 'desc' },

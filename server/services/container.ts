@@ -26,6 +26,7 @@ import { TrustService } from './trust';
 import { StatusIndex } from './statusIndex';
 import { TabulationMapService } from './tabulationMap';
 import { CampaignSummaryService } from './campaignSummary';
+import { MailingSearchService } from './mailingSearch';
 import { TenantService } from './tenants';
 import { SuppressionService } from './suppression';
 import { CallingHoursService } from './callingHours';
@@ -65,6 +66,7 @@ export type Services = {
   campaigns: CampaignService;
   /** Per-campaign mailing totals for the console's campaign list. */
   campaignSummary: CampaignSummaryService;
+  mailingSearch: MailingSearchService;
   tabulations: TabulationMapService;
   outcomes: OutcomeService;
   /** Right party: each tenant's contact–phone states and the network's "answered recently" (rightParty.ts). */
@@ -126,6 +128,7 @@ export async function createServices(infra: Infra): Promise<Services> {
     rateLimiter: infra.rateLimiter,
     campaigns,
     campaignSummary: new CampaignSummaryService(prisma),
+    mailingSearch: new MailingSearchService(prisma, campaigns),
     tabulations,
     outcomes,
     rightParty,

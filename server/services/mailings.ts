@@ -81,7 +81,7 @@ export const emptyCounts = (): MailingCounts => ({
   suppressedPhones: 0,
 });
 
-const presentMailing = (row: MailingRow): MailingView => ({
+export const presentMailing = (row: MailingRow): MailingView => ({
   id: row.id,
   campaignId: row.campaign.externalId,
   name: row.name,
@@ -172,7 +172,7 @@ export class MailingRecord {
   }
 }
 
-const include = { campaign: { select: { externalId: true } } } as const;
+export const mailingInclude = { campaign: { select: { externalId: true } } } as const;
 const countSelection = {
   totalRows: true,
   keptRows: true,
@@ -369,7 +369,7 @@ export class MailingService {
     const campaign = await this.campaigns.find(tenantId, campaignExternalId);
     const { where, ...order } = keyset(page, 'desc');
     const [rows, sums] = await Promise.all([
-      this.prisma.mailing.findMany({ where: { tenantId, campaignId: campaign.id, ...where }, ...order, include }),
+      this.prisma.mailing.findMany({ where: { tenantId, campaignId: campaign.id, ...where }, ...order, include: mailingInclude }),
       this.prisma.mailing.aggregate({ where: { tenantId, campaignId: campaign.id, status: 'completed' }, _sum: countSelection, _count: true }),
     ]);
     const sum = (value: number | null | undefined) => value ?? 0;
@@ -396,7 +396,7 @@ export class MailingService {
 
   async get(tenantId: string, mailingId: string): Promise<MailingView> {
     const row = /^[0-9a-f-]{36}$/i.test(mailingId)
-      ? await this.prisma.mailing.findFirst({ where: { id: mailingId, tenantId }, include })
+      ? await this.prisma.mailing.findFirst({ where: { id: mailingId, tenantId }, include: mailingInclude })
       : null;
     if (!row) throw notFound('mailing');
     return presentMailing(row);

@@ -8,7 +8,7 @@ import { generateDialerKey, hashPassword, type AuthService } from './auth';
 
 type DialerKeyRow = { id: string; name: string; prefix: string; createdBy: string; createdAt: Date; revokedAt: Date | null; revokedBy: string | null; lastUsedAt: Date | null };
 
-const presentKey = (row: DialerKeyRow): DialerKeyView => ({
+const presentKey = (row: DialerKeyRow, connected = false): DialerKeyView => ({
   id: row.id,
   name: row.name,
   prefix: `hyg_${row.prefix}`,
@@ -17,6 +17,7 @@ const presentKey = (row: DialerKeyRow): DialerKeyView => ({
   revokedAt: row.revokedAt?.toISOString() ?? null,
   revokedBy: row.revokedBy,
   lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  connected,
 });
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
@@ -76,8 +77,9 @@ export class TenantService {
   /** Newest first, a page at a time (services/pagination.ts). */
   async listDialerKeys(tenantId: string, page: PageRequest): Promise<{ keys: DialerKeyView[]; next: string | null }> {
     const { where, ...order } = keyset(page, 'desc');
-    const { items, next } = pageOf(await this.prisma.dialerKey.findMany({ where: { tenantId, ...where }, ...order }), page);
-    return { keys: items.map(presentKey), next };
+    const [rows, connected] = await Promise.all([this.prisma.dialerKey.findMany({ where: { tenantId, ...where }, ...order }), this.realtime.connectedDialerKeys(tenantId)]);
+    const { items, next } = pageOf(rows, page);
+    return { keys: items.map((row) => presentKey(row, connected.has(row.id))), next };
   }
 
   async revokeDialerKey(tenantId: string, keyId: string, revokedBy: string): Promise<DialerKeyView> {

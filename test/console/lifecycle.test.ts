@@ -1,4 +1,5 @@
 import { get } from 'node:http';
+import { io as connectSocket } from 'socket.io-client';
 import { startTestServer } from '../support/harness';
 import { expectAccessibleAtBothSizes, horizontalOverflow } from './axe';
 import { consoleSuite, screenshot, signIn, type Win } from './browser';
@@ -7,7 +8,7 @@ import { consoleSuite, screenshot, signIn, type Win } from './browser';
 describe('admin console: first run, Portuguese, admins and the bundle (real Chromium)', () => {
   const suite = consoleSuite({ signIn: false });
 
-  it('when a new tenant signs in, then the first steps are listed, a new key comes with the snippet to connect a dialer, and a dialer that used its key shows as connected', async () => {
+  it('when a new tenant signs in, then the first steps are listed, a new key comes with the snippet to connect a dialer, and a dialer shows "conectado agora" only while its socket is open, else when it was last seen', async () => {
     await signIn(suite.page, suite.admin);
     const steps = suite.page.getByRole('region', { name: 'Primeiros passos' });
     await steps.waitFor();
@@ -35,7 +36,17 @@ describe('admin console: first run, Portuguese, admins and the bundle (real Chro
     await expect(row.textContent()).resolves.toContain('Nunca conectado');
     await suite.server.api().get('/v1/campaigns').set('authorization', `Bearer ${key}`).expect(200);
     await suite.page.reload();
-    await row.getByText('Discador conectado').waitFor();
+    // A request is not presence: the key was used, the dialer is not connected now.
+    await row.getByText('Visto pela última vez em').waitFor();
+    await expect(row.textContent()).resolves.not.toContain('Discador conectado agora');
+    // A real dialer socket with the key: the open screen re-reads by itself (dialer-keys:updated), no reload.
+    const dialer = connectSocket(suite.server.url, { transports: ['websocket'], reconnection: false, auth: { token: key } });
+    try {
+      await row.getByText('Discador conectado agora').waitFor();
+    } finally {
+      dialer.close();
+    }
+    await row.getByText('Visto pela última vez em').waitFor();
     await suite.page.getByLabel('Buscar chave').fill('rj');
     await suite.page.getByText('1 de 2 chaves').waitFor();
     await screenshot(suite.page, '42-keys-connected');

@@ -345,6 +345,10 @@ describe('tenant isolation, route by route', () => {
       for (const credential of [b.auth('admin'), b.auth('dialer')]) {
         expect((await api().get(`/v1/campaigns/${campaign}/mailings`).set('authorization', credential).expect(404)).body.error.code).toBe('NOT_FOUND');
       }
+      // Searched and sorted (the console's page): the same boundary.
+      const searched = await api().get(`/v1/campaigns/${campaign}/mailings?sort=phonesTotal&q=`).set('authorization', a.auth('admin')).expect(200);
+      expect(searched.body.mailings.map((m: { id: string }) => m.id)).toEqual([mailingId]);
+      expect((await api().get(`/v1/campaigns/${campaign}/mailings?sort=phonesTotal`).set('authorization', b.auth('admin')).expect(404)).body.error.code).toBe('NOT_FOUND');
     },
 
     'POST /v1/campaigns/:campaignId/mailings': async () => {
@@ -455,6 +459,11 @@ describe('tenant isolation, route by route', () => {
       expect(aLog.body.events).toContainEqual(expect.objectContaining({ action: 'hygiene.switched', target: `campaign:${campaign}` }));
       const bLog = await api().get('/v1/audit?limit=200').set('authorization', b.auth('admin')).expect(200);
       expect(JSON.stringify(bLog.body)).not.toContain(campaign);
+      // Text search: A's events match in A's log only.
+      const aFound = await api().get(`/v1/audit?q=${encodeURIComponent(campaign.toUpperCase())}`).set('authorization', a.auth('admin')).expect(200);
+      expect(aFound.body.events.length).toBeGreaterThan(0);
+      const bFound = await api().get(`/v1/audit?q=${encodeURIComponent(campaign)}`).set('authorization', b.auth('admin')).expect(200);
+      expect(bFound.body.events).toEqual([]);
     },
 
     'POST /v1/numbers/explain': async () => {
@@ -775,7 +784,11 @@ describe('tenant isolation, route by route', () => {
       const marker = uniqueId('marker');
       await api().post('/v1/campaigns').set('authorization', b.auth('dialer')).send({ id: marker }).expect(201);
       await eventually(() => received.filter((entry) => (entry.payload as { externalId?: string })?.externalId === marker).length === 2, 'both sockets to get the event');
-      expect(received.map((entry) => `${entry.socket} ${entry.event} ${(entry.payload as { externalId?: string }).externalId}`).sort()).toEqual([
+      // B's own dialer coming online is B's news (key presence): only B's admin hears it, and only of B's keys.
+      const bKeyIds = (await api().get('/v1/dialer-keys?limit=500').set('authorization', b.auth('admin')).expect(200)).body.keys.map((key: { id: string }) => key.id);
+      const presence = received.filter((entry) => entry.event === 'dialer-keys:updated');
+      expect(presence.every((entry) => entry.socket === 'b-admin' && bKeyIds.includes((entry.payload as { id: string }).id))).toBe(true);
+      expect(received.filter((entry) => entry.event !== 'dialer-keys:updated').map((entry) => `${entry.socket} ${entry.event} ${(entry.payload as { externalId?: string }).externalId}`).sort()).toEqual([
         `b-admin campaign:updated ${marker}`,
         `b-dialer campaign:updated ${marker}`,
       ]);

@@ -110,7 +110,12 @@ const PUBLIC: Record<string, RouteEntry> = {
     ],
   },
   'GET /v1/campaigns/:campaignId/mailings': {
-    cases: [invalid('limit over 500', 'limit', (w) => as('dialer', 'get', `${campaignPath(w)}/mailings?limit=501`))],
+    cases: [
+      invalid('limit over 500', 'limit', (w) => as('dialer', 'get', `${campaignPath(w)}/mailings?limit=501`)),
+      invalid('a sort that is not a whitelisted key', 'sort', (w) => as('dialer', 'get', `${campaignPath(w)}/mailings?sort=name;DROP%20TABLE`)),
+      invalid('a status that is not running, completed or failed', 'status', (w) => as('dialer', 'get', `${campaignPath(w)}/mailings?status=deleted`)),
+      invalid('a search over 100 characters', 'q', (w) => as('dialer', 'get', `${campaignPath(w)}/mailings?q=${long(101)}`)),
+    ],
   },
   'POST /v1/campaigns/:campaignId/mailings': {
     rows: () => world.server.db.prisma.mailing.findMany(),
@@ -188,6 +193,7 @@ const PUBLIC: Record<string, RouteEntry> = {
       invalid('limit over 200', 'limit', () => as('admin', 'get', '/v1/audit?limit=201')),
       invalid('before not an event id', 'before', () => as('admin', 'get', '/v1/audit?before=yesterday')),
       invalid('action not an action name', 'action', () => as('admin', 'get', '/v1/audit?action=DROP%20TABLE')),
+      invalid('a text search over 100 characters', 'q', () => as('admin', 'get', `/v1/audit?q=${long(101)}`)),
     ],
   },
   'GET /v1/dialer-keys': {

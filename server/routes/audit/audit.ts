@@ -10,8 +10,8 @@ export function auditRoutes(services: Services): Router {
   const router = Router();
 
   router.get('/v1/audit', authenticated(services.auth, 'admin'), async (req, res) => {
-    const { limit, before, target, action } = parseInput(auditQuery, req.query, 'query');
-    const filter = { tenantId: principalOf(res).tenantId, ...(target ? { target } : {}), ...(action ? { action } : {}) };
+    const { limit, before, target, action, q } = parseInput(auditQuery, req.query, 'query');
+    const filter = { tenantId: principalOf(res).tenantId, ...(target ? { target } : {}), ...(action ? { action } : {}), ...(q ? { text: q } : {}) };
     res.json(await services.audit.list(filter, { limit, ...(before ? { before } : {}) }));
   });
 
@@ -22,8 +22,8 @@ export function auditRoutes(services: Services): Router {
 export function operatorAuditRoutes(services: Services): Router {
   const router = Router();
   router.get('/v1/operator/audit', operatorOnly(services.config.operatorToken), async (req, res) => {
-    const { limit, before } = parseInput(auditQuery, req.query, 'query');
-    res.json(await services.audit.list({}, { limit, ...(before ? { before } : {}) }));
+    const { limit, before, q } = parseInput(auditQuery, req.query, 'query');
+    res.json(await services.audit.list(q ? { text: q } : {}, { limit, ...(before ? { before } : {}) }));
   });
   return router;
 }

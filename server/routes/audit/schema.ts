@@ -9,4 +9,6 @@ export const auditQuery = z.object({
   target: dbSafeText().min(1, 'must not be empty').max(300, 'must be at most 300 characters').optional(),
   /** Only events whose action starts with this, e.g. `tabulation.`, `hygiene.`. */
   action: z.string().regex(/^[a-z.-]{1,60}$/, 'must be an action name or prefix').optional(),
+  /** Text anywhere in the actor, target or action, any case (at most 100 characters; the page stays `limit` rows). */
+  q: dbSafeText().trim().max(100, 'must be at most 100 characters').optional(),
 });

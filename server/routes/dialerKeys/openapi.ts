@@ -12,7 +12,7 @@ export const dialerKeyApi: ApiOperation[] = [
     summary: "The tenant's dialer keys (never their secrets), newest first, a page at a time (follow `next`)",
     access: 'admin',
     query: pageQuery,
-    responses: { 200: { description: '{"keys": [...], "next": cursor | null}', content: json } },
+    responses: { 200: { description: '{"keys": [{..., lastUsedAt, connected}], "next": cursor | null}; connected: a socket.io connection with the key is open now, on any instance', content: json } },
   },
   {
     method: 'post',

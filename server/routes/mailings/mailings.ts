@@ -1,12 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { Services } from '../../services/container';
 import type { MailingFormat } from '../../services/mailings';
-import { AppError } from '../../errors';
+import { AppError, invalid } from '../../errors';
 import { authenticated } from '../../http/auth';
 import { ctxOf, principalOf } from '../../http/context';
 import { parseInput } from '../../http/validate';
-import { pageQuery, pageRequest } from '../../http/page';
-import { filterQuery, mailingIdParams, mailingParams, statsQuery } from './schema';
+import { pageRequest } from '../../http/page';
+import { filterQuery, mailingIdParams, mailingListQuery, mailingParams, statsQuery } from './schema';
 
 function inputFormat(req: Request): MailingFormat {
   const type = (req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -93,8 +93,16 @@ export function mailingRoutes(services: Services): Router {
 
   router.get('/v1/campaigns/:campaignId/mailings', anyone, async (req, res) => {
     const { campaignId } = parseInput(mailingParams, req.params, 'params');
-    const page = pageRequest(parseInput(pageQuery, req.query, 'query'));
-    res.json(await services.mailings.list(principalOf(res).tenantId, campaignId, page));
+    const { q, status, days, sort, order, offset, ...page } = parseInput(mailingListQuery, req.query, 'query');
+    const tenantId = principalOf(res).tenantId;
+    // Without search parameters the answer stays the keyset list the dialer library pages through (plugin/src).
+    if (q === undefined && status === undefined && days === undefined && sort === undefined && order === undefined && offset === undefined) {
+      res.json(await services.mailings.list(tenantId, campaignId, pageRequest(page)));
+      return;
+    }
+    if (page.cursor !== undefined) throw invalid('cursor', 'cannot be combined with q, status, days, sort, order or offset (use offset)');
+    const search = { sort: sort ?? 'createdAt', order: order ?? 'desc', limit: Math.min(page.limit, 200), offset: offset ?? 0 } as const;
+    res.json(await services.mailingSearch.search(tenantId, campaignId, { ...search, ...(q ? { q } : {}), ...(status ? { status } : {}), ...(days ? { days } : {}) }));
   });
 
   router.get('/v1/mailings/:mailingId', anyone, async (req, res) => {

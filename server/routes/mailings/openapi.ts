@@ -1,6 +1,5 @@
 import type { ApiOperation } from '../../http/openapi';
-import { filterQuery, mailingIdParams, mailingParams, statsQuery } from './schema';
-import { pageQuery } from '../../http/page';
+import { filterQuery, mailingIdParams, mailingListQuery, mailingParams, statsQuery } from './schema';
 
 /** Hand-written: the mailing body is streamed and parsed by hand (CSV, NDJSON), never held whole. */
 const contact = { type: 'object', description: 'a contact; its phone fields (by name, or phoneColumns) may hold a phone or an array of phones' };
@@ -40,11 +39,21 @@ export const mailingApi: ApiOperation[] = [
     method: 'get',
     path: '/v1/campaigns/:campaignId/mailings',
     tag: 'Mailings',
-    summary: "A campaign's mailings, newest first, a page at a time, with its totals",
+    summary: "A campaign's mailings, newest first, a page at a time, with its totals; or searched, filtered and sorted",
+    description:
+      'Without q, status, days, sort, order or offset: the keyset list (limit, cursor; totals of its completed mailings). ' +
+      'With any of them: an offset page (limit ≤ 200, default sort createdAt desc; sorts createdAt, phonesTotal, hygienizedPct) with ' +
+      '"total" (matching mailings), "campaignMailings" and "totals" of every matching mailing (phones of those sent with the hygiene on); ' +
+      '"next" is then null and a cursor is refused.',
     access: 'tenant',
     params: mailingParams,
-    query: pageQuery,
-    responses: { 200: { description: '{"mailings": [Mailing], "next": cursor | null, "totals": {...}}', content: { 'application/json': null } } },
+    query: mailingListQuery,
+    responses: {
+      200: {
+        description: '{"mailings": [Mailing], "next": cursor | null, "totals": {...}} or {"mailings", "next": null, "total", "campaignMailings", "totals"}',
+        content: { 'application/json': null },
+      },
+    },
   },
   { method: 'get', path: '/v1/mailings/:mailingId', tag: 'Mailings', summary: 'One mailing and its counts', access: 'tenant', params: mailingIdParams, responses: { 200: { description: 'Mailing', content: { 'application/json': null } } } },
   {

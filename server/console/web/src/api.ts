@@ -8,7 +8,7 @@ import type {
   DailyStatusMix,
   DialerKeyView,
   LoginResult,
-  MailingView,
+  MailingSearchPage,
   MeView,
   NumberExplanation,
   OutcomeName,
@@ -103,7 +103,9 @@ export const api = {
   campaign: (id: string) => request<CampaignView>('GET', campaignPath(id)),
   setHygiene: (id: string, enabled: boolean) => request<CampaignView>('PUT', `${campaignPath(id)}/hygiene`, { enabled }),
   history: async (id: string) => (await request<{ events: CampaignEventView[] }>('GET', `${campaignPath(id)}/hygiene/history`)).events,
-  mailings: (id: string) => allPages<MailingView>(`${campaignPath(id)}/mailings`, 'mailings'),
+  /** One page of a campaign's mailings, searched, filtered and sorted by the server. */
+  mailingPage: (id: string, params: { q?: string; status?: string; days?: number; sort?: string; order?: string; limit: number; offset: number }) =>
+    request<MailingSearchPage>('GET', `${campaignPath(id)}/mailings?${query(params)}`),
   dailyStats: async (campaignId?: string, days = 30) => (await request<{ days: DailyStatusMix[] }>('GET', `/v1/stats/daily?${query({ days, campaignId })}`)).days,
   tabulations: async () => (await request<{ tabulations: TabulationView[] }>('GET', '/v1/tabulations')).tabulations,
   setTabulation: (code: string, outcome: OutcomeName) => request<TabulationView>('PUT', `/v1/tabulations/${encodeURIComponent(code)}`, { outcome }),
@@ -114,8 +116,8 @@ export const api = {
   // Phones travel only in POST bodies: never in a URL (history, logs) nor in the browser's storage.
   explainNumber: (phone: string) => request<NumberExplanation>('POST', '/v1/numbers/explain', { phone }),
   contestNumber: (phone: string, reason: string) => request<{ contested: true }>('POST', '/v1/numbers/contest', { phone, reason }),
-  audit: (before?: string, filter: { target?: string | undefined; action?: string | undefined; limit?: number } = {}) =>
-    request<AuditPage>('GET', `/v1/audit?${query({ limit: filter.limit ?? 50, before, target: filter.target, action: filter.action })}`),
+  audit: (before?: string, filter: { target?: string | undefined; action?: string | undefined; q?: string | undefined; limit?: number } = {}) =>
+    request<AuditPage>('GET', `/v1/audit?${query({ limit: filter.limit ?? 50, before, target: filter.target, action: filter.action, q: filter.q })}`),
   admins: async () => (await request<{ admins: { id: string; email: string; name: string; createdAt: string; disabledAt: string | null }[] }>('GET', '/v1/admins')).admins,
   inviteAdmin: (body: { name: string; email: string; password: string }) => request<{ id: string; email: string; name: string }>('POST', '/v1/admins', body),
   disableAdmin: (id: string) => request<unknown>('POST', `/v1/admins/${encodeURIComponent(id)}/disable`),

@@ -74,13 +74,28 @@ export function auditView(root: HTMLElement): () => void {
   // Filtered by the server (action prefix), so the filter covers the whole log, not just the pages loaded.
   const kindId = uid('audit-kind');
   const kind = h('select', { id: kindId }, ...AUDIT_KINDS.map(([value, label]) => h('option', { value }, t(label))));
+  // Searched by the server too (actor, target or action, any case): the words cover the whole log.
+  const searchId = uid('audit-search');
+  const search = h('input', { id: searchId, type: 'search', autocomplete: 'off' });
   replaceChildren(
     root,
     pageTitle(t('auditTitle')),
     h('p', { class: 'intro' }, t('auditIntro')),
-    h('section', { class: 'card', 'aria-label': t('auditTitle') }, h('div', { class: 'form-row filters', role: 'search' }, h('div', { class: 'field' }, h('label', { for: kindId }, t('auditKind')), kind)), listSlot),
+    h('section', { class: 'card', 'aria-label': t('auditTitle') }, h(
+        'div',
+        { class: 'form-row filters', role: 'search' },
+        h('div', { class: 'field grow' }, h('label', { for: searchId }, t('auditSearch')), search),
+        h('div', { class: 'field' }, h('label', { for: kindId }, t('auditKind')), kind),
+      ), listSlot),
   );
   kind.addEventListener('change', () => void loadFirst());
+  let searchTimer: number | undefined;
+  search.addEventListener('input', () => {
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(() => void loadFirst(), 250);
+  });
+  const filter = () => ({ action: kind.value || undefined, q: search.value.trim() || undefined });
+  let loadSeq = 0;
 
   let active = true;
   const tbody = h('tbody', {});
@@ -110,10 +125,11 @@ export function auditView(root: HTMLElement): () => void {
   }
 
   async function loadFirst(): Promise<void> {
+    const seq = ++loadSeq;
     replaceChildren(listSlot, loadingBlock());
     try {
-      const page = await api.audit(undefined, { action: kind.value || undefined });
-      if (!active) return;
+      const page = await api.audit(undefined, filter());
+      if (!active || seq !== loadSeq) return;
       if (page.events.length === 0) {
         replaceChildren(listSlot, h('p', { class: 'empty' }, t('auditEmpty')));
         return;
@@ -123,7 +139,8 @@ export function auditView(root: HTMLElement): () => void {
       const heads = [t('auditWhen'), t('auditWho'), t('auditWhat'), t('auditTarget'), t('auditReason')];
       replaceChildren(
         listSlot,
-        h('div', { class: 'table-wrap' }, h('table', { class: 'audit' }, h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))), tbody)),
+        // Wider than a phone: the wrapper scrolls, so it takes focus and a name (keyboard users scroll it too).
+        h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t('auditTitle') }, h('table', { class: 'audit' }, h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))), tbody)),
         h('div', { class: 'list-footer' }, count, more, moreMessage.element),
       );
       append(page.events, page.next);
@@ -138,7 +155,7 @@ export function auditView(root: HTMLElement): () => void {
     more.disabled = true;
     const firstNew = shown;
     try {
-      const page = await api.audit(next, { action: kind.value || undefined });
+      const page = await api.audit(next, filter());
       if (!active) return;
       append(page.events, page.next);
       // Keyboard users continue where the new rows begin, not back at the top.
@@ -157,5 +174,6 @@ export function auditView(root: HTMLElement): () => void {
   void loadFirst();
   return () => {
     active = false;
+    window.clearTimeout(searchTimer);
   };
 }

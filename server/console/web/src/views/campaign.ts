@@ -1,4 +1,4 @@
-import type { AuditEventView, CampaignView, DailyStatusMix, MailingView } from '../../../../../plugin/contract/protocol';
+import type { AuditEventView, CampaignView, DailyStatusMix, MailingSearchPage, MailingView } from '../../../../../plugin/contract/protocol';
 import { api, SessionEnded } from '../api';
 import { downloadCsv } from '../csv';
 import { h, replaceChildren, uid } from '../dom';
@@ -83,6 +83,10 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
   const periodId = uid('period');
   const period = h('select', { id: periodId }, ...(['30', '7', '90', '365'] as const).map((days) => h('option', { value: days }, t('periodDays', { days: Number(days) }))));
   const statusFilter = h('select', { id: statusId }, h('option', { value: '' }, t('all')), ...(['running', 'completed', 'failed'] as const).map((s) => h('option', { value: s }, t(s))));
+  const sortId = uid('sort');
+  const orderId = uid('order');
+  const sort = h('select', { id: sortId }, ...(['createdAt', 'phonesTotal', 'hygienizedPct'] as const).map((key) => h('option', { value: key }, t(`sort_${key}`))));
+  const order = h('select', { id: orderId }, h('option', { value: 'desc' }, t('sortDesc')), h('option', { value: 'asc' }, t('sortAsc')));
   const shown = h('p', { class: 'muted small', role: 'status' });
   const exportButton = h('button', { type: 'button', class: 'btn secondary', onclick: () => exportCsv() }, t('exportCsv'));
   const mailingsSlot = h('div', {});
@@ -103,6 +107,8 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
         h('div', { class: 'field grow' }, h('label', { for: searchId }, t('searchMailings')), search),
         h('div', { class: 'field' }, h('label', { for: periodId }, t('filterPeriod')), period),
         h('div', { class: 'field' }, h('label', { for: statusId }, t('statusFilter')), statusFilter),
+        h('div', { class: 'field' }, h('label', { for: sortId }, t('sortBy')), sort),
+        h('div', { class: 'field' }, h('label', { for: orderId }, t('sortOrder')), order),
       ),
       h('div', { class: 'list-head' }, shown, exportButton),
       mailingsSlot,
@@ -113,7 +119,11 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
   );
 
   let control: ReturnType<typeof hygieneSwitch> | undefined;
-  let all: MailingView[] = [];
+  /** The page the server answered: searched, filtered, sorted and cut there (a campaign may have thousands). */
+  let current: MailingSearchPage | null = null;
+  let loadSeq = 0;
+  let searchTimer: number | undefined;
+  let refreshTimer: number | undefined;
   const rows = new Map<string, MailingRow>();
   /** Why each failed mailing failed, from the audit log (`mailing.failed`, target `mailing:<id>`). */
   const reasons = new Map<string, string>();
@@ -142,66 +152,47 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     );
   }
 
-  function visible(): MailingView[] {
-    const query = search.value.trim().toLowerCase();
-    const since = Date.now() - Number(period.value) * 86_400_000;
-    return all.filter((m) => Date.parse(m.createdAt) >= since && (!query || m.name.toLowerCase().includes(query)) && (!statusFilter.value || m.status === statusFilter.value));
-  }
-
-  /** Totals of every mailing that matches (not just this page); hygiene-off mailings apart, since nothing was checked. */
-  function totalsRow(list: MailingView[]): HTMLElement {
-    const checked = list.filter((m) => m.hygieneApplied);
-    const sum = (pick: (m: MailingView) => number) => checked.reduce((total, m) => total + pick(m), 0);
-    const received = sum((m) => m.counts.phonesTotal);
-    const hygienized = sum((m) => m.counts.hygienized);
-    // Suppression and the ninth digit apply with the hygiene off too: summed over every mailing that matches.
-    const extras = list.map((m) => extrasOf(m.counts)).reduce<ExtraCounts>(
-      (total, c) => ({
-        suppressed: total.suppressed + c.suppressed,
-        ninthDigitAdded: total.ninthDigitAdded + c.ninthDigitAdded,
-        rightPartyQualified: total.rightPartyQualified + c.rightPartyQualified,
-        rightPartyNotQualified: total.rightPartyNotQualified + c.rightPartyNotQualified,
-        rightPartyInactive: total.rightPartyInactive + c.rightPartyInactive,
-      }),
-      { suppressed: 0, ninthDigitAdded: 0, rightPartyQualified: 0, rightPartyNotQualified: 0, rightPartyInactive: 0 },
-    );
-    const notes = extraNotes(extras);
+  /** Totals of every mailing that matches (not just this page), from the server; phones of hygiene-on mailings only. */
+  function totalsRow(page: MailingSearchPage): HTMLElement {
+    const c = page.totals;
+    const notes = extraNotes(extrasOf(c));
     return h(
       'tr',
       { class: 'totals' },
       h('th', { scope: 'row' }, t('totalsRow'), notes.length ? h('span', { class: 'muted small block' }, notes.join(' · ')) : null),
-      h('td', { 'data-label': t('status') }, list.length > checked.length ? t('unhygienizedMailings', { count: list.length - checked.length }) : ''),
-      ...[received, hygienized, sum((m) => m.counts.invalidPhones), sum((m) => m.counts.unconfirmedPhones)].map((n, i) => h('td', { class: 'num', 'data-label': t(HEADS[i + 2]!) }, formatNumber(n))),
-      h('td', { class: 'num', 'data-label': t('colPct') }, percent(hygienized, received) ?? '—'),
-      h('td', { class: 'num', 'data-label': t('colMalformed') }, formatNumber(sum((m) => m.counts.malformedPhones))),
+      h('td', { 'data-label': t('status') }, c.unhygienized > 0 ? t('unhygienizedMailings', { count: c.unhygienized }) : ''),
+      ...[c.phonesTotal, c.hygienized, c.invalidPhones, c.unconfirmedPhones].map((n, i) => h('td', { class: 'num', 'data-label': t(HEADS[i + 2]!) }, formatNumber(n))),
+      h('td', { class: 'num', 'data-label': t('colPct') }, percent(c.hygienized, c.phonesTotal) ?? '—'),
+      h('td', { class: 'num', 'data-label': t('colMalformed') }, formatNumber(c.malformedPhones)),
       h('td', {}),
     );
   }
 
   function renderMailings(): void {
-    const list = visible();
-    const pages = Math.max(1, Math.ceil(list.length / PAGE_SIZE));
-    page = Math.min(page, pages - 1);
-    const slice = list.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
-    for (const mailing of slice) {
+    if (!current) return;
+    const list = current.mailings;
+    const pages = Math.max(1, Math.ceil(current.total / PAGE_SIZE));
+    const shownIds = new Set(list.map((m) => m.id));
+    for (const id of rows.keys()) if (!shownIds.has(id)) rows.delete(id);
+    for (const mailing of list) {
       const existing = rows.get(mailing.id);
       if (existing) existing.update(mailing);
       else rows.set(mailing.id, mailingRow(mailing, (id) => reasons.get(id)));
     }
-    shown.textContent = t('mailingsShown', { count: list.length, total: all.length });
+    shown.textContent = t('mailingsShown', { count: current.total, total: current.campaignMailings });
     exportButton.disabled = list.length === 0;
     replaceChildren(
       mailingsSlot,
-      h('p', { class: 'empty', hidden: all.length > 0 }, t('noMailings')),
+      h('p', { class: 'empty', hidden: current.campaignMailings > 0 }, t('noMailings')),
       h(
         'div',
         { class: 'table-wrap' },
         h(
           'table',
-          { class: 'mailings stack', hidden: all.length === 0 },
+          { class: 'mailings stack', hidden: current.campaignMailings === 0 },
           h('thead', {}, h('tr', {}, ...HEADS.map((key, i) => h('th', { scope: 'col', class: i >= 2 && i <= 7 ? 'num' : null }, t(key))))),
-          h('tbody', {}, ...slice.map((m) => rows.get(m.id)!.element)),
-          h('tfoot', {}, totalsRow(list)),
+          h('tbody', {}, ...list.map((m) => rows.get(m.id)!.element)),
+          h('tfoot', {}, totalsRow(current)),
         ),
       ),
     );
@@ -212,6 +203,34 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
       pages > 1 ? h('span', { class: 'muted small' }, t('pageOf', { page: page + 1, pages })) : null,
       pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page >= pages - 1, onclick: () => showPage(page + 1) }, t('pageNext')) : null,
     );
+  }
+
+  /** The page of the filters on screen, from the server; a slower earlier answer never overwrites a newer one. */
+  async function fetchPage(): Promise<MailingSearchPage | null> {
+    const seq = ++loadSeq;
+    const answer = await api.mailingPage(externalId, {
+      q: search.value.trim(),
+      status: statusFilter.value,
+      days: Number(period.value),
+      sort: sort.value,
+      order: order.value,
+      limit: PAGE_SIZE,
+      offset: page * PAGE_SIZE,
+    });
+    return seq === loadSeq ? answer : null;
+  }
+
+  async function loadPage(): Promise<void> {
+    try {
+      const answer = await fetchPage();
+      if (!answer) return;
+      // Fewer mailings than before (a filter, another tab): the last page that has some.
+      if (answer.mailings.length === 0 && page > 0 && answer.total > 0) return showPage(Math.ceil(answer.total / PAGE_SIZE) - 1);
+      current = answer;
+      renderMailings();
+    } catch (error) {
+      if (!(error instanceof SessionEnded)) replaceChildren(mailingsSlot, loadError(error, () => void loadPage()));
+    }
   }
 
   /** Failure reasons for the rows, and the mailings refused before they had a record, in this campaign. */
@@ -266,12 +285,12 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
 
   function showPage(next: number): void {
     page = Math.max(0, next);
-    renderMailings();
+    void loadPage();
   }
 
   function exportCsv(): void {
     const head = HEADS.map((key) => t(key));
-    const lines = visible().map((m) => [
+    const lines = (current?.mailings ?? []).map((m) => [
       m.name,
       t(m.status),
       ...(m.hygieneApplied ? [m.counts.phonesTotal, m.counts.hygienized, m.counts.invalidPhones, m.counts.unconfirmedPhones, percent(m.counts.hygienized, m.counts.phonesTotal) ?? ''] : [t('hygieneOffExplained'), '', '', '', '']),
@@ -287,17 +306,18 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     try {
       const [campaign, mailings, days, traces] = await Promise.all([
         api.campaign(externalId),
-        api.mailings(externalId),
+        fetchPage(),
         api.dailyStats(externalId, Number(period.value)),
         api.audit(undefined, { action: 'mailing.', limit: 200 }).catch(() => null),
         loadPeople(),
       ]);
       renderHeader(campaign);
       renderTraces(traces?.events ?? []);
-      // Newest first: the mailing the dialer just sent is on the first page.
-      all = mailings.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-      rows.clear();
-      renderMailings();
+      if (mailings) {
+        current = mailings;
+        rows.clear();
+        renderMailings();
+      }
       renderChart(days);
       if (first) (header.querySelector('h1') as HTMLElement | null)?.focus();
     } catch (error) {
@@ -305,8 +325,11 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     }
   }
 
-  search.addEventListener('input', () => showPage(0));
-  statusFilter.addEventListener('change', () => showPage(0));
+  search.addEventListener('input', () => {
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(() => showPage(0), 250);
+  });
+  for (const control of [statusFilter, sort, order]) control.addEventListener('change', () => showPage(0));
   period.addEventListener('change', () => {
     showPage(0);
     void api.dailyStats(externalId, Number(period.value)).then(renderChart, () => undefined);
@@ -316,18 +339,12 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     campaign: (campaign) => control?.update(campaign),
     mailing(mailing) {
       if (mailing.campaignId !== externalId) return;
-      const index = all.findIndex((m) => m.id === mailing.id);
       const existing = rows.get(mailing.id);
-      if (index >= 0) all[index] = mailing;
-      else {
-        all.unshift(mailing);
-        announce(t('liveMailingStarted', { name: mailing.name }));
-      }
-      // In place when shown (an open detail stays open), else the list is drawn again.
-      if (existing && index >= 0) {
-        existing.update(mailing);
-        renderTotalsOnly();
-      } else renderMailings();
+      if (!existing && mailing.status === 'running') announce(t('liveMailingStarted', { name: mailing.name }));
+      // A shown row changes in place (an open detail stays open); the page and its totals are asked again, shortly.
+      existing?.update(mailing);
+      window.clearTimeout(refreshTimer);
+      refreshTimer = window.setTimeout(() => void (existing ? renderTotalsOnly() : loadPage()), 300);
       if (mailing.status !== 'running') {
         announce(t('liveMailingDone', { name: mailing.name, detail: countDetail(mailing.counts) }));
         window.clearTimeout(chartTimer);
@@ -338,20 +355,26 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
   });
 
   /** Totals follow a live row without redrawing the rows (which would close an open count detail). */
-  function renderTotalsOnly(): void {
+  async function renderTotalsOnly(): Promise<void> {
+    const answer = await fetchPage().catch(() => null);
+    if (!answer) return;
     const tfoot = mailingsSlot.querySelector('tfoot');
-    if (!tfoot) {
+    const sameRows = answer.mailings.map((m) => m.id).join() === (current?.mailings ?? []).map((m) => m.id).join();
+    current = answer;
+    // Other rows (a filter changed meanwhile, a mailing moved in or out): the page is drawn again.
+    if (!tfoot || !sameRows) {
       renderMailings();
       return;
     }
-    const list = visible();
-    replaceChildren(tfoot, totalsRow(list));
-    shown.textContent = t('mailingsShown', { count: list.length, total: all.length });
+    replaceChildren(tfoot, totalsRow(answer));
+    shown.textContent = t('mailingsShown', { count: answer.total, total: answer.campaignMailings });
   }
 
   void load(true);
   return () => {
     unsubscribe();
     window.clearTimeout(chartTimer);
+    window.clearTimeout(searchTimer);
+    window.clearTimeout(refreshTimer);
   };
 }

@@ -64,13 +64,15 @@ function connectSnippet(key: string): HTMLElement {
   );
 }
 
-/** A key used in the last 10 minutes is a connected dialer; otherwise when it was last seen, or never. */
-const CONNECTED_MS = 10 * 60_000;
+/**
+ * A dialer with a socket open now (live presence, from the server) is connected; otherwise when its key was last
+ * used, or never. A recent HTTP request alone no longer reads "connected": a dialer may have stopped a second later.
+ */
 function connection(key: DialerKeyView): HTMLElement {
   if (key.revokedAt) return h('span', { class: 'muted' }, '—');
+  if (key.connected) return h('span', { class: 'tag tag-active' }, t('dialerConnected'));
   if (!key.lastUsedAt) return h('span', { class: 'muted' }, t('neverConnected'));
-  if (Date.now() - Date.parse(key.lastUsedAt) < CONNECTED_MS) return h('span', { class: 'tag tag-active' }, t('dialerConnected'));
-  return h('span', {}, t('lastSeen', { at: formatDateTime(key.lastUsedAt) }));
+  return h('span', {}, t('keyLastSeen', { at: formatDateTime(key.lastUsedAt) }));
 }
 
 /** Dialer keys: create (shown once, with the snippet to connect a dialer), revoke (with a confirmation), search. */
