@@ -125,6 +125,12 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
   let searchTimer: number | undefined;
   let refreshTimer: number | undefined;
   const rows = new Map<string, MailingRow>();
+  /**
+   * Mailings being filtered, as announced live: the server writes a mailing's row only with its first progress save
+   * (services/mailings.ts), so a page asked for at its start does not list it yet. Shown on the first page until
+   * they end (their last event comes after the row is written).
+   */
+  const announced = new Map<string, MailingView>();
   /** Why each failed mailing failed, from the audit log (`mailing.failed`, target `mailing:<id>`). */
   const reasons = new Map<string, string>();
   let page = 0;
@@ -168,9 +174,20 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     );
   }
 
+  /** The server's page, with the announced mailings it does not list yet on top of the first page. */
+  function shownMailings(page0: MailingSearchPage): MailingView[] {
+    if (page > 0 || announced.size === 0) return page0.mailings;
+    const listed = new Set(page0.mailings.map((m) => m.id));
+    const query = search.value.trim().toLowerCase();
+    const extra = [...announced.values()].filter(
+      (m) => !listed.has(m.id) && (!query || m.name.toLowerCase().includes(query)) && (!statusFilter.value || statusFilter.value === 'running'),
+    );
+    return extra.length === 0 ? page0.mailings : [...extra, ...page0.mailings].slice(0, PAGE_SIZE);
+  }
+
   function renderMailings(): void {
     if (!current) return;
-    const list = current.mailings;
+    const list = shownMailings(current);
     const pages = Math.max(1, Math.ceil(current.total / PAGE_SIZE));
     const shownIds = new Set(list.map((m) => m.id));
     for (const id of rows.keys()) if (!shownIds.has(id)) rows.delete(id);
@@ -179,17 +196,20 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
       if (existing) existing.update(mailing);
       else rows.set(mailing.id, mailingRow(mailing, (id) => reasons.get(id)));
     }
-    shown.textContent = t('mailingsShown', { count: current.total, total: current.campaignMailings });
+    const listed = new Set(current.mailings.map((m) => m.id));
+    const unlisted = list.filter((m) => !listed.has(m.id)).length;
+    shown.textContent = t('mailingsShown', { count: current.total + unlisted, total: current.campaignMailings + unlisted });
     exportButton.disabled = list.length === 0;
+    const anyMailing = current.campaignMailings + unlisted > 0;
     replaceChildren(
       mailingsSlot,
-      h('p', { class: 'empty', hidden: current.campaignMailings > 0 }, t('noMailings')),
+      h('p', { class: 'empty', hidden: anyMailing }, t('noMailings')),
       h(
         'div',
         { class: 'table-wrap' },
         h(
           'table',
-          { class: 'mailings stack', hidden: current.campaignMailings === 0 },
+          { class: 'mailings stack', hidden: !anyMailing },
           h('thead', {}, h('tr', {}, ...HEADS.map((key, i) => h('th', { scope: 'col', class: i >= 2 && i <= 7 ? 'num' : null }, t(key))))),
           h('tbody', {}, ...list.map((m) => rows.get(m.id)!.element)),
           h('tfoot', {}, totalsRow(current)),
@@ -339,6 +359,8 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     campaign: (campaign) => control?.update(campaign),
     mailing(mailing) {
       if (mailing.campaignId !== externalId) return;
+      if (mailing.status === 'running') announced.set(mailing.id, mailing);
+      else announced.delete(mailing.id);
       const existing = rows.get(mailing.id);
       if (!existing && mailing.status === 'running') announce(t('liveMailingStarted', { name: mailing.name }));
       // A shown row changes in place (an open detail stays open); the page and its totals are asked again, shortly.
@@ -359,7 +381,7 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     const answer = await fetchPage().catch(() => null);
     if (!answer) return;
     const tfoot = mailingsSlot.querySelector('tfoot');
-    const sameRows = answer.mailings.map((m) => m.id).join() === (current?.mailings ?? []).map((m) => m.id).join();
+    const sameRows = current !== null && shownMailings(answer).map((m) => m.id).join() === shownMailings(current).map((m) => m.id).join();
     current = answer;
     // Other rows (a filter changed meanwhile, a mailing moved in or out): the page is drawn again.
     if (!tfoot || !sameRows) {
