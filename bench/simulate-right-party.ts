@@ -22,13 +22,10 @@
  * on their own phone, someone else (wrong party, the phone leaves the list) on the others. A contact not reached
  * within maxAttempts counts maxAttempts.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeDocSection } from './docSection';
 import { prng } from '../plugin/contract/prng';
 import { PAIR_STATE, answeredRecently, bestOrder, type PairState, type PhoneFacts } from '../server/domain/rightParty';
 
-const BEGIN = '<!-- BEGIN simulate:right-party -->';
-const END = '<!-- END simulate:right-party -->';
 
 const PARAMS = {
   phonesPerContact: 5,
@@ -224,20 +221,6 @@ function report(contacts: number, seed: number, firstCall: Results, realistic: R
   ].join('\n');
 }
 
-function writeDocs(section: string): string {
-  const root = path.basename(path.dirname(__dirname)) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
-  const docsFile = path.join(root, 'docs', 'performance.md');
-  const current = readFileSync(docsFile, 'utf8');
-  const block = `${BEGIN}\n${section}${END}`;
-  const begin = current.indexOf(BEGIN);
-  const end = current.indexOf(END);
-  // Appended after the bench's analysis marker when missing, so `npm run bench` keeps it.
-  const next = begin >= 0 && end > begin ? current.slice(0, begin) + block + current.slice(end + END.length) : `${current.replace(/\n*$/, '\n')}\n${block}\n`;
-  const temporary = `${docsFile}.simulate-right-party.tmp`;
-  writeFileSync(temporary, next);
-  renameSync(temporary, docsFile);
-  return docsFile;
-}
 
 function main(): void {
   const args = process.argv.slice(2);
@@ -251,7 +234,7 @@ function main(): void {
   const realistic = simulate(options.contacts, options.seed);
   const section = report(options.contacts, options.seed, firstCall, realistic, (Date.now() - started) / 1000, command);
   console.log(section);
-  if (options.write) console.log(`written to ${writeDocs(section)}`);
+  if (options.write) console.log(`written to ${writeDocSection('performance.md', 'simulate:right-party', section)}`);
 }
 
 main();

@@ -8,14 +8,11 @@
  * alternatives; such runs do not write the docs unless
  * `--write` is given.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeDocSection } from './docSection';
 import { DEFAULT_TRUST_RULES, type TrustRules } from '../server/domain/trust';
 import { type Metrics, simulate } from './trust-sim/run';
 import { type ContradictionLedger, MODEL, type Options } from './trust-sim/world';
 
-const BEGIN = '<!-- BEGIN simulate:trust -->';
-const END = '<!-- END simulate:trust -->';
 
 function parseOptions(argv: string[]): Options & { overridden: boolean } {
   const options = { numbers: 1_000_000, days: 90, seed: 20250602, rules: { ...DEFAULT_TRUST_RULES }, ledger: 'any' as ContradictionLedger, write: true, overridden: false };
@@ -97,21 +94,6 @@ function report(options: Options, metrics: Metrics, seconds: number, command: st
   return `## Simulation (npm run simulate:trust)\n\n${table}\n\n${facts.join('\n')}\n`;
 }
 
-/** Replaces only what is between the markers (appended at the end if missing): the rest of the file is the lead's. */
-function writeDocs(section: string): string {
-  // Run from dist/bench (the bundle, or the tsc build) or from bench/ (a TypeScript loader).
-  const root = path.basename(path.dirname(__dirname)) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
-  const docsFile = path.join(root, 'docs', 'rules.md');
-  const current = readFileSync(docsFile, 'utf8');
-  const block = `${BEGIN}\n${section}${END}`;
-  const begin = current.indexOf(BEGIN);
-  const end = current.indexOf(END);
-  const next = begin >= 0 && end > begin ? current.slice(0, begin) + block + current.slice(end + END.length) : `${current.replace(/\n*$/, '\n')}\n${block}\n`;
-  const temporary = `${docsFile}.simulate-trust.tmp`;
-  writeFileSync(temporary, next);
-  renameSync(temporary, docsFile);
-  return docsFile;
-}
 
 function main(): void {
   const args = process.argv.slice(2);
@@ -122,7 +104,7 @@ function main(): void {
   const metrics = simulate(options, (line) => console.log(line));
   const section = report(options, metrics, (Date.now() - started) / 1000, command);
   console.log(`\n${section}`);
-  if (options.write) console.log(`written to ${writeDocs(section)}`);
+  if (options.write) console.log(`written to ${writeDocSection('rules.md', 'simulate:trust', section)}`);
 }
 
 main();
