@@ -190,17 +190,14 @@ export class OutcomeService {
           extras: item.extras,
         };
       });
-      const { fresh, changes } = await this.commit(tenantId, accepted, now);
+      const { fresh, changes, calls } = await this.commit(tenantId, accepted, now);
       for (const item of accepted) {
         results[item.index] = fresh.has(item.callKey)
           ? { index: item.index, status: 'accepted', outcome: item.outcome, contributed: item.hygiene }
           : { index: item.index, status: 'duplicate' };
       }
       this.statusIndex.applyCommitted(changes);
-      if (this.extensions.length > 0) {
-        const calls = accepted.filter((item) => fresh.has(item.callKey)).map(acceptedCall);
-        if (calls.length > 0) for (const extension of this.extensions) extension.committed?.(tenantId, calls);
-      }
+      if (calls.length > 0) for (const extension of this.extensions) extension.committed?.(tenantId, calls);
       if (changes.length > 0) for (const listener of this.listeners) listener(tenantId, changes);
       // What the tenant gave the pool raises what it may read of it (services/readBudget.ts).
       const contributedNow = accepted.filter((item) => item.hygiene && fresh.has(item.callKey)).length;
@@ -216,7 +213,8 @@ export class OutcomeService {
     return { accepted: acceptedCount, duplicates, rejected: results.length - acceptedCount - duplicates, results };
   }
 
-  private async commit(tenantId: string, accepted: Accepted[], now: Date): Promise<{ fresh: Set<string>; changes: StatusChange[] }> {
+  /** Also returns the fresh calls the extensions were given (built once, in the attempt that committed). */
+  private async commit(tenantId: string, accepted: Accepted[], now: Date): Promise<{ fresh: Set<string>; changes: StatusChange[]; calls: AcceptedCall[] }> {
     const contributing = accepted.filter((item) => item.hygiene);
     const pseudonyms = this.pseudonymizer.phones(contributing.map((item) => item.digits));
     const rows: ContributionRow[] = contributing.map((item, i) => ({
@@ -226,18 +224,21 @@ export class OutcomeService {
       evidence: item.evidence,
       occurredAt: item.occurredAt,
     }));
-    return applyOutcomeBatch(this.prisma, {
+    let calls: AcceptedCall[] = [];
+    const committed = await applyOutcomeBatch(this.prisma, {
       receipts: accepted.map((item) => ({ callKey: item.callKey, campaignId: item.campaignId, outcome: OUTCOME_CODE[item.outcome] })),
       contributions: rows,
       source: this.pseudonymizer.source(tenantId),
       now,
       rules: this.rules,
+      // Run again on a retried transaction: the calls of the attempt that committed are the ones kept.
       extend: this.extensions.length === 0 ? undefined : async (tx, fresh) => {
-        const calls = accepted.filter((item) => fresh.has(item.callKey)).map(acceptedCall);
+        calls = accepted.filter((item) => fresh.has(item.callKey)).map(acceptedCall);
         if (calls.length === 0) return;
         for (const extension of this.extensions) await extension.apply(tx, tenantId, calls, now);
       },
     });
+    return { ...committed, calls };
   }
 }
 
