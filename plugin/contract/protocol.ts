@@ -74,6 +74,15 @@ export type DialerKeyView = {
   connected: boolean;
 };
 
+/** GET /v1/dialer-keys with q, state, sort, order or offset: one searched, sorted offset page (issue 14). */
+export type DialerKeySearchPage = {
+  keys: DialerKeyView[];
+  next: null;
+  /** Keys that match the filters; `tenantKeys`: all of the tenant's. */
+  total: number;
+  tenantKeys: number;
+};
+
 /** POST /v1/auth/login (admins). */
 export type LoginResult = {
   token: string;

@@ -63,8 +63,10 @@ export async function applyOutcomeBatch(prisma: PrismaClient, batch: OutcomeBatc
         if (!fresh.has(row.callKey) || (row.outcome !== INVALID && row.outcome !== CONTACT)) continue;
         inputs.push({ pseudonym: row.pseudonym, kind: row.outcome === INVALID ? 'mark' : 'contact', evidence: row.evidence, occurredAt: row.occurredAt });
       }
-      const changes = await applyTrustBatch(tx, batch.source, inputs, batch.rules, batch.now);
+      // The features first: they touch only this tenant's rows, while the shared history's rows stay locked from
+      // applyTrustBatch to the commit, and a concurrent batch on any of the same numbers waits that long.
       await batch.extend?.(tx, fresh);
+      const changes = await applyTrustBatch(tx, batch.source, inputs, batch.rules, batch.now);
       // Last: every batch of a campaign updates its one tally row, so its lock is taken just before the commit.
       const tallies = new Map<string, [number, number, number]>();
       for (const receipt of batch.receipts) {

@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client';
-import type { DialerKeyView } from '../../plugin/contract/protocol';
+import type { DialerKeySearchPage, DialerKeyView } from '../../plugin/contract/protocol';
 import { AppError, notFound } from '../errors';
 import type { AuditLog } from './audit';
 import type { Realtime } from '../realtime/realtime';
@@ -19,6 +19,17 @@ const presentKey = (row: DialerKeyRow, connected = false): DialerKeyView => ({
   lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
   connected,
 });
+
+export const DIALER_KEY_SORTS = ['createdAt', 'name', 'lastUsedAt'] as const;
+export type DialerKeySearchRequest = {
+  /** Part of the key's name or prefix, any case. */
+  q?: string;
+  state?: 'active' | 'revoked';
+  sort: (typeof DIALER_KEY_SORTS)[number];
+  order: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+};
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
 
@@ -80,6 +91,27 @@ export class TenantService {
     const [rows, connected] = await Promise.all([this.prisma.dialerKey.findMany({ where: { tenantId, ...where }, ...order }), this.realtime.connectedDialerKeys(tenantId)]);
     const { items, next } = pageOf(rows, page);
     return { keys: items.map((row) => presentKey(row, connected.has(row.id))), next };
+  }
+
+  /**
+   * The console's keys list: searched, filtered, sorted and cut into offset pages in the database (like
+   * MailingSearchService), ties newest first then by id so pages are stable; a key never used sorts last either way.
+   */
+  async searchDialerKeys(tenantId: string, request: DialerKeySearchRequest): Promise<DialerKeySearchPage> {
+    const text = request.q?.replace(/^hyg_/i, '');
+    const where = {
+      tenantId,
+      ...(text ? { OR: [{ name: { contains: text, mode: 'insensitive' as const } }, { prefix: { startsWith: text, mode: 'insensitive' as const } }] } : {}),
+      ...(request.state === 'active' ? { revokedAt: null } : request.state === 'revoked' ? { revokedAt: { not: null } } : {}),
+    };
+    const primary = request.sort === 'lastUsedAt' ? { lastUsedAt: { sort: request.order, nulls: 'last' as const } } : { [request.sort]: request.order };
+    const [rows, total, tenantKeys, connected] = await Promise.all([
+      this.prisma.dialerKey.findMany({ where, orderBy: [primary, { createdAt: 'desc' }, { id: 'desc' }], skip: request.offset, take: request.limit }),
+      this.prisma.dialerKey.count({ where }),
+      this.prisma.dialerKey.count({ where: { tenantId } }),
+      this.realtime.connectedDialerKeys(tenantId),
+    ]);
+    return { keys: rows.map((row) => presentKey(row, connected.has(row.id))), next: null, total, tenantKeys };
   }
 
   async revokeDialerKey(tenantId: string, keyId: string, revokedBy: string): Promise<DialerKeyView> {

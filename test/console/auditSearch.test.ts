@@ -5,10 +5,14 @@ import { consoleSuite, screenshot, signIn } from './browser';
 describe('admin console: Auditoria searched by text (real Chromium)', () => {
   const suite = consoleSuite({ signIn: false });
 
-  it('when the admin types in Buscar, then the server answers only the events whose actor, target or action match, in any case', async () => {
+  it('when the admin types in Buscar, then the server answers only the events whose actor (email or display name), target or action match, in any case', async () => {
     await suite.admin.campaign('vendas-norte', true);
     await suite.admin.campaign('cobranca-sul', true);
     await suite.server.api().put('/v1/campaigns/cobranca-sul/hygiene').set('authorization', suite.admin.auth('admin')).send({ enabled: false }).expect(200);
+    // A second admin, known to the console by her name; the log keeps her email.
+    const joana = `joana@${suite.admin.slug}.example`;
+    await suite.server.services.tenants.createAdmin(suite.admin.id, { email: joana, name: 'Joana Prado', password: 'correct horse battery staple' });
+    await suite.server.services.audit.record({ tenantId: suite.admin.id, actor: joana, action: 'tabulation.changed', target: 'code:sip:404', details: { outcome: 'contact' } });
     const searches: string[] = [];
     suite.page.on('request', (request) => {
       const url = new URL(request.url());
@@ -37,6 +41,11 @@ describe('admin console: Auditoria searched by text (real Chromium)', () => {
     // By actor: the admin's email (the console shows the name; the log keeps the email).
     await suite.page.getByLabel('Buscar').fill(suite.admin.adminEmail.toUpperCase());
     await suite.page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('table.audit tbody tr').length === 3);
+    // By the name the console shows: the server matches the display name too, not only the email.
+    await suite.page.getByLabel('Buscar').fill('joana PRA');
+    await suite.page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('table.audit tbody tr').length === 1);
+    await expect(rows.first().textContent()).resolves.toContain('Joana Prado');
+    expect(searches.at(-1)).toBe('joana PRA');
     // Nothing matches: the empty state, not an error.
     await suite.page.getByLabel('Buscar').fill('nada-assim');
     await suite.page.locator('p.empty').waitFor();

@@ -77,7 +77,7 @@ describe('admin console: errors are shown in words (real Chromium)', () => {
       await page.getByRole('dialog').getByRole('button', { name: 'Ativar' }).click();
       const message = page.locator('tr[data-campaign="cobranca"]').getByRole('alert');
       await message.waitFor();
-      await expect(message.textContent()).resolves.toBe('Você não tem permissão para isso: this campaign is locked by the operator');
+      await expect(message.textContent()).resolves.toBe('Você não tem permissão para isso: esta ação não é permitida para a sua conta');
       // The message and the switch's restored label are painted in two steps: wait for the label, bounded by jest.
       await page.waitForFunction(`document.querySelector('tr[data-campaign="cobranca"] [role="switch"]')?.textContent?.includes('Desativada')`);
       await expect(toggle.getAttribute('aria-checked')).resolves.toBe('false');

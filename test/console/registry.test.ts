@@ -31,7 +31,8 @@ describe('admin console: CNPJ registry and calling hours (real Chromium)', () =>
     expect(await cnpjs()).toEqual([]);
     await form.getByLabel('Razão social').fill('Cobrança Matriz');
     await save.click();
-    await page.getByText('CNPJ 11.222.333/0001-81 salvo.').waitFor();
+    // The screen-reader live region repeats the message 50 ms later: either copy shows it was saved.
+    await page.getByText('CNPJ 11.222.333/0001-81 salvo.').first().waitFor();
     expect(await cnpjs()).toEqual([expect.objectContaining({ cnpj: CNPJ, name: 'Cobrança Matriz', accessCodes: ['1130031000'] })]);
 
     await page.getByRole('button', { name: 'Editar CNPJ 11.222.333/0001-81' }).click();

@@ -3,16 +3,25 @@ import type { Services } from '../../services/container';
 import { authenticated } from '../../http/auth';
 import { principalOf } from '../../http/context';
 import { parseInput } from '../../http/validate';
-import { pageQuery, pageRequest } from '../../http/page';
-import { createKeyBody, keyParams } from './schema';
+import { pageRequest } from '../../http/page';
+import { invalid } from '../../errors';
+import { createKeyBody, keyListQuery, keyParams } from './schema';
 
 export function dialerKeyRoutes(services: Services): Router {
   const router = Router();
   const admin = authenticated(services.auth, 'admin');
 
   router.get('/v1/dialer-keys', admin, async (req, res) => {
-    const page = pageRequest(parseInput(pageQuery, req.query, 'query'));
-    res.json(await services.tenants.listDialerKeys(principalOf(res).tenantId, page));
+    const { q, state, sort, order, offset, ...page } = parseInput(keyListQuery, req.query, 'query');
+    const tenantId = principalOf(res).tenantId;
+    // Without search parameters the answer stays the keyset list (`next` cursors), as before the console searched.
+    if (q === undefined && state === undefined && sort === undefined && order === undefined && offset === undefined) {
+      res.json(await services.tenants.listDialerKeys(tenantId, pageRequest(page)));
+      return;
+    }
+    if (page.cursor !== undefined) throw invalid('cursor', 'cannot be combined with q, state, sort, order or offset (use offset)');
+    const search = { sort: sort ?? 'createdAt', order: order ?? 'desc', limit: Math.min(page.limit, 200), offset: offset ?? 0 } as const;
+    res.json(await services.tenants.searchDialerKeys(tenantId, { ...search, ...(q ? { q } : {}), ...(state ? { state } : {}) }));
   });
 
   router.post('/v1/dialer-keys', admin, async (req, res) => {

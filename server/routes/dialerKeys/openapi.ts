@@ -1,6 +1,5 @@
 import type { ApiOperation } from '../../http/openapi';
-import { createKeyBody, keyParams } from './schema';
-import { pageQuery } from '../../http/page';
+import { createKeyBody, keyListQuery, keyParams } from './schema';
 
 const json = { 'application/json': null };
 
@@ -9,10 +8,17 @@ export const dialerKeyApi: ApiOperation[] = [
     method: 'get',
     path: '/v1/dialer-keys',
     tag: 'Dialer keys',
-    summary: "The tenant's dialer keys (never their secrets), newest first, a page at a time (follow `next`)",
+    summary:
+      "The tenant's dialer keys (never their secrets), newest first, a page at a time (follow `next`); with q (name or prefix), state, sort (createdAt, name, lastUsedAt), order or offset, one searched and sorted offset page",
     access: 'admin',
-    query: pageQuery,
-    responses: { 200: { description: '{"keys": [{..., lastUsedAt, connected}], "next": cursor | null}; connected: a socket.io connection with the key is open now, on any instance', content: json } },
+    query: keyListQuery,
+    responses: {
+      200: {
+        description:
+          '{"keys": [{..., lastUsedAt, connected}], "next": cursor | null}; searched: {"keys", "next": null, "total": matching keys, "tenantKeys": all keys}; connected: a socket.io connection with the key is open now, on any instance',
+        content: json,
+      },
+    },
   },
   {
     method: 'post',

@@ -61,10 +61,19 @@ export function mailingRoutes(services: Services): Router {
     const { campaignId } = parseInput(mailingParams, req.params, 'params');
     const query = parseInput(filterQuery, req.query, 'query');
     const principal = principalOf(res);
-    const trace = (action: 'mailing.refused' | 'mailing.failed', target: string, error: { code: string; message: string }) =>
-      services.audit
-        .record({ tenantId: principal.tenantId, actor: principal.actor, action, target, reason: withoutPhones(error.message), details: { code: error.code, campaign: campaignId, name: query.name ?? null } })
-        .catch((auditError: unknown) => ctxOf(res).logger.warn({ err: auditError }, 'mailing trace not recorded'));
+    const trace = async (action: 'mailing.refused' | 'mailing.failed', target: string, error: { code: string; message: string }) => {
+      const entry = { tenantId: principal.tenantId, actor: principal.actor, action, target, reason: withoutPhones(error.message), details: { code: error.code, campaign: campaignId, name: query.name ?? null } };
+      try {
+        if (action === 'mailing.failed') return await services.audit.record(entry);
+        // A refusal costs the client nothing and has no record to bound it: one row per code and minute, with a
+        // count, per campaign of the tenant (the console lists them per campaign); a campaign id that is not one
+        // of the tenant's is any text, so those share one row per code.
+        const known = await services.campaigns.find(principal.tenantId, campaignId).then(() => true, () => false);
+        await services.audit.recordCoalesced(entry, known ? `${error.code}|${target}` : error.code);
+      } catch (auditError) {
+        ctxOf(res).logger.warn({ err: auditError }, 'mailing trace not recorded');
+      }
+    };
     let view: Awaited<ReturnType<typeof services.mailings.filter>>;
     try {
       const format = inputFormat(req);

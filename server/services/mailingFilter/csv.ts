@@ -6,6 +6,7 @@ import { emptyCounts } from '../mailings';
 import { detectDddColumn, type PhoneClassifier } from '../phoneClassifier';
 import { blankCell, editCells, ninthDigitCell, type CellEdit } from './csvCells';
 import { MailingEncoding } from './encoding';
+import { TimeSlice } from '../../infra/timeSlice';
 import { resolveContactColumn } from './bestOrder';
 import { BATCH_ROWS, describeReasons, judgeRow, MAX_COLUMNS, resolveColumns, type FilterOptions, type MailingOutput } from './rowJudge';
 
@@ -29,12 +30,14 @@ export async function filterCsv(input: AsyncIterable<Buffer | string>, output: M
   // order=best (bestOrder.ts): the contact column is found and the reason column named once the header is read.
   const order = options.hygiene ? options.order : undefined;
   let contactIndex = -1;
+  const slice = new TimeSlice(options.sliceMs);
   const prepareOrder = (layout: CsvLayout) => {
     if (!order || contactIndex >= 0) return;
     contactIndex = resolveContactColumn(layout.header.fields.map((name) => encoding.cellText(name)), order.request.contactColumn);
     writer.headerSuffix = order.csvHeaderSuffix(layout.delimiter);
   };
   for await (const batch of reader.batches(input)) {
+    await slice.turn();
     const layout = reader.layout!;
     prepareOrder(layout);
     // The answer (a 200) starts only with the first batch: a syntax error or an oversized body found while the

@@ -5,6 +5,7 @@ import { emptyCounts } from '../mailings';
 import { withNinthDigit } from '../../domain/phone';
 import { detectPhoneColumns, type PhoneClassifier } from '../phoneClassifier';
 import { JSON_REASON_FIELD } from './bestOrder';
+import { TimeSlice } from '../../infra/timeSlice';
 import { BATCH_ROWS, judgeRow, resolveColumns, type FilterOptions, type MailingOutput } from './rowJudge';
 
 /** A contact read from the body, with the line (NDJSON) or position (JSON array) it came from. */
@@ -137,6 +138,7 @@ function editedContact(contact: JsonContact, slots: readonly [string, number][],
 export async function filterJsonContacts(contacts: AsyncIterable<NumberedContact>, output: MailingOutput, classifier: PhoneClassifier, options: FilterOptions): Promise<MailingCounts> {
   const counts = emptyCounts();
   let started = false;
+  const slice = new TimeSlice(options.sliceMs);
   let pending: NumberedContact[] = [];
   // JSON contacts need not share their keys: named columns apply to all, detected ones per key set.
   const detectedKeys = new Map<string, string[]>();
@@ -230,6 +232,7 @@ export async function filterJsonContacts(contacts: AsyncIterable<NumberedContact
     }
     if (out) await output.kept(out);
     options.onProgress?.(counts);
+    await slice.turn();
   };
 
   for await (const item of contacts) {

@@ -35,6 +35,8 @@ export type FilterOptions = {
   onProgress?: (counts: MailingCounts) => void;
   /** order=best: kept contacts' phones reordered, with reasons (bestOrder.ts); set by MailingService. */
   order?: PhoneOrderer;
+  /** Filtering work between two turns of the event loop (infra/timeSlice.ts); 4 ms by default, 0 gives a turn per batch. */
+  sliceMs?: number;
 };
 
 /** Rows per classifier call: large enough to amortize the batch cipher call, small enough to stream. */

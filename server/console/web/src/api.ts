@@ -6,6 +6,7 @@ import type {
   ComplianceCnpjView,
   ComplianceMeterView,
   DailyStatusMix,
+  DialerKeySearchPage,
   DialerKeyView,
   LoginResult,
   MailingSearchPage,
@@ -111,6 +112,7 @@ export const api = {
   setTabulation: (code: string, outcome: OutcomeName) => request<TabulationView>('PUT', `/v1/tabulations/${encodeURIComponent(code)}`, { outcome }),
   revertTabulation: (code: string) => request<null>('DELETE', `/v1/tabulations/${encodeURIComponent(code)}`),
   keys: () => allPages<DialerKeyView>('/v1/dialer-keys', 'keys'),
+  keyPage: (params: { q?: string; state?: string; sort?: string; order?: string; limit: number; offset: number }) => request<DialerKeySearchPage>('GET', `/v1/dialer-keys?${query(params)}`),
   createKey: (name: string) => request<DialerKeyView & { key: string }>('POST', '/v1/dialer-keys', { name }),
   revokeKey: (id: string) => request<DialerKeyView>('DELETE', `/v1/dialer-keys/${encodeURIComponent(id)}`),
   // Phones travel only in POST bodies: never in a URL (history, logs) nor in the browser's storage.

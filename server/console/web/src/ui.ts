@@ -12,17 +12,32 @@ export function announce(message: string): void {
   window.setTimeout(() => (region.textContent = message), 50);
 }
 
+/** The error codes the server can answer (server/errors.ts); each has a generic text in both languages. */
+const CODES = ['VALIDATION_FAILED', 'INVALID_JSON', 'INVALID_CSV', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'REQUEST_TIMEOUT', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'BATCH_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE'] as const;
+
+/** The field's name in the console's language: a known one translated, any other as the server named it. */
+function fieldLabel(field: string | undefined): string {
+  const name = field?.split('.').pop()?.replace(/\[\d+\]$/, '') ?? '';
+  const key = `field_${name}` as MessageKey;
+  return name && key in PT_FIELDS ? t(key) : name;
+}
+
 /**
  * The server's message in the console's language. The server answers in English with a closed set of codes and
- * the offending field (`{code, field, message}`); in Portuguese the field's name and the usual validation phrases
- * are translated from those, and anything not known stays as the server wrote it (nothing is swallowed).
+ * the offending field (`{code, field, message}`). In Portuguese the usual phrases are translated; a message the
+ * console does not know is never shown as written (it would be English): its code's generic text is, with the
+ * field's name when the error has one. In English the server's own words are the most precise.
  */
 export function serverMessage(error: ApiError): string {
   if (lang() === 'en') return error.message;
-  const field = error.field?.split('.').pop() ?? '';
-  const fieldKey = `field_${field}` as MessageKey;
-  const fieldName = field && fieldKey in PT_FIELDS ? t(fieldKey) : field;
-  let message = field && error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field!.length + 2) : error.message;
+  const fieldName = fieldLabel(error.field);
+  const translated = serverPhrase(error);
+  return fieldName ? `${fieldName}: ${translated}` : translated;
+}
+
+/** serverMessage without the field's name, for a screen that names the field itself. */
+export function serverPhrase(error: ApiError): string {
+  const message = error.field && error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
   const patterns: [RegExp, (m: RegExpMatchArray) => string][] = [
     [/^is required$/, () => t('msg_required')],
     [/^must be an email address$/, () => t('msg_email')],
@@ -34,17 +49,19 @@ export function serverMessage(error: ApiError): string {
     [/^tabulation code "(.*)" of this tenant not found$/, (m) => `${t('code')} "${m[1]}" ${t('msg_notFound')}`],
     [/^(mailing|dialer key|admin) not found$/, () => t('msg_notFound')],
   ];
+  let translated: string | null = null;
   for (const [pattern, say] of patterns) {
     const match = message.match(pattern);
     if (match) {
-      message = say(match);
+      translated = say(match);
       break;
     }
   }
-  return fieldName ? `${fieldName}: ${message}` : message;
+  if (lang() === 'en') return translated ?? message;
+  return translated ?? t(`errCode_${(CODES as readonly string[]).includes(error.code) ? error.code : 'OTHER'}` as MessageKey);
 }
 
-/** An error in words for the admin; the server's own message is kept so nothing is swallowed. */
+/** An error in words for the admin, in the console's language (see serverMessage). */
 export function errorText(error: unknown): string {
   if (error instanceof NetworkError) return t('errNetwork');
   if (error instanceof ApiError) {
@@ -58,22 +75,67 @@ export function errorText(error: unknown): string {
   return String((error as Error)?.message ?? error);
 }
 
-/** A message slot next to a control: role=alert so it is read when it appears. */
-export function inlineMessage(): { element: HTMLElement; error(text: string): void; ok(text: string): void; clear(): void } {
-  const element = h('p', { class: 'inline-msg', role: 'alert', hidden: true });
+/** The space-separated ids of an aria-describedby, with `id` added or removed. */
+function describedBy(input: Element, id: string, present: boolean): void {
+  const ids = (input.getAttribute('aria-describedby') ?? '').split(/\s+/).filter((token) => token && token !== id);
+  if (present) ids.push(id);
+  if (ids.length > 0) input.setAttribute('aria-describedby', ids.join(' '));
+  else input.removeAttribute('aria-describedby');
+}
+
+/**
+ * Marks inputs invalid and described by an error text (aria-invalid, aria-describedby), or clears that. Screen
+ * readers then read the error when the input gets focus, not only when the alert appears.
+ */
+export function markInvalid(inputs: Iterable<Element>, errorId: string, invalid: boolean): void {
+  for (const input of inputs) {
+    describedBy(input, errorId, invalid);
+    if (invalid) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+}
+
+/**
+ * The inputs an error is about: the one its field names (`outcomes[2].phone` → `phone`, `name`), or, when the error
+ * names no field of the form, all of them.
+ */
+export function inputsOf(fields: Record<string, Element>, error: unknown): Element[] {
+  const field = error instanceof ApiError ? error.field : undefined;
+  const head = field?.split(/[.[]/)[0] ?? '';
+  const tail = field?.split('.').pop()?.replace(/\[\d+\]$/, '') ?? '';
+  const named = fields[head] ?? fields[tail];
+  return named ? [named] : Object.values(fields);
+}
+
+/**
+ * A message slot next to a control: role=alert so it is read when it appears. With `fields` (a form's inputs by the
+ * server's field names), an error marks the inputs it is about invalid and described by the message (inputsOf),
+ * and clearing or an ok message undoes that.
+ */
+export function inlineMessage(fields: Record<string, Element> = {}): { element: HTMLElement; error(text: string, cause?: unknown): void; ok(text: string): void; clear(): void } {
+  const id = uid('msg');
+  const element = h('p', { id, class: 'inline-msg', role: 'alert', hidden: true });
+  const unmark = () => markInvalid(Object.values(fields), id, false);
   return {
     element,
-    error(text) {
+    error(text, cause) {
       element.className = 'inline-msg error';
       element.textContent = text;
       element.hidden = false;
+      unmark();
+      // A string names the field (the console's own check); a refusal (4xx) names it or is about the whole form;
+      // a network or server failure is about no input.
+      const about = typeof cause === 'string' ? [fields[cause]].filter((input) => input !== undefined) : cause instanceof ApiError && cause.status < 500 ? inputsOf(fields, cause) : [];
+      markInvalid(about, id, true);
     },
     ok(text) {
+      unmark();
       element.className = 'inline-msg ok';
       element.textContent = text;
       element.hidden = false;
     },
     clear() {
+      unmark();
       element.textContent = '';
       element.hidden = true;
     },

@@ -2,7 +2,7 @@ import type { AuditEventView } from '../../../../../plugin/contract/protocol';
 import { api, SessionEnded } from '../api';
 import { actorName } from '../people';
 import { h, replaceChildren, uid } from '../dom';
-import { formatDateTime, t, type MessageKey } from '../i18n';
+import { formatDateTime, formatNumber, t, type MessageKey } from '../i18n';
 import { formatCnpj } from './complianceRegistry';
 import { errorText, inlineMessage, loadError, loadingBlock, pageTitle } from '../ui';
 
@@ -25,8 +25,14 @@ const KNOWN_ACTIONS = new Set([
   'purpose.changed',
 ]);
 
-/** An action code in words; a code this console does not know yet is shown as it is rather than hidden. */
+/** An action in words, with how many times it happened when the server coalesced repeats (a refused upload). */
 function actionText(event: AuditEventView): string {
+  const count = Number(detailsOf(event).count ?? 1);
+  return count > 1 ? `${actionWords(event)} (${t('refusedCount').toLowerCase()}: ${formatNumber(count)})` : actionWords(event);
+}
+
+/** An action code in words; a code this console does not know yet is shown as it is rather than hidden. */
+function actionWords(event: AuditEventView): string {
   const details = detailsOf(event);
   if (event.action === 'hygiene.switched') return t(details.enabled ? 'audit:hygiene.switched:on' : 'audit:hygiene.switched:off');
   if (!KNOWN_ACTIONS.has(event.action)) return event.action;

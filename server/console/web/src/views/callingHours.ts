@@ -1,7 +1,7 @@
 import { api, ApiError, SessionEnded, type CallingHoursRow } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { lang } from '../i18n';
-import { announce, errorText, inlineMessage } from '../ui';
+import { announce, errorText, inlineMessage, serverPhrase } from '../ui';
 
 /**
  * Calling hours per state (docs/compliance.md): the table of what is in force, and a form that sets a state's (or
@@ -89,7 +89,7 @@ function dayFields(day: Day) {
   const start = input(ids.start);
   const end = input(ids.end);
   const closed = h('input', { id: ids.closed, type: 'checkbox' });
-  const message = inlineMessage();
+  const message = inlineMessage({ start, end });
   closed.addEventListener('change', () => {
     start.disabled = closed.checked;
     end.disabled = closed.checked;
@@ -125,7 +125,7 @@ export function callingHoursSection(initial: CallingHoursRow[]): HTMLElement {
   const scopeId = uid('hours-scope');
   const scope = h('select', { id: scopeId, class: 'narrow' }, ...hours.map((row) => h('option', { value: row.scope }, row.scope)));
   const days = { weekdays: dayFields('weekdays'), saturday: dayFields('saturday'), sunday: dayFields('sunday') };
-  const formMessage = inlineMessage();
+  const formMessage = inlineMessage({ scope });
   const fill_ = () => {
     const row = hours.find((candidate) => candidate.scope === scope.value);
     if (row) for (const day of DAYS) days[day].set(row.windows[day]);
@@ -145,17 +145,17 @@ export function callingHoursSection(initial: CallingHoursRow[]): HTMLElement {
       const byField = DAYS.find((day) => path[1] === day);
       if (byField && path[2]) {
         const label = fill(path[2] === 'end' ? tx.end : tx.start, { day: tx[byField] });
-        days[byField].message.error(/HH:MM/.test(message) ? `${label} ${tx.badTime}` : `${label}: ${message}`);
+        days[byField].message.error(/HH:MM/.test(message) ? `${label} ${tx.badTime}` : `${label}: ${serverPhrase(error)}`, path[2] === 'end' ? 'end' : 'start');
         return;
       }
       const order = message.match(/^(weekdays|saturday|sunday): start must be before end$/);
       if (order) {
         const day = order[1] as Day;
-        days[day].message.error(`${tx[day]}: ${tx.startAfterEnd}`);
+        days[day].message.error(`${tx[day]}: ${tx.startAfterEnd}`, error);
         return;
       }
     }
-    formMessage.error(errorText(error));
+    formMessage.error(errorText(error), error);
   };
 
   const send = async (windows: Record<Day, DayWindow> | null) => {

@@ -4,7 +4,7 @@ import { downloadCsv } from '../csv';
 import { h, replaceChildren, uid } from '../dom';
 import { countDetail, formatDateTime, formatNumber, lang, t, type MessageKey } from '../i18n';
 import { subscribe } from '../live';
-import { announce, countWithDetail, loadError, loadingBlock, pageTitle } from '../ui';
+import { announce, countWithDetail, errorText, inlineMessage, loadError, loadingBlock, pageTitle } from '../ui';
 import { loadPeople } from '../people';
 import { ptMore as ERROR_KEYS } from '../messages';
 import { extraNotes, percent, type ExtraCounts } from './campaigns';
@@ -12,11 +12,13 @@ import { purposeControl } from './suppression';
 import { statusMixChart } from './chart';
 import { hygieneSwitch } from './hygieneSwitch';
 
-/** A failure in words: by its code in Portuguese, the server's own message in English. */
+/** A failure in words: by its code in Portuguese (a mailing's words, else the code's generic text), the server's own message in English. */
 function failureText(code: string | undefined, message: string | null): string {
-  const key = `err_${code ?? ''}` as MessageKey;
   if (lang() === 'en' && message) return message;
-  return code && key in ERROR_KEYS ? t(key) : (message ?? '?');
+  const key = `err_${code ?? ''}` as MessageKey;
+  if (code && key in ERROR_KEYS) return t(key);
+  const generic = `errCode_${code ?? ''}` as MessageKey;
+  return t(code && generic in ERROR_KEYS ? generic : 'errCode_OTHER');
 }
 
 /** A mailing's counts under the campaign list's names (suppressedPhones is `suppressed` there). */
@@ -30,6 +32,8 @@ const extrasOf = (c: MailingView['counts']): ExtraCounts => ({
 
 type MailingRow = { element: HTMLTableRowElement; update(mailing: MailingView): void };
 const PAGE_SIZE = 25;
+/** The largest page the server answers (mailingListQuery), used to export every matching mailing. */
+const EXPORT_PAGE = 200;
 
 /** Phones, in every column: received = checked phones; hygienized = invalid + unconfirmed; the % is of received. */
 const HEADS = ['mailing', 'status', 'colReceived', 'colHygienized', 'colInvalid', 'colUnconfirmed', 'colPct', 'colMalformed', 'created'] as const;
@@ -88,7 +92,8 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
   const sort = h('select', { id: sortId }, ...(['createdAt', 'phonesTotal', 'hygienizedPct'] as const).map((key) => h('option', { value: key }, t(`sort_${key}`))));
   const order = h('select', { id: orderId }, h('option', { value: 'desc' }, t('sortDesc')), h('option', { value: 'asc' }, t('sortAsc')));
   const shown = h('p', { class: 'muted small', role: 'status' });
-  const exportButton = h('button', { type: 'button', class: 'btn secondary', onclick: () => exportCsv() }, t('exportCsv'));
+  const exportButton = h('button', { type: 'button', class: 'btn secondary', onclick: () => void exportCsv() }, t('exportCsv'));
+  const exportMessage = inlineMessage();
   const mailingsSlot = h('div', {});
   const pager = h('nav', { class: 'pager', 'aria-label': t('pageOf', { page: 1, pages: 1 }) });
   const chartSlot = h('section', { class: 'card', 'aria-label': t('chartCampaign') });
@@ -111,6 +116,7 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
         h('div', { class: 'field' }, h('label', { for: orderId }, t('sortOrder')), order),
       ),
       h('div', { class: 'list-head' }, shown, exportButton),
+      exportMessage.element,
       mailingsSlot,
       pager,
     ),
@@ -268,7 +274,7 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
       replaceChildren(refusedSlot);
       return;
     }
-    const heads = [t('refusedWhen'), t('refusedName'), t('refusedReason')];
+    const heads = [t('refusedWhen'), t('refusedName'), t('refusedReason'), t('refusedCount')];
     replaceChildren(
       refusedSlot,
       h(
@@ -287,13 +293,16 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
               'tbody',
               {},
               ...refused.map((event) => {
-                const details = (event.details ?? {}) as { code?: string; name?: string | null };
+                // Repeated refusals share one row per code and minute (server/services/audit.ts), with their count.
+                const details = (event.details ?? {}) as { code?: string; name?: string | null; count?: number; lastAt?: string };
+                const count = Math.max(1, Number(details.count ?? 1));
                 return h(
                   'tr',
                   {},
                   h('td', { 'data-label': t('refusedWhen') }, formatDateTime(event.at)),
                   h('td', { 'data-label': t('refusedName') }, details.name || t('unnamedMailing')),
                   h('td', { 'data-label': t('refusedReason') }, failureText(details.code, event.reason)),
+                  h('td', { class: 'num', 'data-label': t('refusedCount') }, formatNumber(count), count > 1 && details.lastAt ? h('span', { class: 'muted small block' }, `${formatDateTime(event.at)} – ${formatDateTime(details.lastAt)}`) : null),
                 );
               }),
             ),
@@ -308,9 +317,26 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     void loadPage();
   }
 
-  function exportCsv(): void {
+  /** Every mailing that matches the filters on screen (all pages, read from the server), not just the page shown. */
+  async function exportCsv(): Promise<void> {
+    exportMessage.clear();
+    exportButton.disabled = true;
+    const filters = { q: search.value.trim(), status: statusFilter.value, days: Number(period.value), sort: sort.value, order: order.value };
+    const all: MailingView[] = [];
+    try {
+      for (let offset = 0; ; offset += EXPORT_PAGE) {
+        const answer = await api.mailingPage(externalId, { ...filters, limit: EXPORT_PAGE, offset });
+        all.push(...answer.mailings);
+        if (answer.mailings.length < EXPORT_PAGE || offset + EXPORT_PAGE >= answer.total) break;
+      }
+    } catch (error) {
+      if (!(error instanceof SessionEnded)) exportMessage.error(errorText(error));
+      return;
+    } finally {
+      exportButton.disabled = false;
+    }
     const head = HEADS.map((key) => t(key));
-    const lines = (current?.mailings ?? []).map((m) => [
+    const lines = all.map((m) => [
       m.name,
       t(m.status),
       ...(m.hygieneApplied ? [m.counts.phonesTotal, m.counts.hygienized, m.counts.invalidPhones, m.counts.unconfirmedPhones, percent(m.counts.hygienized, m.counts.phonesTotal) ?? ''] : [t('hygieneOffExplained'), '', '', '', '']),

@@ -4,7 +4,7 @@ import { api, SessionEnded } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { formatNumber, t, type MessageKey } from '../i18n';
 import { subscribe } from '../live';
-import { announce, loadError, loadingBlock, pageTitle } from '../ui';
+import { announce, errorText, inlineMessage, loadError, loadingBlock, pageTitle } from '../ui';
 import { downloadCsv } from '../csv';
 import { actorName, loadPeople } from '../people';
 import { statusMixChart } from './chart';
@@ -13,6 +13,8 @@ import { hygieneSwitch } from './hygieneSwitch';
 export const campaignHref = (externalId: string) => `#/campaigns/${encodeURIComponent(externalId)}`;
 
 const PAGE_SIZE = 25;
+/** The largest page the server answers (campaign summary's limit), used to export every matching campaign. */
+const EXPORT_PAGE = 200;
 const SORTS = ['hygienizedPct', 'hygienized', 'invalid', 'unconfirmed', 'phonesTotal', 'mailings', 'lastMailingAt', 'name'] as const;
 const DAY_MS = 86_400_000;
 
@@ -68,7 +70,8 @@ export function campaignsView(root: HTMLElement): () => void {
   const order = h('select', { id: ids.order }, h('option', { value: 'desc' }, t('sortDesc')), h('option', { value: 'asc' }, t('sortAsc')));
   const field = (id: string, label: string, control: HTMLElement, grow = false) => h('div', { class: grow ? 'field grow' : 'field' }, h('label', { for: id }, label), control);
   const status = h('p', { class: 'muted small', role: 'status' });
-  const exportButton = h('button', { type: 'button', class: 'btn secondary', disabled: true, onclick: () => exportCsv() }, t('exportCsv'));
+  const exportButton = h('button', { type: 'button', class: 'btn secondary', disabled: true, onclick: () => void exportCsv() }, t('exportCsv'));
+  const exportMessage = inlineMessage();
   const body = h('div', {}, loadingBlock());
   const pager = h('nav', { class: 'pager', 'aria-label': t('pageOf', { page: 1, pages: 1 }) });
   const chartSlot = h('section', { class: 'card', 'aria-label': t('chartTenant') });
@@ -83,6 +86,7 @@ export function campaignsView(root: HTMLElement): () => void {
       h('div', { class: 'form-row filters', role: 'search' }, field(ids.q, t('searchCampaigns'), search, true), field(ids.period, t('filterPeriod'), period), field(ids.hygiene, t('hygieneFilter'), hygieneFilter), field(ids.sort, t('sortBy'), sort), field(ids.order, t('sortOrder'), order)),
       customFields,
       h('div', { class: 'list-head' }, status, exportButton),
+      exportMessage.element,
       h('p', { class: 'muted small', id: 'worst-hint' }, t('worstHint')),
       body,
       pager,
@@ -189,10 +193,28 @@ export function campaignsView(root: HTMLElement): () => void {
     void load();
   }
 
-  function exportCsv(): void {
+  /** Every campaign that matches the filters on screen (all pages, read from the server), with the totals row. */
+  async function exportCsv(): Promise<void> {
     if (!current) return;
+    exportMessage.clear();
+    exportButton.disabled = true;
+    const { from, to } = range();
+    const filters = { from, to, q: search.value.trim(), hygiene: hygieneFilter.value, sort: sort.value, order: order.value };
+    const all: CampaignSummaryPage['campaigns'] = [];
+    try {
+      for (let at = 0; ; at += EXPORT_PAGE) {
+        const answer = await api.campaignSummary({ ...filters, limit: EXPORT_PAGE, offset: at });
+        all.push(...answer.campaigns);
+        if (answer.campaigns.length < EXPORT_PAGE || at + EXPORT_PAGE >= answer.total) break;
+      }
+    } catch (error) {
+      if (!(error instanceof SessionEnded)) exportMessage.error(errorText(error));
+      return;
+    } finally {
+      exportButton.disabled = false;
+    }
     const head = [t('campaign'), t('campaignId'), t('hygieneSwitch'), ...COLUMNS.map((c) => t(c.key))];
-    const lines = current.campaigns.map((s) => [s.campaign.name, s.campaign.externalId, s.campaign.hygieneEnabled ? t('on') : t('off'), ...COLUMNS.map((c) => c.value(s))]);
+    const lines = all.map((s) => [s.campaign.name, s.campaign.externalId, s.campaign.hygieneEnabled ? t('on') : t('off'), ...COLUMNS.map((c) => c.value(s))]);
     lines.push([t('totalsRow'), '', '', ...COLUMNS.map((c) => c.value(current!.totals))]);
     downloadCsv(`campanhas_${current.from}_${current.to}.csv`, [head, ...lines]);
   }

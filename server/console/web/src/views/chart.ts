@@ -2,9 +2,14 @@ import { brazilianDate, type DailyStatusMix } from '../../../../../plugin/contra
 import { h, svg, uid } from '../dom';
 import { countDetail, formatNumber, lang, t } from '../i18n';
 
-const WIDTH = 1100;
-const HEIGHT = 240;
-const PAD = { top: 16, right: 52, bottom: 28, left: 64 };
+/**
+ * Two drawings of the same chart. The SVG scales to its box, so a wide drawing on a 390 px phone shrank to a third
+ * (80 px tall, 4 px labels); a phone gets a drawing about its own width, taller, with fewer day labels, so its
+ * text renders near its CSS size. Chosen by the viewport when drawn, and drawn again when the viewport crosses.
+ */
+const WIDE = { width: 1100, height: 240, pad: { top: 16, right: 52, bottom: 28, left: 64 }, dayLabels: 6, narrow: false };
+const NARROW = { width: 360, height: 300, pad: { top: 16, right: 44, bottom: 30, left: 52 }, dayLabels: 4, narrow: true };
+const NARROW_QUERY = '(max-width: 600px)';
 /** The last `count` calendar days in Brazil, as the server groups them. */
 function lastDays(count: number): string[] {
   const now = Date.now();
@@ -25,6 +30,8 @@ const shortDay = (day: string) => (lang() === 'en' ? `${day.slice(5, 7)}/${day.s
  * total), hand-made SVG, with the same numbers in a table for screen readers and keyboard users.
  */
 export function statusMixChart(title: string, data: DailyStatusMix[], dayCount = 30): HTMLElement {
+  const narrowQuery = window.matchMedia(NARROW_QUERY);
+  const { width: WIDTH, height: HEIGHT, pad: PAD, dayLabels, narrow } = narrowQuery.matches ? NARROW : WIDE;
   const byDay = new Map(data.map((row) => [row.day, row]));
   const days = lastDays(dayCount).map((day) => byDay.get(day) ?? { day, mailings: 0, phonesTotal: 0, hygienized: 0, invalid: 0, unconfirmed: 0 });
   const titleId = uid('chart-title');
@@ -44,7 +51,7 @@ export function statusMixChart(title: string, data: DailyStatusMix[], dayCount =
   const y = (value: number) => PAD.top + plotH - (value / max) * plotH;
 
   // role=group, not img: its bars are focusable, each with its values as its name (keyboard and screen readers).
-  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'group', 'aria-labelledby': `${titleId} ${descId}`, class: 'chart-svg', preserveAspectRatio: 'xMidYMid meet' });
+  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'group', 'aria-labelledby': `${titleId} ${descId}`, class: narrow ? 'chart-svg narrow' : 'chart-svg', preserveAspectRatio: 'xMidYMid meet' });
   chart.append(svg('desc', { id: descId }, `${countDetail(totals)}.`));
   const pct = (value: number) => PAD.top + plotH - (value / 100) * plotH;
   for (let i = 0; i <= 4; i++) {
@@ -60,7 +67,7 @@ export function statusMixChart(title: string, data: DailyStatusMix[], dayCount =
     svg('text', { x: 12, y: PAD.top + plotH / 2, transform: `rotate(-90 12 ${PAD.top + plotH / 2})`, 'text-anchor': 'middle', class: 'axis-label', 'aria-hidden': 'true' }, t('chartUnitPhones')),
     svg('text', { x: WIDTH - 8, y: PAD.top + plotH / 2, transform: `rotate(90 ${WIDTH - 8} ${PAD.top + plotH / 2})`, 'text-anchor': 'middle', class: 'axis-label', 'aria-hidden': 'true' }, t('chartUnitPct')),
   );
-  const tickEvery = Math.max(1, Math.round(days.length / 6));
+  const tickEvery = Math.max(1, Math.ceil(days.length / dayLabels));
   const readout = h('p', { class: 'chart-readout small', 'aria-hidden': 'true' }, ' ');
   const linePoints: string[] = [];
   days.forEach((d, i) => {
@@ -79,7 +86,8 @@ export function statusMixChart(title: string, data: DailyStatusMix[], dayCount =
     }
     chart.append(group);
     if (share !== null) linePoints.push(`${x + barW / 2},${pct(share)}`);
-    if (i % tickEvery === tickEvery - 1 || i === days.length - 1) chart.append(svg('text', { x: x + barW / 2, y: HEIGHT - 8, 'text-anchor': 'middle', class: 'tick', 'aria-hidden': 'true' }, shortDay(d.day)));
+    // Counted back from the last day, so it is always labelled and the labels are evenly spaced (none collide).
+    if ((days.length - 1 - i) % tickEvery === 0) chart.append(svg('text', { x: x + barW / 2, y: HEIGHT - 8, 'text-anchor': 'middle', class: 'tick', 'aria-hidden': 'true' }, shortDay(d.day)));
   });
   if (linePoints.length > 0) {
     const line = svg('g', { class: 'pct-line', 'aria-hidden': 'true' });
@@ -124,5 +132,11 @@ export function statusMixChart(title: string, data: DailyStatusMix[], dayCount =
     ),
   );
   figure.append(chart, readout, legend, table);
+  // Drawn again when the viewport crosses the phone width (a rotated phone, a resized window) while on screen.
+  const redraw = () => {
+    narrowQuery.removeEventListener('change', redraw);
+    if (figure.isConnected) figure.replaceWith(statusMixChart(title, data, dayCount));
+  };
+  narrowQuery.addEventListener('change', redraw);
   return figure;
 }

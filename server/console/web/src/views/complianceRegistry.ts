@@ -2,7 +2,7 @@ import type { ComplianceCnpjView } from '../../../../../plugin/contract/protocol
 import { api, ApiError, SessionEnded } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, lang } from '../i18n';
-import { announce, confirmDialog, errorText, inlineMessage, loadError, loadingBlock } from '../ui';
+import { announce, confirmDialog, errorText, inlineMessage, loadError, loadingBlock, serverPhrase } from '../ui';
 
 /**
  * The tenant's CNPJs and their access codes (the trunk numbers Anatel counts per code), on the "Conformidade Anatel"
@@ -84,8 +84,8 @@ export function complianceRegistry(changed: () => void): HTMLElement {
     name: h('input', { id: ids.name, type: 'text', autocomplete: 'organization' }),
     codes: h('textarea', { id: ids.codes, rows: 3, autocomplete: 'off', spellcheck: 'false' }),
   };
-  const messages = { cnpj: inlineMessage(), name: inlineMessage(), codes: inlineMessage() };
-  const formMessage = inlineMessage();
+  const messages = { cnpj: inlineMessage({ cnpj: inputs.cnpj }), name: inlineMessage({ name: inputs.name }), codes: inlineMessage({ codes: inputs.codes }) };
+  const formMessage = inlineMessage(inputs);
   const cancel = h('button', { type: 'button', class: 'btn secondary', hidden: true, onclick: () => startEdit(null) }, tx.cancel);
   const field = (name: FieldName, label: string, grow = false) =>
     h('div', { class: grow ? 'field grow' : 'field' }, h('label', { for: ids[name] }, label), inputs[name], messages[name].element);
@@ -106,32 +106,31 @@ export function complianceRegistry(changed: () => void): HTMLElement {
   };
   const fieldError = (name: FieldName, message: string) => {
     const label = name === 'codes' ? tx.codesHead : name === 'cnpj' ? tx.cnpj : tx.name;
-    messages[name].error(`${label}: ${message}`);
-    inputs[name].setAttribute('aria-invalid', 'true');
+    messages[name].error(`${label}: ${message}`, name);
     inputs[name].focus();
   };
 
   /** The server's refusal next to its field, in the console's language; the original text when not known. */
   function showError(error: unknown, codes: string[]): void {
     if (!(error instanceof ApiError) || !error.field) {
-      formMessage.error(errorText(error));
+      formMessage.error(errorText(error), error);
       return;
     }
     const [head, index] = error.field.split('.');
     const message = error.message.replace(new RegExp(`^${error.field.replace('.', '\\.')}: `), '');
     const taken = message.match(/^(\d+) is already an access code of CNPJ (\d+)/);
-    if (head === 'cnpj') fieldError('cnpj', /valid CNPJ/.test(message) ? tx.badCnpj : message);
-    else if (head === 'name') fieldError('name', nameProblem(message));
+    if (head === 'cnpj') fieldError('cnpj', /valid CNPJ/.test(message) ? tx.badCnpj : serverPhrase(error));
+    else if (head === 'name') fieldError('name', nameProblem(message, error));
     else if (head === 'accessCodes' && taken) fieldError('codes', fill(tx.taken, { code: taken[1]!, other: formatCnpj(taken[2]!) }));
     else if (head === 'accessCodes' && index !== undefined && /access code digits/.test(message)) fieldError('codes', fill(tx.badCode, { code: codes[Number(index)] ?? '' }));
-    else if (head === 'accessCodes') fieldError('codes', message);
-    else formMessage.error(errorText(error));
+    else if (head === 'accessCodes') fieldError('codes', serverPhrase(error));
+    else formMessage.error(errorText(error), error);
   }
 
-  const nameProblem = (message: string) => {
+  const nameProblem = (message: string, error: ApiError) => {
     const tooLong = message.match(/at most (\d+)/);
     if (tooLong) return fill(tx.tooLong, { n: tooLong[1]! });
-    return /empty|required|expected string/.test(message) ? tx.required : message;
+    return /empty|required|expected string/.test(message) ? tx.required : serverPhrase(error);
   };
 
   let editing: string | null = null;
@@ -149,7 +148,6 @@ export function complianceRegistry(changed: () => void): HTMLElement {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearMessages();
-    for (const input of Object.values(inputs)) input.removeAttribute('aria-invalid');
     const cnpj = editing ?? inputs.cnpj.value.trim();
     if (!cnpj) return fieldError('cnpj', tx.required);
     const codes = codesOf();

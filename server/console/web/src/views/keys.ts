@@ -1,4 +1,6 @@
-import type { DialerKeyView } from '../../../../../plugin/contract/protocol';
+import type { DialerKeySearchPage, DialerKeyView } from '../../../../../plugin/contract/protocol';
+
+const PAGE_SIZE = 25;
 import { api, SessionEnded } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, t } from '../i18n';
@@ -75,12 +77,12 @@ function connection(key: DialerKeyView): HTMLElement {
   return h('span', {}, t('keyLastSeen', { at: formatDateTime(key.lastUsedAt) }));
 }
 
-/** Dialer keys: create (shown once, with the snippet to connect a dialer), revoke (with a confirmation), search. */
+/** Dialer keys: create (shown once, with the snippet to connect a dialer), revoke (with a confirmation), search, sort and pages on the server. */
 export function keysView(root: HTMLElement): () => void {
   const nameId = uid('key-name');
   const hintId = uid('key-hint');
   const name = h('input', { id: nameId, type: 'text', autocomplete: 'off', 'aria-describedby': hintId });
-  const createMessage = inlineMessage();
+  const createMessage = inlineMessage({ name });
   const form = h(
     'form',
     { class: 'card', novalidate: true },
@@ -93,11 +95,14 @@ export function keysView(root: HTMLElement): () => void {
     createMessage.element,
   );
   const listSlot = h('div', {}, loadingBlock());
-  const searchId = uid('key-search');
-  const stateId = uid('key-state');
-  const search = h('input', { id: searchId, type: 'search', autocomplete: 'off' });
-  const state = h('select', { id: stateId }, h('option', { value: '' }, t('all')), h('option', { value: 'active' }, t('active')), h('option', { value: 'revoked' }, t('revokedState')));
+  const ids = { search: uid('key-search'), state: uid('key-state'), sort: uid('key-sort'), order: uid('key-order') };
+  const search = h('input', { id: ids.search, type: 'search', autocomplete: 'off' });
+  const state = h('select', { id: ids.state }, h('option', { value: '' }, t('all')), h('option', { value: 'active' }, t('active')), h('option', { value: 'revoked' }, t('revokedState')));
+  const sort = h('select', { id: ids.sort }, ...(['createdAt', 'name', 'lastUsedAt'] as const).map((key) => h('option', { value: key }, t(`keySort_${key}`))));
+  const order = h('select', { id: ids.order }, h('option', { value: 'desc' }, t('sortDesc')), h('option', { value: 'asc' }, t('sortAsc')));
   const shown = h('p', { class: 'muted small', role: 'status' });
+  const pager = h('nav', { class: 'pager', 'aria-label': t('pageOf', { page: 1, pages: 1 }) });
+  const field = (id: string, label: string, control: HTMLElement, grow = false) => h('div', { class: grow ? 'field grow' : 'field' }, h('label', { for: id }, label), control);
   replaceChildren(
     root,
     pageTitle(t('keysTitle')),
@@ -106,25 +111,45 @@ export function keysView(root: HTMLElement): () => void {
     h(
       'section',
       { class: 'card', 'aria-label': t('keysTitle') },
-      h('div', { class: 'form-row filters', role: 'search' }, h('div', { class: 'field grow' }, h('label', { for: searchId }, t('searchKeys')), search), h('div', { class: 'field' }, h('label', { for: stateId }, t('status')), state)),
+      h('div', { class: 'form-row filters', role: 'search' }, field(ids.search, t('searchKeys'), search, true), field(ids.state, t('status'), state), field(ids.sort, t('sortBy'), sort), field(ids.order, t('sortOrder'), order)),
       shown,
       listSlot,
+      pager,
     ),
   );
-  let keys: DialerKeyView[] = [];
+  let page = 0;
+  let loadSeq = 0;
+  let searchTimer: number | undefined;
 
-  function render(): void {
-    const query = search.value.trim().toLowerCase();
-    const visible = keys.filter((key) => (!query || key.name.toLowerCase().includes(query) || key.prefix.toLowerCase().includes(query)) && (!state.value || (state.value === 'revoked') === Boolean(key.revokedAt)));
-    shown.textContent = keys.length ? t('keysShown', { count: visible.length, total: keys.length }) : '';
+  /** The server's page: searched, filtered, sorted and cut there (a tenant may have many keys). */
+  function render(answer: DialerKeySearchPage): void {
+    shown.textContent = answer.tenantKeys ? t('keysShown', { count: answer.total, total: answer.tenantKeys }) : '';
     const heads = [t('name'), t('prefix'), t('createdBy'), t('connection'), t('status'), t('actions')];
     replaceChildren(
       listSlot,
-      keys.length === 0 ? h('p', { class: 'empty' }, t('noKeys')) : h('div', { class: 'table-wrap' }, h('table', { class: 'keys stack' }, h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))), h('tbody', {}, ...visible.map(row)))),
+      answer.tenantKeys === 0
+        ? h('p', { class: 'empty' }, t('noKeys'))
+        : h('div', { class: 'table-wrap' }, h('table', { class: 'keys stack' }, h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))), h('tbody', {}, ...answer.keys.map(row)))),
+    );
+    const pages = Math.max(1, Math.ceil(answer.total / PAGE_SIZE));
+    pager.setAttribute('aria-label', t('pageOf', { page: page + 1, pages }));
+    replaceChildren(
+      pager,
+      pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page === 0, onclick: () => showPage(page - 1) }, t('pagePrev')) : null,
+      pages > 1 ? h('span', { class: 'muted small' }, t('pageOf', { page: page + 1, pages })) : null,
+      pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page >= pages - 1, onclick: () => showPage(page + 1) }, t('pageNext')) : null,
     );
   }
-  search.addEventListener('input', render);
-  state.addEventListener('change', render);
+
+  function showPage(next: number): void {
+    page = Math.max(0, next);
+    void load();
+  }
+  search.addEventListener('input', () => {
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(() => showPage(0), 250);
+  });
+  for (const control of [state, sort, order]) control.addEventListener('change', () => showPage(0));
 
   function row(key: DialerKeyView): HTMLElement {
     const message = inlineMessage();
@@ -169,12 +194,17 @@ export function keysView(root: HTMLElement): () => void {
     );
   }
 
+  /** The page of the filters on screen; a slower earlier answer never overwrites a newer one. */
   async function load(): Promise<void> {
+    const seq = ++loadSeq;
     try {
-      [keys] = await Promise.all([api.keys(), loadPeople()]);
-      render();
+      const [answer] = await Promise.all([api.keyPage({ q: search.value.trim(), state: state.value, sort: sort.value, order: order.value, limit: PAGE_SIZE, offset: page * PAGE_SIZE }), loadPeople()]);
+      if (seq !== loadSeq) return;
+      // Fewer keys than before (a filter, a revoke elsewhere): the last page that has some.
+      if (answer.keys.length === 0 && page > 0 && answer.total > 0) return showPage(Math.ceil(answer.total / PAGE_SIZE) - 1);
+      render(answer);
     } catch (error) {
-      if (!(error instanceof SessionEnded)) replaceChildren(listSlot, loadError(error, () => void load()));
+      if (!(error instanceof SessionEnded) && seq === loadSeq) replaceChildren(listSlot, loadError(error, () => void load()));
     }
   }
 
@@ -187,11 +217,15 @@ export function keysView(root: HTMLElement): () => void {
       await load();
       await showNewKey(created.key);
     } catch (error) {
-      if (!(error instanceof SessionEnded)) createMessage.error(errorText(error));
+      if (!(error instanceof SessionEnded)) createMessage.error(errorText(error), error);
     }
   });
 
   void load();
   // Another admin's new or revoked key shows up without a reload.
-  return subscribe({ keys: () => void load(), resync: () => void load() });
+  const unsubscribe = subscribe({ keys: () => void load(), resync: () => void load() });
+  return () => {
+    unsubscribe();
+    window.clearTimeout(searchTimer);
+  };
 }

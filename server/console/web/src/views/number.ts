@@ -2,7 +2,7 @@ import type { NumberExplanation } from '../../../../../plugin/contract/protocol'
 import { api, ApiError, SessionEnded } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, formatNumber, t, type MessageKey } from '../i18n';
-import { announce, errorText, inlineMessage, openDialog, pageTitle } from '../ui';
+import { announce, errorText, inlineMessage, openDialog, pageTitle, serverPhrase } from '../ui';
 
 type Removed = Extract<NumberExplanation, { removed: true }>;
 
@@ -24,12 +24,11 @@ const PHONE_PROBLEMS: [RegExp, MessageKey][] = [
   [/^Non-geographic number/, 'phoneErrNonGeographic'],
 ];
 
-function fieldMessage(field: string, serverMessage: string): string {
+function fieldMessage(error: ApiError & { field: string }): string {
   // Error messages read "field: message"; the label already names the field.
-  const message = serverMessage.startsWith(`${field}: `) ? serverMessage.slice(field.length + 2) : serverMessage;
-  if (field !== 'phone') return message;
-  const known = PHONE_PROBLEMS.find(([pattern]) => pattern.test(message));
-  return known ? t(known[1]) : message;
+  const message = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
+  const known = error.field === 'phone' ? PHONE_PROBLEMS.find(([pattern]) => pattern.test(message)) : undefined;
+  return known ? t(known[1]) : serverPhrase(error);
 }
 
 /**
@@ -42,7 +41,7 @@ function lookupErrorText(error: unknown): string {
   }
   if (error instanceof ApiError && error.status === 400 && error.field) {
     const label = FIELD_LABELS[error.field];
-    return t('fieldError', { field: label ? t(label) : error.field, message: fieldMessage(error.field, error.message) });
+    return t('fieldError', { field: label ? t(label) : error.field, message: fieldMessage(error as ApiError & { field: string }) });
   }
   return errorText(error);
 }
@@ -55,7 +54,7 @@ function contestDialog(phone: string): Promise<boolean> {
   const reasonId = uid('contest-reason');
   const hintId = uid('contest-hint');
   const reason = h('textarea', { id: reasonId, rows: 3, maxlength: 500, 'aria-describedby': hintId, class: 'reason' });
-  const message = inlineMessage();
+  const message = inlineMessage({ reason });
   let busy = false;
   return openDialog({
     title: t('contestTitle'),
@@ -76,12 +75,10 @@ function contestDialog(phone: string): Promise<boolean> {
             const button = event.currentTarget as HTMLButtonElement;
             message.clear();
             if (reason.value.trim().length < 5) {
-              reason.setAttribute('aria-invalid', 'true');
-              message.error(t('contestReasonShort'));
+              message.error(t('contestReasonShort'), 'reason');
               reason.focus();
               return;
             }
-            reason.removeAttribute('aria-invalid');
             busy = true;
             button.setAttribute('aria-busy', 'true');
             try {
@@ -89,7 +86,7 @@ function contestDialog(phone: string): Promise<boolean> {
               close(true);
             } catch (error) {
               if (error instanceof SessionEnded) return;
-              message.error(lookupErrorText(error));
+              message.error(lookupErrorText(error), error);
             } finally {
               busy = false;
               button.removeAttribute('aria-busy');
@@ -111,7 +108,7 @@ export function numberView(root: HTMLElement): () => void {
   const hintId = uid('phone-hint');
   const phone = h('input', { id: phoneId, type: 'text', inputmode: 'tel', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': hintId });
   const submit = h('button', { type: 'submit', class: 'btn primary' }, t('lookUp'));
-  const formMessage = inlineMessage();
+  const formMessage = inlineMessage({ phone });
   const form = h(
     'form',
     { class: 'card', novalidate: true, role: 'search', 'aria-label': t('numberTitle') },
@@ -201,7 +198,7 @@ export function numberView(root: HTMLElement): () => void {
       shownPhone = null;
       resultSlot.hidden = true;
       replaceChildren(resultSlot);
-      formMessage.error(lookupErrorText(error));
+      formMessage.error(lookupErrorText(error), error);
       phone.focus();
     } finally {
       submit.disabled = false;
@@ -213,7 +210,7 @@ export function numberView(root: HTMLElement): () => void {
     event.preventDefault();
     const value = phone.value.trim();
     if (!value) {
-      formMessage.error(t('phoneRequired'));
+      formMessage.error(t('phoneRequired'), 'phone');
       phone.focus();
       return;
     }

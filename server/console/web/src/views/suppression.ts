@@ -159,7 +159,7 @@ export function suppressionView(root: HTMLElement): () => void {
   const source = h('input', { id: ids.source, type: 'text', autocomplete: 'off', 'aria-describedby': ids.hint });
   const campaignSelect = h('select', { id: ids.campaign }, h('option', { value: '' }, tx.allCampaigns));
   const expires = h('input', { id: ids.expires, type: 'date' });
-  const formMessage = inlineMessage();
+  const formMessage = inlineMessage({ phones, source, campaignId: campaignSelect, expiresAt: expires });
   const form = h(
     'form',
     { novalidate: true },
@@ -283,7 +283,7 @@ export function suppressionView(root: HTMLElement): () => void {
       else formMessage.error(`${added} ${fill(tx.refused, { count: result.refused.length, list: result.refused.map((refusal) => `${list[refusal.at] ?? refusal.at} (${refusal.code})`).join(', ') })}`);
       await loadEntries();
     } catch (error) {
-      if (!(error instanceof SessionEnded)) formMessage.error(errorText(error));
+      if (!(error instanceof SessionEnded)) formMessage.error(errorText(error), error);
     }
   });
 

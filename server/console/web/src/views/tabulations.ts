@@ -3,7 +3,7 @@ import { api, SessionEnded } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, lang, t } from '../i18n';
 import { subscribe } from '../live';
-import { announce, errorText, inlineMessage, loadError, loadingBlock, pageTitle } from '../ui';
+import { announce, errorText, inlineMessage, loadError, loadingBlock, markInvalid, pageTitle } from '../ui';
 import { actorName, loadPeople } from '../people';
 import { codeProblem, confirmRuleChanges, outcomeLabel, type RuleChange, undoLastChange, USAGE_DAYS } from './ruleChanges';
 
@@ -41,6 +41,8 @@ export function tabulationsView(root: HTMLElement): () => void {
   const refreshNote = h('p', { class: 'inline-msg ok', role: 'status', hidden: true });
   const pendingText = h('span', { class: 'pending-text' });
   const saveMessage = inlineMessage();
+  /** The code whose change the server refused: its select is marked invalid and described by the save message. */
+  let refusedCode: string | null = null;
   const saveBar = h(
     'div',
     { class: 'save-bar', role: 'region', 'aria-label': t('saveChanges'), hidden: true },
@@ -103,6 +105,7 @@ export function tabulationsView(root: HTMLElement): () => void {
 
   function discard(): void {
     drafts.clear();
+    refusedCode = null;
     saveMessage.clear();
     render();
   }
@@ -110,15 +113,21 @@ export function tabulationsView(root: HTMLElement): () => void {
   /** Sends confirmed changes one by one; a refused one keeps its draft and says why. */
   async function apply(changes: RuleChange[]): Promise<boolean> {
     savingCodes++;
+    refusedCode = null;
+    let sending: RuleChange | undefined;
     try {
       for (const change of changes) {
+        sending = change;
         if (change.to === null) await api.revertTabulation(change.label);
         else await api.setTabulation(change.label, change.to);
         drafts.delete(change.code);
       }
       return true;
     } catch (error) {
-      if (!(error instanceof SessionEnded)) saveMessage.error(errorText(error));
+      if (!(error instanceof SessionEnded)) {
+        refusedCode = sending?.code ?? null;
+        saveMessage.error(errorText(error));
+      }
       return false;
     } finally {
       await reload().catch(() => undefined);
@@ -141,8 +150,10 @@ export function tabulationsView(root: HTMLElement): () => void {
   function row(entry: TabulationView): HTMLElement {
     const message = inlineMessage();
     const select = outcomeSelect({ 'aria-label': t('outcomeOf', { code: entry.label }) }, drafts.get(entry.code) ?? entry.outcome);
+    if (refusedCode === entry.code && drafts.has(entry.code)) markInvalid([select], saveMessage.element.id, true);
     const pendingTag = h('span', { class: 'tag tag-pending', hidden: !drafts.has(entry.code) }, t('pendingChanges', { count: 1 }));
     select.addEventListener('change', () => {
+      if (refusedCode === entry.code) markInvalid([select], saveMessage.element.id, false);
       const wanted = select.value as OutcomeName;
       if (wanted === entry.outcome) drafts.delete(entry.code);
       else drafts.set(entry.code, wanted);

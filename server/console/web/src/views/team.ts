@@ -23,7 +23,7 @@ function field(label: MessageKey, attrs: Record<string, string>): { wrap: HTMLEl
 export function teamView(root: HTMLElement): () => void {
   const listSlot = h('div', {}, loadingBlock());
   const invite = { name: field('field_name', { type: 'text', autocomplete: 'off' }), email: field('field_email', { type: 'email', autocomplete: 'off' }), password: field('initialPassword', { type: 'password', autocomplete: 'new-password' }) };
-  const inviteMessage = inlineMessage();
+  const inviteMessage = inlineMessage({ name: invite.name.input, email: invite.email.input, password: invite.password.input });
   const inviteForm = h(
     'form',
     { class: 'card', novalidate: true, 'aria-labelledby': 'invite-title' },
@@ -34,7 +34,7 @@ export function teamView(root: HTMLElement): () => void {
     inviteMessage.element,
   );
   const pw = { current: field('currentPassword', { type: 'password', autocomplete: 'current-password' }), next: field('newPassword', { type: 'password', autocomplete: 'new-password' }) };
-  const pwMessage = inlineMessage();
+  const pwMessage = inlineMessage({ currentPassword: pw.current.input, newPassword: pw.next.input });
   const passwordForm = h(
     'form',
     { class: 'card', novalidate: true, 'aria-labelledby': 'pw-title' },
@@ -125,7 +125,7 @@ export function teamView(root: HTMLElement): () => void {
       inviteMessage.ok(t('invitedDone', { name: created.name }));
       await load();
     } catch (error) {
-      if (!(error instanceof SessionEnded)) inviteMessage.error(errorText(error));
+      if (!(error instanceof SessionEnded)) inviteMessage.error(errorText(error), error);
     }
   });
 
@@ -140,7 +140,7 @@ export function teamView(root: HTMLElement): () => void {
       startSession({ token: fresh.token, expiresAt: fresh.expiresAt, email: fresh.admin.email, tenantName: fresh.admin.tenantName, name: fresh.admin.name });
       announce(t('passwordChanged'));
     } catch (error) {
-      if (!(error instanceof SessionEnded)) pwMessage.error(errorText(error));
+      if (!(error instanceof SessionEnded)) pwMessage.error(errorText(error), error);
     }
   });
 
