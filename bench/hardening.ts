@@ -54,12 +54,51 @@ function post(url: string, body: Buffer): Promise<void> {
   });
 }
 
+/** The server's V8 heap (total) and external memory (Buffers), in MiB, from the operator's /metrics. */
+async function heapOf(operatorUrl: string): Promise<{ heap: number; external: number }> {
+  const res = await request(operatorUrl, { method: 'GET', path: '/metrics', keepBody: true, headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
+  const text = res.body.toString('utf8');
+  const value = (name: string) => Number(new RegExp(`^hygiene_${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / MiB;
+  return { heap: value('nodejs_heap_size_total_bytes'), external: value('nodejs_external_memory_bytes') };
+}
+
+/**
+ * A full garbage collection in the server, through its inspector (SIGUSR1 opens it on 127.0.0.1:9229; the bench's
+ * server only), so that the heap read next holds live objects only: RSS alone cannot tell what the server keeps from
+ * garbage that V8 simply has not collected yet. Run in a child with Node 20's WebSocket client.
+ */
+async function collectGarbage(pid: number): Promise<void> {
+  process.kill(pid, 'SIGUSR1');
+  let target: string | undefined;
+  for (let tries = 0; !target && tries < 50; tries++) {
+    const list = await request('http://127.0.0.1:9229', { method: 'GET', path: '/json/list', keepBody: true }).catch(() => undefined);
+    target = list ? (JSON.parse(list.body.toString('utf8')) as { webSocketDebuggerUrl: string }[])[0]?.webSocketDebuggerUrl : undefined;
+    if (!target) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (!target) throw new Error('the server inspector did not open (is 127.0.0.1:9229 taken?)');
+  const script = `const ws = new WebSocket(${JSON.stringify(target)});
+    ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+    ws.onmessage = (event) => { if (JSON.parse(event.data).id === 1) { ws.close(); process.exit(0); } };
+    ws.onerror = () => process.exit(1);`;
+  const code = await new Promise<number | null>((resolve) => spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', script], { stdio: 'ignore' }).once('exit', resolve));
+  if (code !== 0) throw new Error('the server inspector refused the garbage collection');
+}
+
+/** Live V8 heap and Buffers of the server after a full collection, in MiB. */
+async function liveOf(pid: number, operatorUrl: string): Promise<{ heap: number; external: number }> {
+  await collectGarbage(pid);
+  const res = await request(operatorUrl, { method: 'GET', path: '/metrics', keepBody: true, headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
+  const text = res.body.toString('utf8');
+  const value = (name: string) => Number(new RegExp(`^hygiene_${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / MiB;
+  return { heap: value('nodejs_heap_size_used_bytes'), external: value('nodejs_external_memory_bytes') };
+}
+
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 
-async function probe(url: string): Promise<{ p50: number; p99: number }> {
+async function probe(url: string, count = PROBES): Promise<{ p50: number; p99: number }> {
   const samples: number[] = [];
-  for (let i = 0; i < PROBES; i++) {
+  for (let i = 0; i < count; i++) {
     samples.push(await get(`${url}/healthz`));
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -155,6 +194,79 @@ async function hostilePhase(url: string, operatorUrl: string): Promise<void> {
   for (const [key, count] of refusals) console.log(`- ${key} × ${count}`);
 }
 
+type Flood = {
+  probe: { p50: number; p99: number };
+  ms: number;
+  posts: number;
+  rssBefore: number;
+  peakRss: number;
+  rssSettled: number;
+  /** Growth over the flood's start, in MiB. */
+  heapAtPeak: number;
+  externalAtPeak: number;
+  heapSettled: number;
+  /** What the server still holds after the flood, a full collection before and after (collectGarbage). */
+  liveHeap: number;
+  liveExternal: number;
+};
+
+/** 4 parallel unauthenticated 16 MiB posts while `probes` /healthz probes run; the server's memory sampled every 50 ms. */
+async function flood(url: string, operatorUrl: string, pid: number, probes: number): Promise<Flood> {
+  const liveBefore = await liveOf(pid, operatorUrl);
+  const rssBefore = rssMiB(pid);
+  const heapBefore = await heapOf(operatorUrl);
+  let peakRss = rssBefore;
+  // What the RSS is made of at its peak: the V8 heap (garbage included, until a collection) and Buffers.
+  let atPeak = heapBefore;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const rss = rssMiB(pid);
+      const heap = await heapOf(operatorUrl);
+      if (rss >= peakRss) {
+        peakRss = rss;
+        atPeak = heap;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  const body = Buffer.alloc(16 * MiB, '0');
+  body[0] = '['.charCodeAt(0);
+  let flooding = true;
+  let posts = 0;
+  const attacker = async (route: string) => {
+    while (flooding) {
+      await post(`${url}${route}`, body);
+      posts++;
+    }
+  };
+  const started = performance.now();
+  const attackers = [attacker('/v1/auth/login'), attacker('/v1/auth/login'), attacker('/v1/outcomes'), attacker('/v1/numbers/check')];
+  const probed = await probe(url, probes);
+  flooding = false;
+  await Promise.all(attackers);
+  const ms = performance.now() - started;
+  sampling = false;
+  await sampler;
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const heapSettled = await heapOf(operatorUrl);
+  const rssSettled = rssMiB(pid);
+  const liveAfter = await liveOf(pid, operatorUrl);
+  return {
+    liveHeap: liveAfter.heap - liveBefore.heap,
+    liveExternal: liveAfter.external - liveBefore.external,
+    probe: probed,
+    ms,
+    posts,
+    rssBefore,
+    peakRss,
+    rssSettled,
+    heapAtPeak: atPeak.heap - heapBefore.heap,
+    externalAtPeak: atPeak.external - heapBefore.external,
+    heapSettled: heapSettled.heap - heapBefore.heap,
+  };
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hyg-hardening-'));
   const port = await freePort();
@@ -192,28 +304,27 @@ async function main(): Promise<void> {
       }
     }
     const quiet = await probe(url);
-    const rssBefore = rssMiB(child.pid!);
-    let peakRss = rssBefore;
-    const body = Buffer.alloc(16 * MiB, '0');
-    body[0] = '['.charCodeAt(0);
-    let flooding = true;
-    let posts = 0;
-    const attacker = async (route: string) => {
-      while (flooding) {
-        await post(`${url}${route}`, body);
-        posts++;
-        peakRss = Math.max(peakRss, rssMiB(child.pid!));
-      }
-    };
-    const attackers = [attacker('/v1/auth/login'), attacker('/v1/auth/login'), attacker('/v1/outcomes'), attacker('/v1/numbers/check')];
-    const flooded = await probe(url);
-    flooding = false;
-    await Promise.all(attackers);
-    console.log('| measure | quiet | under 4 parallel unauthenticated 16 MiB posts |');
-    console.log('| --- | --- | --- |');
-    console.log(`| /healthz p50 | ${quiet.p50.toFixed(1)} ms | ${flooded.p50.toFixed(1)} ms |`);
-    console.log(`| /healthz p99 | ${quiet.p99.toFixed(1)} ms | ${flooded.p99.toFixed(1)} ms |`);
-    console.log(`| server RSS | ${rssBefore.toFixed(0)} MiB | peak ${peakRss.toFixed(0)} MiB (+${(peakRss - rssBefore).toFixed(0)} MiB), ${posts} posts refused |`);
+    // Two floods, the second four times as long: memory that grew with the flood's length would be a leak, memory
+    // that stays put is the heap's and the allocator's working size under that load.
+    const short = await flood(url, operatorUrl, child.pid!, PROBES);
+    const long = await flood(url, operatorUrl, child.pid!, 4 * PROBES);
+    const mb = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)} MiB`;
+    const cells = (round: Flood) => [
+      `${round.probe.p50.toFixed(1)} ms`,
+      `${round.probe.p99.toFixed(1)} ms`,
+      `${round.rssBefore.toFixed(0)} → peak ${round.peakRss.toFixed(0)} MiB (${mb(round.peakRss - round.rssBefore)}), ${round.posts} posts refused in ${(round.ms / 1000).toFixed(1)} s`,
+      `V8 heap ${mb(round.heapAtPeak)}, Buffers ${mb(round.externalAtPeak)}, the rest (allocator, stacks) ${mb(round.peakRss - round.rssBefore - round.heapAtPeak - round.externalAtPeak)}`,
+      `${mb(round.rssSettled - round.rssBefore)} (V8 heap ${mb(round.heapSettled)})`,
+      `V8 heap ${mb(round.liveHeap)}, Buffers ${mb(round.liveExternal)}`,
+    ];
+    const [shortCells, longCells] = [cells(short), cells(long)];
+    console.log('| measure | quiet | under 4 parallel unauthenticated 16 MiB posts | the same flood, 4× as long |');
+    console.log('| --- | --- | --- | --- |');
+    const labels = ['/healthz p50', '/healthz p99', 'server RSS', 'of which, at the peak', 'server RSS 3 s after the flood', 'kept after the flood (live, after a full GC)'];
+    const quietCells = [`${quiet.p50.toFixed(1)} ms`, `${quiet.p99.toFixed(1)} ms`, '', '', '', ''];
+    labels.forEach((label, i) => {
+      console.log(`| ${label} | ${quietCells[i]} | ${shortCells[i]} | ${longCells[i]} |`);
+    });
     await hostilePhase(url, operatorUrl);
   } finally {
     if (child.exitCode === null) {
