@@ -15,6 +15,8 @@ export { prng };
  *
  * - index < historySize: the number is in the shared history; every 10th is not clean (every 20th invalid, the
  *   others unconfirmed with a score of 1-9), so 10% of the history is loaded into every server's status index.
+ *   `nonCleanEvery` changes that share (5: every 5th not clean, every 10th invalid, 20% in the index: the
+ *   national bench).
  * - index >= historySize: a number the history has never seen ("fresh").
  */
 const DDDS = [...VALID_DDDS];
@@ -27,10 +29,10 @@ export function numberAt(index: number): number {
   return 5_500_000_000_000 + ddd * 1_000_000_000 + 900_000_000 + subscriber;
 }
 
-/** 0 clean, 1 unconfirmed, 2 invalid: the status the generated history gives this index. */
-export function statusAt(index: number, historySize: number): number {
-  if (index >= historySize || index % 10 !== 0) return 0;
-  return index % 20 === 0 ? 2 : 1;
+/** 0 clean, 1 unconfirmed, 2 invalid: the status the generated history gives this index (one in `nonCleanEvery` not clean). */
+export function statusAt(index: number, historySize: number, nonCleanEvery = 10): number {
+  if (index >= historySize || index % nonCleanEvery !== 0) return 0;
+  return index % (2 * nonCleanEvery) === 0 ? 2 : 1;
 }
 
 
@@ -123,9 +125,18 @@ export type HistoryLoad = { rows: number; nonClean: number; generateMs: number; 
  * server's key (one cipher call per 262,144 numbers). Indexes are dropped during the load and rebuilt after, as
  * any bulk load does. Returns the non-clean part as a StatusTable (the floor's in-memory set).
  */
-export async function loadHistory(client: Client, pseudonymKey: Buffer, historySize: number, log: (line: string) => void): Promise<HistoryLoad> {
+export async function loadHistory(
+  client: Client,
+  pseudonymKey: Buffer,
+  historySize: number,
+  log: (line: string) => void,
+  /** The share of the history that is not clean: 0.1 (one number in 10) unless told, 0.2 for the national bench. */
+  nonCleanShare = 0.1,
+): Promise<HistoryLoad> {
+  const nonCleanEvery = Math.round(1 / nonCleanShare);
   const pseudonymizer = new Pseudonymizer(pseudonymKey);
-  const table = new StatusTable(1 << 22);
+  // Sized for the whole non-clean part up front: growing a 20M-number table doubles it while both copies live.
+  const table = new StatusTable(StatusTable.capacityFor(Math.ceil(historySize / nonCleanEvery)));
   const markedAt = BigInt(Date.now() - 10 * 86_400_000) * 1000n - PG_EPOCH_US; // ten days ago: old enough to be past every poll margin
   let version = 0;
   let nonClean = 0;
@@ -151,8 +162,8 @@ export async function loadHistory(client: Client, pseudonymKey: Buffer, historyS
       let o = 0;
       for (let j = 0; j < count; j++) {
         const index = base + j;
-        const status = statusAt(index, historySize);
-        const score = status === 2 ? 10 : status === 1 ? 1 + ((index / 10) % 9) : 0;
+        const status = statusAt(index, historySize, nonCleanEvery);
+        const score = status === 2 ? 10 : status === 1 ? 1 + ((index / nonCleanEvery) % 9) : 0;
         o = out.writeInt16BE(8, o);
         o = out.writeInt32BE(8, o);
         o = out.writeInt32BE(batch.hi(j), o); // the 64-bit pseudonym, big-endian, without a BigInt

@@ -2,6 +2,7 @@ import { multipartSummary, percentile, request, type Response } from './http';
 import { memoryOf, resetPeak, sampleRss } from './server';
 import { numberAt, prng, spell, streamMailing, PhoneDraw } from './data';
 import type { BenchTenant } from './setup';
+import { startProbe, type ProbeSummary } from './probe';
 
 /** The HTTP workloads, each against a running server. Every answer is read to its end. */
 
@@ -245,4 +246,51 @@ export async function crossInstance(one: string, two: string, tenants: readonly 
     if (performance.now() - ackedAt > 10_000) throw new Error('consistency: instance 2 did not see the invalidation within 10 s');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+// ---- isolation: one tenant's big mailing and another's ingest against a third tenant's lookups ----
+
+export type IsolationRun = { quiet: ProbeSummary; loaded: ProbeSummary; stream: FilterRun; ingested: number; ingestPerSecond: number };
+
+/**
+ * The probe (bench/probe.ts, its own process) alone for `quietMs`, then again while tenant A streams a `rows`-row
+ * mailing generated on the fly and tenant B posts tabulation batches in a closed loop (as the plugin's outbox does)
+ * until the stream ends.
+ */
+export async function isolation(
+  url: string,
+  tenants: { stream: BenchTenant; ingest: BenchTenant; probe: BenchTenant },
+  rows: number,
+  historySize: number,
+  ingestBodies: readonly Buffer[],
+  quietMs: number,
+): Promise<IsolationRun> {
+  const lookup = checkBodies(1, 1000, historySize)[0]!;
+  const quietProbe = startProbe(url, tenants.probe.dialerKey, lookup);
+  await new Promise((resolve) => setTimeout(resolve, quietMs));
+  const quiet = await quietProbe.stop();
+  const loadedProbe = startProbe(url, tenants.probe.dialerKey, lookup);
+  let streaming = true;
+  let ingested = 0;
+  const ingestStarted = performance.now();
+  const ingesting = (async () => {
+    for (let next = 0; streaming && next < ingestBodies.length; next++) {
+      const res = await request(url, {
+        method: 'POST',
+        path: '/v1/outcomes',
+        keepBody: true,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tenants.ingest.dialerKey}` },
+        body: ingestBodies[next]!,
+      });
+      if (res.status !== 200) throw new Error(`outcomes → ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`);
+      ingested += (JSON.parse(res.body.toString('utf8')) as { accepted: number }).accepted;
+    }
+  })();
+  const stream = await filterMailing(url, tenants.stream, streamMailing(rows, new PhoneDraw(77, historySize, 85_000_000)), `bench-${rows}-isolation`).finally(() => {
+    streaming = false;
+  });
+  await ingesting;
+  const ingestMs = performance.now() - ingestStarted;
+  const loaded = await loadedProbe.stop();
+  return { quiet, loaded, stream, ingested, ingestPerSecond: (ingested / ingestMs) * 1000 };
 }

@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import path from 'node:path';
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { PrismaClient } from '../generated/prisma/client';
@@ -9,6 +10,9 @@ import type { PoolStats } from '../infra/metrics';
 
 export type Prisma = PrismaClient;
 
+/** The raw bytes of a `COPY … TO STDOUT`, chunk by chunk, on a connection of its own. */
+export type CopyOut = (sql: string) => AsyncIterable<Buffer>;
+
 export type Database = {
   prisma: PrismaClient;
   kind: 'postgres' | 'embedded';
@@ -16,6 +20,8 @@ export type Database = {
   runScript: ScriptRunner;
   /** The connection pool's counts for /metrics; absent on the embedded database (one in-process connection). */
   poolStats?: () => PoolStats;
+  /** PostgreSQL only: the status index's start-up load reads the history with a binary COPY (services/statusLoad.ts). */
+  copyOut?: CopyOut;
   close(): Promise<void>;
 };
 
@@ -54,11 +60,23 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   }
   const adapter = new PrismaPg(pool, options.schema ? { schema: options.schema } : undefined);
   const prisma = new PrismaClient({ adapter });
+  async function* copyOut(sql: string): AsyncGenerator<Buffer> {
+    const client = await pool.connect();
+    let finished = false;
+    try {
+      for await (const chunk of client.query(copyTo(sql))) yield chunk as Buffer;
+      finished = true;
+    } finally {
+      // A COPY abandoned half way (an error, a consumer that stopped) leaves the connection mid-protocol: destroyed.
+      client.release(finished ? undefined : true);
+    }
+  }
   return {
     prisma,
     kind: 'postgres',
     runScript,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    copyOut,
     async close() {
       await prisma.$disconnect();
       await pool.end();

@@ -3,8 +3,8 @@ import type { ServerToClientEvents } from '../../plugin/contract/protocol';
 /** What services use to push live updates; socket.io implements it, tests and the CLI use the no-op. */
 export interface Realtime {
   toTenant<E extends keyof ServerToClientEvents>(tenantId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
-  /** Every connected dialer of every tenant, on every instance. */
-  toDialers<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /** Every dialer of every tenant connected to this instance (each instance pushes to its own: StatusIndex.onInvalidated). */
+  toLocalDialers<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   /** The tenant's admins only (consoles), on every instance. */
   toTenantAdmins<E extends keyof ServerToClientEvents>(tenantId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   /** Ids of the tenant's dialer keys with a socket open now, on every instance (the Redis adapter asks them all). */

@@ -28,8 +28,8 @@ export class SocketRealtime implements Realtime {
   toTenant<E extends keyof ServerToClientEvents>(tenantId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     this.io?.to(tenantRoom(tenantId)).emit(event, ...args);
   }
-  toDialers<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
-    this.io?.to(DIALERS_ROOM).emit(event, ...args);
+  toLocalDialers<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    this.io?.local.to(DIALERS_ROOM).emit(event, ...args);
   }
   toTenantAdmins<E extends keyof ServerToClientEvents>(tenantId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     this.io?.to(adminRoom(tenantId)).emit(event, ...args);

@@ -102,7 +102,7 @@ export async function createServices(infra: Infra): Promise<Services> {
   const auth = new AuthService(prisma, config.jwtSecret, config.adminTokenTtlSeconds, infra.rateLimiter, pubsub, { logger });
   const campaigns = new CampaignService(prisma, realtime, audit, config.maxNewCampaignsPerBatch);
   const tabulations = new TabulationMapService(prisma, pubsub, realtime, audit, clock);
-  const statusIndex = new StatusIndex(prisma, pubsub, logger, config.statusPollMs, database);
+  const statusIndex = new StatusIndex(prisma, pubsub, logger, config.statusPollMs, database, infra.db.copyOut);
   const outcomes = new OutcomeService(prisma, pseudonymizer, campaigns, tabulations, statusIndex, config.rules, config.maxBatchSize, clock, readBudget, config.maxNewCampaignsPerBatch);
   const maintenance = new Maintenance(prisma, config.rules, config.callIdRetentionDays, statusIndex, logger, clock);
   const classifier = new PhoneClassifier(pseudonymizer, statusIndex, clock);
@@ -110,7 +110,7 @@ export async function createServices(infra: Infra): Promise<Services> {
   const suppression = new SuppressionService(prisma, pseudonymizer, campaigns, audit, clock);
   const callingHours = new CallingHoursService(prisma, audit);
   const metrics = infra.metrics ?? new Metrics();
-  outcomes.onStatusChange((_tenantId, changes) => numbers.announceInvalidated(realtime, changes));
+  statusIndex.onInvalidated((pseudonyms) => numbers.announceInvalidated(realtime, pseudonyms));
   outcomes.extend(tabulations.usageRecorder);
   const rightParty = new RightPartyService(prisma, pseudonymizer, clock, readBudget);
   outcomes.extend(rightParty);

@@ -1,11 +1,10 @@
 import type { NumberCheck } from '../../plugin/contract/protocol';
 import { parsePhone, parsePhoneFast, phoneErrorCodeOf } from '../domain/phone';
 import { Pseudonymizer } from '../domain/pseudonym';
-import { STATUS_NAMES, NumberStatus } from '../domain/outcomes';
+import { STATUS_NAMES } from '../domain/outcomes';
 import type { Realtime } from '../realtime/realtime';
 import type { PhoneClassifier } from './phoneClassifier';
 import type { ReadBudget } from './readBudget';
-import type { StatusChange } from './statusIndex';
 
 /**
  * The verdict a check answers. "Não confirmado" is another tenant's recent evidence, shown only inside the
@@ -84,11 +83,14 @@ export class NumberService {
     return result;
   }
 
-  /** Pushes the tokens of numbers that just became invalid to every dialer (called by the committing instance). */
-  announceInvalidated(realtime: Realtime, changes: readonly StatusChange[]): void {
-    const invalidated = changes.filter((change) => change.status === NumberStatus.invalid).map((change) => change.pseudonym);
+  /**
+   * Pushes the tokens of numbers that just became invalid in this instance's index to the dialers connected to this
+   * instance (StatusIndex.onInvalidated): every instance does so for its own sockets once it holds the change, so a
+   * dialer's re-check, answered by the same instance, reads "invalid".
+   */
+  announceInvalidated(realtime: Realtime, invalidated: readonly bigint[]): void {
     if (invalidated.length === 0) return;
     const tokens = this.pseudonymizer.watchTokens(Pseudonymizer.fromPseudonyms(invalidated));
-    realtime.toDialers('numbers:invalidated', { tokens: [...new Set(tokens)] });
+    realtime.toLocalDialers('numbers:invalidated', { tokens: [...new Set(tokens)] });
   }
 }

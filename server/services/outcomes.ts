@@ -36,8 +36,6 @@ type Accepted = {
   extras: ExtraFields;
 };
 
-export type StatusChangeListener = (tenantId: string, changes: readonly StatusChange[]) => void;
-
 const rejected = (index: number, field: string, code: string, message: string): OutcomeItemResult => ({
   index,
   status: 'rejected',
@@ -64,7 +62,6 @@ function stringField(item: Record<string, unknown>, name: string, index: number,
  * counted exactly once however often it is sent, and nothing is acknowledged before it is durable.
  */
 export class OutcomeService {
-  private readonly listeners: StatusChangeListener[] = [];
   private readonly extensions: OutcomeExtension[] = [];
 
   constructor(
@@ -80,10 +77,6 @@ export class OutcomeService {
     /** Only for the refusal's message: CampaignService.resolveForIngest applies the bound. */
     private readonly maxNewCampaignsPerBatch = Number.POSITIVE_INFINITY,
   ) {}
-
-  onStatusChange(listener: StatusChangeListener): void {
-    this.listeners.push(listener);
-  }
 
   /** A feature fed by every call counted for the first time, inside the batch's transaction (outcomeExtensions.ts). */
   extend(extension: OutcomeExtension): void {
@@ -198,7 +191,6 @@ export class OutcomeService {
       }
       this.statusIndex.applyCommitted(changes);
       if (calls.length > 0) for (const extension of this.extensions) extension.committed?.(tenantId, calls);
-      if (changes.length > 0) for (const listener of this.listeners) listener(tenantId, changes);
       // What the tenant gave the pool raises what it may read of it (services/readBudget.ts).
       const contributedNow = accepted.filter((item) => item.hygiene && fresh.has(item.callKey)).length;
       await this.readBudget?.contributed(tenantId, contributedNow);

@@ -4,7 +4,10 @@ import type { Logger } from '../logger';
 import type { PubSub } from '../infra/pubsub';
 import type { PseudonymBatch } from '../domain/pseudonym';
 import type { DatabaseAvailability } from '../db/availability';
+import type { CopyOut } from '../db/database';
 import { StatusTable, splitPseudonym } from './statusTable';
+import { STATUS } from '../domain/trust';
+import { countNonClean, loadByCopy, loadByKeyset } from './statusLoad';
 
 /** A number's new status in the pool, or (with `source`) in one tenant's own view: -1 when that view no longer differs. */
 export type StatusChange = { pseudonym: bigint; status: number; version: bigint; source?: bigint };
@@ -62,6 +65,8 @@ export class StatusIndex {
     private readonly logger: Logger,
     private readonly pollMs: number,
     private readonly database?: DatabaseAvailability,
+    /** PostgreSQL's binary COPY for the start-up load; absent on the embedded database (keyset pages instead). */
+    private readonly copyOut?: CopyOut,
   ) {}
 
   async start(): Promise<void> {
@@ -71,31 +76,24 @@ export class StatusIndex {
     // elsewhere in the cluster, from the versions settled by time instead, and polling re-reads the rest.
     const start = await this.captureHorizon();
     const startWatermark = (await this.waitSettled(start, START_SETTLE_WAIT_MS)) ? start.version : await this.versionSettledByTime();
-    // Keyset pages per status along the (status, pseudonym) index: no page rescans what the previous ones read.
-    for (const status of [1, 2, 3]) {
-      let after: string | undefined;
-      for (;;) {
-        const rows = await this.prisma.$queryRawUnsafe<{ p: string; v: string }[]>(
-          `SELECT pseudonym::text AS p, status_version::text AS v FROM number_history
-           WHERE status = $1::smallint ${after === undefined ? '' : 'AND pseudonym > $2::bigint'}
-           ORDER BY pseudonym LIMIT ${PAGE}`,
-          ...(after === undefined ? [status] : [status, after]),
-        );
-        for (const row of rows) this.setOne(BigInt(row.p), status, Number(row.v));
-        if (rows.length < PAGE) break;
-        after = rows[rows.length - 1]!.p;
-      }
-    }
+    // The non-clean rows (services/statusLoad.ts): a binary COPY on PostgreSQL, keyset pages on the embedded database.
+    // Both come in pseudonym order, which the table takes fast only once it is sized for all of them (StatusTable).
+    const loadStarted = performance.now();
+    this.table.reserve(await countNonClean(this.prisma));
+    const loaded = this.copyOut ? await loadByCopy(this.copyOut, this.table) : await loadByKeyset(this.prisma, this.table);
+    const loadMs = Math.round(performance.now() - loadStarted);
     // Tenants' own views: few rows (only where a view differs from the pool's), read whole.
     await this.readOverrides(0n);
     this.watermark = startWatermark;
     await this.poll();
+    // From here on, a number becoming invalid in this index is announced (the load above is not news).
+    this.announcing = true;
     await this.pubsub.subscribe(NUDGE_CHANNEL, (sender) => {
       if (sender !== this.instanceId) void this.poll();
     });
     this.timer = setInterval(() => void this.poll(), this.pollMs);
     this.timer.unref();
-    this.logger.info({ numbers: this.table.size }, 'status index loaded');
+    this.logger.info({ numbers: this.table.size, rows: loaded, loadMs, by: this.copyOut ? 'copy' : 'keyset' }, 'status index loaded');
   }
 
   async stop(): Promise<void> {
@@ -121,10 +119,31 @@ export class StatusIndex {
     return this.table.get(batch.hi(i), batch.lo(i));
   }
 
+  /**
+   * Told of the numbers that just became invalid in this instance's index (the pool's or a tenant's own view), once
+   * they are in it: a dialer on this instance pushed "numbers:invalidated" re-checks here and must read "invalid".
+   * Every instance announces to its own sockets when its own index changes, never for another instance.
+   */
+  onInvalidated(listener: (pseudonyms: readonly bigint[]) => void): void {
+    this.invalidatedListeners.push(listener);
+  }
+
+  private readonly invalidatedListeners: ((pseudonyms: readonly bigint[]) => void)[] = [];
+  private announcing = false;
+  private invalidatedNow: bigint[] = [];
+
+  private announce(): void {
+    if (this.invalidatedNow.length === 0) return;
+    const pseudonyms = this.invalidatedNow;
+    this.invalidatedNow = [];
+    for (const listener of this.invalidatedListeners) listener(pseudonyms);
+  }
+
   /** This instance's own committed changes: applied now, and other instances told to poll. */
   applyCommitted(changes: readonly StatusChange[]): void {
     if (changes.length === 0) return;
     for (const change of changes) this.setChange(change);
+    this.announce();
     this.pubsub.publish(NUDGE_CHANNEL, this.instanceId).catch((error: Error) => {
       this.logger.warn({ err: error.message }, 'status nudge not published; other instances catch up by polling');
     });
@@ -181,10 +200,12 @@ export class StatusIndex {
         from.toString(),
       );
       for (const row of rows) this.setOne(BigInt(row.p), Number(row.s), Number(row.v));
+      this.announce();
       if (rows.length < PAGE) break;
       from = BigInt(rows[rows.length - 1]!.v);
     }
     await this.readOverrides(this.watermark);
+    this.announce();
     if (advanceTo !== undefined && advanceTo > this.watermark) this.watermark = advanceTo;
   }
 
@@ -235,7 +256,12 @@ export class StatusIndex {
       this.overrides.set(change.source, table);
     }
     const { hi, lo } = splitPseudonym(change.pseudonym);
+    const before = table.get(hi, lo);
     table.set(hi, lo, change.status + 1, Number(change.version));
+    // Stored as status + 1: INVALID + 1 is the tenant's own view turning invalid.
+    if (this.announcing && change.status === STATUS.INVALID && before !== STATUS.INVALID + 1 && table.get(hi, lo) === STATUS.INVALID + 1) {
+      this.invalidatedNow.push(change.pseudonym);
+    }
   }
 
   /** Overrides with a version above `from`, page by page (the start-up load reads them all from 0). */
@@ -254,6 +280,13 @@ export class StatusIndex {
 
   private setOne(pseudonym: bigint, status: number, version: number): void {
     const { hi, lo } = splitPseudonym(pseudonym);
+    if (!this.announcing || status !== STATUS.INVALID) {
+      this.table.set(hi, lo, status, version);
+      return;
+    }
+    // A poll re-reads changes it has applied already (pollOnce): only a real change of this index is news.
+    const before = this.table.get(hi, lo);
     this.table.set(hi, lo, status, version);
+    if (before !== STATUS.INVALID && this.table.get(hi, lo) === STATUS.INVALID) this.invalidatedNow.push(pseudonym);
   }
 }

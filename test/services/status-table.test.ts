@@ -26,3 +26,33 @@ describe('StatusTable', () => {
     expect(table.get(hi, lo)).toBe(0);
   });
 });
+
+describe('StatusTable sizing', () => {
+  it('when room is reserved for n numbers, then n inserts never grow the table, and it is at most 3/4 full', () => {
+    const count = 3000;
+    const table = new StatusTable(4);
+    table.reserve(count);
+    const reserved = table.byteLength;
+    expect(count / (reserved / 17)).toBeLessThanOrEqual(0.75);
+    expect(count / (reserved / 17)).toBeGreaterThan(0.75 / 2);
+    for (let i = 0; i < count; i++) {
+      const { hi, lo } = splitPseudonym(BigInt.asIntN(64, BigInt(i) * 0x9e3779b97f4a7c15n));
+      table.set(hi, lo, 1, i);
+    }
+    expect(table.byteLength).toBe(reserved);
+    expect(StatusTable.capacityFor(count) * 17).toBe(reserved);
+  });
+
+  it('when pseudonyms arrive in ascending order (the start-up load), then lookups find each one and misses read clean', () => {
+    const table = new StatusTable(2);
+    const keys = Array.from({ length: 4000 }, (_v, i) => splitPseudonym(-(1n << 63n) + BigInt(i) * 4_611_686_018_427_387n));
+    keys.forEach((key, i) => {
+      table.set(key.hi, key.lo, 1 + (i % 3), i);
+    });
+    keys.forEach((key, i) => {
+      expect(table.get(key.hi, key.lo)).toBe(1 + (i % 3));
+    });
+    const { hi, lo } = splitPseudonym(12_345n);
+    expect(table.get(hi, lo)).toBe(0);
+  });
+});
