@@ -11,25 +11,16 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { json, request } from './http';
-import { createDatabase, databaseUrl, dropDatabase } from './setup';
+import { createDatabase, databaseUrl, dropDatabase, freePort } from './setup';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MiB = 1024 * 1024;
 const PROBES = 400;
 const LOOKUPS = 300;
 const OPERATOR_TOKEN = randomBytes(24).toString('hex');
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 function get(url: string): Promise<number> {
   return new Promise((resolve, reject) => {

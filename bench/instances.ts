@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from './setup';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
@@ -52,14 +52,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sorted = (values: readonly number[]) => [...values].sort((a, b) => a - b);
 const p = (values: readonly number[], at: number) => percentile(sorted(values), at);
 const share = (part: number, whole: number) => `${((100 * part) / Math.max(1, whole)).toFixed(0)}%`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const portOf = (instance: ServerProcess) => Number(new URL(instance.url).port);
 
@@ -389,7 +381,7 @@ function pushRow(quiet: Propagation, loaded: Propagation): Row {
     value: `p99 ${millis(p(quiet.pushFromAck, 99))}`,
     detail:
       `from the commit ack (negative: the push reached the socket before the HTTP ack reached the client): p50 ${millis(p(quiet.pushFromAck, 50))}, max ${millis(p(quiet.pushFromAck, 100))}; received ${quiet.pushFromAck.length}/${quiet.total} (loaded: ${loaded.pushFromAck.length}/${loaded.total}, p99 ${millis(p(loaded.pushFromAck, 99))}); ` +
-      `it came before that instance answered "invalid" ${quiet.pushBeforeSeen} times (loaded ${loaded.pushBeforeSeen}); ` +
+      `it arrived before the 2 ms poller saw "invalid" there ${quiet.pushBeforeSeen} times (loaded ${loaded.pushBeforeSeen}); ` +
       `a re-check sent to that instance on arrival, as plugin/src/watch.ts does, still answered the old status ${stale(quiet)} times (loaded ${stale(loaded)})`,
   };
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from 'pg';
@@ -11,11 +10,11 @@ import { StatusTable } from '../server/services/statusTable';
 import { buildMailing, loadHistory, PhoneDraw } from './data';
 import { LegacyStatusTable } from './legacyStatusTable';
 import { writeDocSection } from './docSection';
-import { agent, percentile, request } from './http';
+import { percentile, request } from './http';
 import { floorPath } from './paths';
 import { mib, millis, printTable, ratio, seconds, type Row } from './report';
-import { killAll, memoryOf, startServer, type ServerEnv } from './server';
-import { createDatabase, createTenant, databaseUrl, dropDatabase, dropRedisPrefix, REDIS_URL, type BenchTenant } from './setup';
+import { memoryOf, releaseBench, startServer, type ServerEnv } from './server';
+import { createDatabase, createTenant, databaseUrl, freePort, REDIS_URL, type BenchTenant } from './setup';
 import { checkBodies, dialers, filterMailing, smallMailings } from './workloads';
 
 /**
@@ -61,23 +60,9 @@ let workDir = '';
 let dbClient: Client | undefined;
 let cleaned: Promise<void> | undefined;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
-    agent.destroy();
-    await killAll().catch((error: Error) => log(`cleanup: ${error.message}`));
-    await dbClient?.end().catch(() => undefined);
-    await dropDatabase(dbName).catch((error: Error) => log(`cleanup: dropping ${dbName}: ${error.message}`));
-    await dropRedisPrefix(redisPrefix).catch((error: Error) => log(`cleanup: redis: ${error.message}`));
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-    log(`cleaned up: servers stopped, database ${dbName} dropped, Redis prefix ${redisPrefix} deleted`);
+    await releaseBench({ dbName, redisPrefix, workDir, dbClient }, log);
   })();
   return cleaned;
 }

@@ -1,18 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from 'pg';
 import { Pseudonymizer } from '../server/domain/pseudonym';
 import { buildMailing, loadHistory, PhoneDraw, MAILING_MIX } from './data';
-import { agent, request } from './http';
+import { request } from './http';
 import { floorPath, naivePath, storedKeys } from './paths';
 import { profileMarkdown, readProfile, summarize } from './profile';
 import { machine, millis, mib, printTable, rate, ratio, seconds, writeDoc, type Row } from './report';
-import { killAll, memoryOf, startServer, type ServerEnv, type ServerProcess } from './server';
-import { createDatabase, createTenant, databaseUrl, dropDatabase, dropRedisPrefix, REDIS_URL, type BenchTenant } from './setup';
+import { memoryOf, releaseBench, startServer, type ServerEnv, type ServerProcess } from './server';
+import { createDatabase, createTenant, databaseUrl, freePort, REDIS_URL, type BenchTenant } from './setup';
 import { checkBodies, dialers, filterMailing, ingest, isolation, smallMailings, streamLargeMailing, buildOutcomeBodies } from './workloads';
 import { cliFilter } from './cli';
 import { multiInstance } from './instances';
@@ -50,14 +49,6 @@ const log = (line: string) => process.stdout.write(`${new Date().toISOString().s
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
 const dbName = `hyg_bench_${stamp}_${process.pid}`;
 const redisPrefix = `hygbench:${stamp}:${process.pid}:`;
@@ -74,13 +65,7 @@ function cleanup(failed = false): Promise<void> {
         process.stderr.write(`--- ${file} (last lines) ---\n${text.split('\n').slice(-40).join('\n')}\n`);
       }
     }
-    agent.destroy();
-    await killAll().catch((error: Error) => log(`cleanup: ${error.message}`));
-    await dbClient?.end().catch(() => undefined);
-    await dropDatabase(dbName).catch((error: Error) => log(`cleanup: dropping ${dbName}: ${error.message}`));
-    await dropRedisPrefix(redisPrefix).catch((error: Error) => log(`cleanup: redis: ${error.message}`));
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-    log(`cleaned up: servers stopped, database ${dbName} dropped, Redis prefix ${redisPrefix} deleted`);
+    await releaseBench({ dbName, redisPrefix, workDir, dbClient }, log);
   })();
   return cleaned;
 }

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { request } from './http';
+import type { Client } from 'pg';
+import { agent, request } from './http';
+import { dropDatabase, dropRedisPrefix } from './setup';
 
 /** A hygiene server started as a child process (`node dist/server/main.js`), exactly as in production. */
 export type ServerProcess = {
@@ -163,4 +165,15 @@ export function sampleRss(pid: number, everyMs = 50): { stop(): Promise<number> 
       return max;
     },
   };
+}
+
+/** Everything a bench run made, gone: its servers, its database and Redis keys, its work folder. Never throws. */
+export async function releaseBench(run: { dbName: string; redisPrefix: string; workDir: string; dbClient?: Client | undefined }, log: (line: string) => void): Promise<void> {
+  agent.destroy();
+  await killAll().catch((error: Error) => log(`cleanup: ${error.message}`));
+  await run.dbClient?.end().catch(() => undefined);
+  await dropDatabase(run.dbName).catch((error: Error) => log(`cleanup: dropping ${run.dbName}: ${error.message}`));
+  await dropRedisPrefix(run.redisPrefix).catch((error: Error) => log(`cleanup: redis: ${error.message}`));
+  if (run.workDir) await rm(run.workDir, { recursive: true, force: true });
+  log(`cleaned up: servers stopped, database ${run.dbName} dropped, Redis prefix ${run.redisPrefix} deleted`);
 }

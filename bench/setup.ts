@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 import { applyMigrations } from '../server/db/migrate';
@@ -76,4 +77,13 @@ export async function createTenant(url: string, operatorUrl: string, operatorTok
 export async function addCampaign(url: string, tenant: { dialerKey: string; adminToken: string }, campaign: string): Promise<void> {
   await json(url, 'POST', '/v1/campaigns', tenant.dialerKey, { id: campaign, name: campaign });
   await json(url, 'PUT', `/v1/campaigns/${campaign}/hygiene`, tenant.adminToken, { enabled: true });
+}
+
+/** A port free on 127.0.0.1 right now, for a server or a balancer the bench starts. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -1,20 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { HygieneClient, type CampaignWatcher } from '../../plugin/src/index';
+import { HygieneClient } from '../../plugin/src/index';
+import { nextInvalidation } from '../support/watch';
 import { buildTenant, invalidOutcomes, type BuiltTenant } from '../support/factories';
 import { SINGLE_SOURCE_RULES, startTestServer, uniqueId, type TestServer } from '../support/harness';
-
-/** The next 'invalidated' phones of a watcher, or a rejection after `ms`. */
-function nextInvalidation(watcher: CampaignWatcher, ms: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no invalidation within ${ms} ms`)), ms);
-    watcher.once('invalidated', (phones) => {
-      clearTimeout(timer);
-      resolve(phones);
-    });
-  });
-}
 
 /**
  * Two instances behind a balancer: the dialer's socket and its re-check land on one instance, the invalidation

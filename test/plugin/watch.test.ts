@@ -1,23 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { HygieneClient, type CampaignWatcher } from '../../plugin/src/index';
+import { HygieneClient } from '../../plugin/src/index';
+import { nextInvalidation } from '../support/watch';
 import { buildTenant, invalidOutcomes, type BuiltTenant } from '../support/factories';
 import { startTestServer, type TestServer, SINGLE_SOURCE_RULES } from '../support/harness';
 
 const N = '(11) 98765-4321';
 const OTHERS = ['11 2345-6789', '+55 21 99876-5432', '21 3456-7890'];
-
-/** Resolves with the first 'invalidated' phones, or rejects after `ms` (the "within a few seconds" bound). */
-function nextInvalidation(watcher: CampaignWatcher, ms: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no invalidation within ${ms} ms`)), ms);
-    watcher.once('invalidated', (phones) => {
-      clearTimeout(timer);
-      resolve(phones);
-    });
-  });
-}
 
 describe('mid-campaign invalidation across tenants', () => {
   let server: TestServer;

@@ -1,5 +1,5 @@
 import { ApiError, NetworkError } from './api';
-import { h, uid } from './dom';
+import { h, replaceChildren, uid } from './dom';
 import { lang, t, type MessageKey } from './i18n';
 import { ptMore as PT_FIELDS } from './messages';
 
@@ -247,4 +247,15 @@ export function loadingBlock(): HTMLElement {
 /** A load failure in words with a retry button. */
 export function loadError(error: unknown, retry: () => void): HTMLElement {
   return h('div', { class: 'load-error', role: 'alert' }, h('p', {}, error instanceof NetworkError ? t('errNetworkLoad') : errorText(error)), h('button', { type: 'button', class: 'btn secondary', onclick: retry }, t('retry')));
+}
+
+/** A list's pager: previous, "page N of M", next (nothing when one page holds the whole list). */
+export function renderPager(pager: HTMLElement, page: number, pages: number, showPage: (page: number) => void): void {
+  pager.setAttribute('aria-label', t('pageOf', { page: page + 1, pages }));
+  replaceChildren(
+    pager,
+    pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page === 0, onclick: () => showPage(page - 1) }, t('pagePrev')) : null,
+    pages > 1 ? h('span', { class: 'muted small' }, t('pageOf', { page: page + 1, pages })) : null,
+    pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page >= pages - 1, onclick: () => showPage(page + 1) }, t('pageNext')) : null,
+  );
 }

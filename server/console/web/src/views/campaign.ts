@@ -4,7 +4,7 @@ import { downloadCsv } from '../csv';
 import { h, replaceChildren, uid } from '../dom';
 import { countDetail, formatDateTime, formatNumber, lang, t, type MessageKey } from '../i18n';
 import { subscribe } from '../live';
-import { announce, countWithDetail, errorText, inlineMessage, loadError, loadingBlock, pageTitle } from '../ui';
+import { announce, countWithDetail, errorText, inlineMessage, loadError, loadingBlock, pageTitle, renderPager } from '../ui';
 import { loadPeople } from '../people';
 import { ptMore as ERROR_KEYS } from '../messages';
 import { extraNotes, percent, type ExtraCounts } from './campaigns';
@@ -222,13 +222,7 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
         ),
       ),
     );
-    pager.setAttribute('aria-label', t('pageOf', { page: page + 1, pages }));
-    replaceChildren(
-      pager,
-      pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page === 0, onclick: () => showPage(page - 1) }, t('pagePrev')) : null,
-      pages > 1 ? h('span', { class: 'muted small' }, t('pageOf', { page: page + 1, pages })) : null,
-      pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page >= pages - 1, onclick: () => showPage(page + 1) }, t('pageNext')) : null,
-    );
+    renderPager(pager, page, pages, showPage);
   }
 
   /** The page of the filters on screen, from the server; a slower earlier answer never overwrites a newer one. */

@@ -4,7 +4,7 @@ const PAGE_SIZE = 25;
 import { api, SessionEnded } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { formatDateTime, t } from '../i18n';
-import { announce, confirmDialog, errorText, inlineMessage, loadError, loadingBlock, openDialog, pageTitle } from '../ui';
+import { announce, confirmDialog, errorText, inlineMessage, loadError, loadingBlock, openDialog, pageTitle, renderPager } from '../ui';
 import { subscribe } from '../live';
 import { actorName, loadPeople } from '../people';
 
@@ -132,13 +132,7 @@ export function keysView(root: HTMLElement): () => void {
         : h('div', { class: 'table-wrap' }, h('table', { class: 'keys stack' }, h('thead', {}, h('tr', {}, ...heads.map((label) => h('th', { scope: 'col' }, label)))), h('tbody', {}, ...answer.keys.map(row)))),
     );
     const pages = Math.max(1, Math.ceil(answer.total / PAGE_SIZE));
-    pager.setAttribute('aria-label', t('pageOf', { page: page + 1, pages }));
-    replaceChildren(
-      pager,
-      pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page === 0, onclick: () => showPage(page - 1) }, t('pagePrev')) : null,
-      pages > 1 ? h('span', { class: 'muted small' }, t('pageOf', { page: page + 1, pages })) : null,
-      pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page >= pages - 1, onclick: () => showPage(page + 1) }, t('pageNext')) : null,
-    );
+    renderPager(pager, page, pages, showPage);
   }
 
   function showPage(next: number): void {
