@@ -14,6 +14,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { json, request } from './http';
+import { liveOf } from './server';
 import { createDatabase, databaseUrl, dropDatabase, freePort } from './setup';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -51,37 +52,6 @@ async function heapOf(operatorUrl: string): Promise<{ heap: number; external: nu
   const text = res.body.toString('utf8');
   const value = (name: string) => Number(new RegExp(`^hygiene_${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / MiB;
   return { heap: value('nodejs_heap_size_total_bytes'), external: value('nodejs_external_memory_bytes') };
-}
-
-/**
- * A full garbage collection in the server, through its inspector (SIGUSR1 opens it on 127.0.0.1:9229; the bench's
- * server only), so that the heap read next holds live objects only: RSS alone cannot tell what the server keeps from
- * garbage that V8 simply has not collected yet. Run in a child with Node 20's WebSocket client.
- */
-async function collectGarbage(pid: number): Promise<void> {
-  process.kill(pid, 'SIGUSR1');
-  let target: string | undefined;
-  for (let tries = 0; !target && tries < 50; tries++) {
-    const list = await request('http://127.0.0.1:9229', { method: 'GET', path: '/json/list', keepBody: true }).catch(() => undefined);
-    target = list ? (JSON.parse(list.body.toString('utf8')) as { webSocketDebuggerUrl: string }[])[0]?.webSocketDebuggerUrl : undefined;
-    if (!target) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (!target) throw new Error('the server inspector did not open (is 127.0.0.1:9229 taken?)');
-  const script = `const ws = new WebSocket(${JSON.stringify(target)});
-    ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
-    ws.onmessage = (event) => { if (JSON.parse(event.data).id === 1) { ws.close(); process.exit(0); } };
-    ws.onerror = () => process.exit(1);`;
-  const code = await new Promise<number | null>((resolve) => spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', script], { stdio: 'ignore' }).once('exit', resolve));
-  if (code !== 0) throw new Error('the server inspector refused the garbage collection');
-}
-
-/** Live V8 heap and Buffers of the server after a full collection, in MiB. */
-async function liveOf(pid: number, operatorUrl: string): Promise<{ heap: number; external: number }> {
-  await collectGarbage(pid);
-  const res = await request(operatorUrl, { method: 'GET', path: '/metrics', keepBody: true, headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
-  const text = res.body.toString('utf8');
-  const value = (name: string) => Number(new RegExp(`^hygiene_${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / MiB;
-  return { heap: value('nodejs_heap_size_used_bytes'), external: value('nodejs_external_memory_bytes') };
 }
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -203,7 +173,7 @@ type Flood = {
 
 /** 4 parallel unauthenticated 16 MiB posts while `probes` /healthz probes run; the server's memory sampled every 50 ms. */
 async function flood(url: string, operatorUrl: string, pid: number, probes: number): Promise<Flood> {
-  const liveBefore = await liveOf(pid, operatorUrl);
+  const liveBefore = await liveOf(pid, operatorUrl, OPERATOR_TOKEN);
   const rssBefore = rssMiB(pid);
   const heapBefore = await heapOf(operatorUrl);
   let peakRss = rssBefore;
@@ -242,7 +212,7 @@ async function flood(url: string, operatorUrl: string, pid: number, probes: numb
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const heapSettled = await heapOf(operatorUrl);
   const rssSettled = rssMiB(pid);
-  const liveAfter = await liveOf(pid, operatorUrl);
+  const liveAfter = await liveOf(pid, operatorUrl, OPERATOR_TOKEN);
   return {
     liveHeap: liveAfter.heap - liveBefore.heap,
     liveExternal: liveAfter.external - liveBefore.external,

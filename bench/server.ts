@@ -177,3 +177,34 @@ export async function releaseBench(run: { dbName: string; redisPrefix: string; w
   if (run.workDir) await rm(run.workDir, { recursive: true, force: true });
   log(`cleaned up: servers stopped, database ${run.dbName} dropped, Redis prefix ${run.redisPrefix} deleted`);
 }
+
+/**
+ * A full garbage collection in the server, through its inspector (SIGUSR1 opens it on 127.0.0.1:9229; the bench's
+ * server only), so that the heap read next holds live objects only: RSS alone cannot tell what the server keeps from
+ * garbage that V8 simply has not collected yet. Run in a child with Node 20's WebSocket client.
+ */
+export async function collectGarbage(pid: number): Promise<void> {
+  process.kill(pid, 'SIGUSR1');
+  let target: string | undefined;
+  for (let tries = 0; !target && tries < 50; tries++) {
+    const list = await request('http://127.0.0.1:9229', { method: 'GET', path: '/json/list', keepBody: true }).catch(() => undefined);
+    target = list ? (JSON.parse(list.body.toString('utf8')) as { webSocketDebuggerUrl: string }[])[0]?.webSocketDebuggerUrl : undefined;
+    if (!target) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (!target) throw new Error('the server inspector did not open (is 127.0.0.1:9229 taken?)');
+  const script = `const ws = new WebSocket(${JSON.stringify(target)});
+    ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+    ws.onmessage = (event) => { if (JSON.parse(event.data).id === 1) { ws.close(); process.exit(0); } };
+    ws.onerror = () => process.exit(1);`;
+  const code = await new Promise<number | null>((resolve) => spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', script], { stdio: 'ignore' }).once('exit', resolve));
+  if (code !== 0) throw new Error('the server inspector refused the garbage collection');
+}
+
+/** Live V8 heap and Buffers of the server after a full collection, in MiB (from the operator's /metrics). */
+export async function liveOf(pid: number, operatorUrl: string, operatorToken: string): Promise<{ heap: number; external: number }> {
+  await collectGarbage(pid);
+  const res = await request(operatorUrl, { method: 'GET', path: '/metrics', keepBody: true, headers: { authorization: `Bearer ${operatorToken}` } });
+  const text = res.body.toString('utf8');
+  const value = (name: string) => Number(new RegExp(`^hygiene_${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 1048576;
+  return { heap: value('nodejs_heap_size_used_bytes'), external: value('nodejs_external_memory_bytes') };
+}
