@@ -22,6 +22,7 @@ import { apiDocsRoutes } from './routes/apiDocs/apiDocs';
 import { accessLog } from './http/accessLog';
 import { apiHeaders } from './http/apiHeaders';
 import { jsonBodies } from './http/body';
+import { routeGate } from './http/routeGate';
 import { operatorSuppressionRoutes, suppressionImportRoutes, suppressionRoutes } from './routes/suppression/suppression';
 import { callingHoursRoutes } from './routes/callingHours/callingHours';
 
@@ -44,26 +45,27 @@ function baseApp(services: Services, logger: Logger): Express {
  */
 export function createApp(services: Services, logger: Logger): Express {
   const app = baseApp(services, logger);
-  app.use(healthRoutes(services));
-  app.use(apiDocsRoutes());
+  // Each router is entered only for the paths it serves (http/routeGate.ts).
+  app.use(routeGate(healthRoutes(services)));
+  app.use(routeGate(apiDocsRoutes()));
   // Mailings stream their own bodies (CSV, NDJSON, JSON), so they come before the JSON parser.
-  app.use(mailingRoutes(services));
+  app.use(routeGate(mailingRoutes(services)));
   // A tenant's suppression file is streamed too (text/csv).
-  app.use(suppressionImportRoutes(services));
+  app.use(routeGate(suppressionImportRoutes(services)));
   // Every other body is JSON, read only after its credential is checked, with a limit per route (http/body.ts).
   app.use(jsonBodies(services.auth, services.config.maxJsonBodyBytes));
-  app.use(authRoutes(services));
-  app.use(adminRoutes(services));
-  app.use(campaignRoutes(services));
-  app.use(tabulationRoutes(services));
-  app.use(outcomeRoutes(services));
-  app.use(numberRoutes(services));
-  app.use(dialerKeyRoutes(services));
-  app.use(privacyRoutes(services));
-  app.use(complianceRoutes(services));
-  app.use(suppressionRoutes(services));
-  app.use(callingHoursRoutes(services));
-  app.use(auditRoutes(services));
+  app.use(routeGate(authRoutes(services)));
+  app.use(routeGate(adminRoutes(services)));
+  app.use(routeGate(campaignRoutes(services)));
+  app.use(routeGate(tabulationRoutes(services)));
+  app.use(routeGate(outcomeRoutes(services)));
+  app.use(routeGate(numberRoutes(services)));
+  app.use(routeGate(dialerKeyRoutes(services)));
+  app.use(routeGate(privacyRoutes(services)));
+  app.use(routeGate(complianceRoutes(services)));
+  app.use(routeGate(suppressionRoutes(services)));
+  app.use(routeGate(callingHoursRoutes(services)));
+  app.use(routeGate(auditRoutes(services)));
   app.use(consoleRoutes(undefined, { sourceMaps: services.config.env !== 'production' }));
   app.use(notFoundHandler());
   app.use(errorHandler(services.health.database));
@@ -82,9 +84,9 @@ export function createOperatorApp(services: Services, logger: Logger): Express {
   app.use(metricsRoutes(services.metrics, services.config.operatorToken));
   // operatorRoutes throttles, checks the token and audits every /v1/operator call, the audit reading below included.
   // Before operatorRoutes, whose JSON reader would take a list's file for a JSON body; same throttle, token, audit.
-  app.use(operatorSuppressionRoutes(services));
-  app.use(operatorRoutes(services));
-  app.use(operatorAuditRoutes(services));
+  app.use(routeGate(operatorSuppressionRoutes(services)));
+  app.use(routeGate(operatorRoutes(services)));
+  app.use(routeGate(operatorAuditRoutes(services)));
   app.use(notFoundHandler());
   app.use(errorHandler(services.health.database));
   return app;
