@@ -136,7 +136,14 @@ export class StatusIndex {
     if (this.invalidatedNow.length === 0) return;
     const pseudonyms = this.invalidatedNow;
     this.invalidatedNow = [];
-    for (const listener of this.invalidatedListeners) listener(pseudonyms);
+    for (const listener of this.invalidatedListeners) {
+      // A push that fails must not fail the commit that caused it (the batch is counted already) nor the poll.
+      try {
+        listener(pseudonyms);
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message }, 'numbers:invalidated push failed; dialers re-check on reconnect');
+      }
+    }
   }
 
   /** This instance's own committed changes: applied now, and other instances told to poll. */
