@@ -12,7 +12,7 @@ const CONTACT = 1;
 export type ReceiptRow = { callKey: string; campaignId: string; outcome: number };
 export type ContributionRow = { callKey: string; pseudonym: bigint; outcome: number; evidence: Evidence; occurredAt: number };
 
-export type OutcomeBatch = {
+export type OutcomeBatch<Extended> = {
   receipts: ReceiptRow[];
   /** The receipts of hygiene-enabled campaigns, pseudonymized: what reaches the shared history. */
   contributions: ContributionRow[];
@@ -20,8 +20,11 @@ export type OutcomeBatch = {
   source: bigint;
   now: Date;
   rules: RuleConfig;
-  /** Features fed by the fresh calls, in this transaction (outcomeExtensions.ts). */
-  extend?: ((tx: Tx, fresh: ReadonlySet<string>) => Promise<void>) | undefined;
+  /**
+   * Features fed by the fresh calls, in this transaction (outcomeExtensions.ts). What it returns comes back with the
+   * batch's result, from the attempt that committed only (a retried attempt's value is dropped with its work).
+   */
+  extend?: ((tx: Tx, fresh: ReadonlySet<string>) => Promise<Extended>) | undefined;
 };
 
 const join = (values: readonly unknown[]) => values.join(',');
@@ -48,7 +51,10 @@ WHERE c.id = v.id`;
  * Commits one batch: receipts, campaign tallies and the shared history, all or nothing. Returns the call keys
  * that were new (the others were already counted) and the numbers whose status changed.
  */
-export async function applyOutcomeBatch(prisma: PrismaClient, batch: OutcomeBatch): Promise<{ fresh: Set<string>; changes: StatusChange[] }> {
+export async function applyOutcomeBatch<Extended>(
+  prisma: PrismaClient,
+  batch: OutcomeBatch<Extended>,
+): Promise<{ fresh: Set<string>; changes: StatusChange[]; extended?: Extended | undefined }> {
   const nowIso = batch.now.toISOString();
   // A deadlock or serialization failure rolled the whole batch back: running it again counts it once.
   return retryOnConflict(() => prisma.$transaction(
@@ -65,7 +71,7 @@ export async function applyOutcomeBatch(prisma: PrismaClient, batch: OutcomeBatc
       }
       // The features first: they touch only this tenant's rows, while the shared history's rows stay locked from
       // applyTrustBatch to the commit, and a concurrent batch on any of the same numbers waits that long.
-      await batch.extend?.(tx, fresh);
+      const extended = await batch.extend?.(tx, fresh);
       const changes = await applyTrustBatch(tx, batch.source, inputs, batch.rules, batch.now);
       // Last: every batch of a campaign updates its one tally row, so its lock is taken just before the commit.
       const tallies = new Map<string, [number, number, number]>();
@@ -84,7 +90,7 @@ export async function applyOutcomeBatch(prisma: PrismaClient, batch: OutcomeBatc
         join(ids.map((id) => tallies.get(id)![2])),
       );
 
-      return { fresh, changes };
+      return { fresh, changes, extended };
     },
     { maxWait: 10_000, timeout: 20_000 },
   ));

@@ -216,21 +216,20 @@ export class OutcomeService {
       evidence: item.evidence,
       occurredAt: item.occurredAt,
     }));
-    let calls: AcceptedCall[] = [];
-    const committed = await applyOutcomeBatch(this.prisma, {
+    const { fresh, changes, extended } = await applyOutcomeBatch(this.prisma, {
       receipts: accepted.map((item) => ({ callKey: item.callKey, campaignId: item.campaignId, outcome: OUTCOME_CODE[item.outcome] })),
       contributions: rows,
       source: this.pseudonymizer.source(tenantId),
       now,
       rules: this.rules,
-      // Run again on a retried transaction: the calls of the attempt that committed are the ones kept.
+      // Run again on a retried transaction; the calls come back from the attempt that committed only.
       extend: this.extensions.length === 0 ? undefined : async (tx, fresh) => {
-        calls = accepted.filter((item) => fresh.has(item.callKey)).map(acceptedCall);
-        if (calls.length === 0) return;
-        for (const extension of this.extensions) await extension.apply(tx, tenantId, calls, now);
+        const calls = accepted.filter((item) => fresh.has(item.callKey)).map(acceptedCall);
+        if (calls.length > 0) for (const extension of this.extensions) await extension.apply(tx, tenantId, calls, now);
+        return calls;
       },
     });
-    return { ...committed, calls };
+    return { fresh, changes, calls: extended ?? [] };
   }
 }
 
