@@ -554,3 +554,6 @@ export const formatDateTime = (iso: string) =>
 /** The seed's sentence: "163 números higienizados, sendo 61 inválidos e 102 não confirmados". */
 export const countDetail = (counts: { hygienized: number; invalidPhones: number; unconfirmedPhones: number }) =>
   t('countDetail', { hygienized: counts.hygienized, invalid: counts.invalidPhones, unconfirmed: counts.unconfirmedPhones });
+
+/** The `{name}` placeholders of a view's own text (views with their own text tables) filled in. */
+export const fill = (template: string, params: Record<string, string | number>) => template.replace(/\{(\w+)\}/g, (_m, name: string) => String(params[name] ?? ''));

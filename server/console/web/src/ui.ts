@@ -259,3 +259,13 @@ export function renderPager(pager: HTMLElement, page: number, pages: number, sho
     pages > 1 ? h('button', { type: 'button', class: 'btn secondary small', disabled: page >= pages - 1, onclick: () => showPage(page + 1) }, t('pageNext')) : null,
   );
 }
+
+/** Every page of a list the server pages by offset (an export of the whole filtered list, not the page shown). */
+export async function allPages<T>(page: (offset: number, limit: number) => Promise<{ items: readonly T[]; total: number }>, limit = 200): Promise<T[]> {
+  const all: T[] = [];
+  for (let offset = 0; ; offset += limit) {
+    const answer = await page(offset, limit);
+    all.push(...answer.items);
+    if (answer.items.length < limit || offset + limit >= answer.total) return all;
+  }
+}

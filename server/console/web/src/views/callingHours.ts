@@ -1,6 +1,6 @@
 import { api, ApiError, SessionEnded, type CallingHoursRow } from '../api';
 import { h, replaceChildren, uid } from '../dom';
-import { lang } from '../i18n';
+import { lang, fill } from '../i18n';
 import { announce, errorText, inlineMessage, serverPhrase } from '../ui';
 
 /**
@@ -57,7 +57,6 @@ const TEXT = {
 
 type Text = (typeof TEXT)['pt-BR'];
 const text = (): Text => TEXT[lang() === 'en' ? 'en' : 'pt-BR'] as Text;
-const fill = (template: string, params: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_m, name: string) => params[name] ?? '');
 const DAYS = ['weekdays', 'saturday', 'sunday'] as const;
 type Day = (typeof DAYS)[number];
 type DayWindow = CallingHoursRow['windows'][Day];

@@ -4,7 +4,7 @@ import { downloadCsv } from '../csv';
 import { h, replaceChildren, uid } from '../dom';
 import { countDetail, formatDateTime, formatNumber, lang, t, type MessageKey } from '../i18n';
 import { subscribe } from '../live';
-import { announce, countWithDetail, errorText, inlineMessage, loadError, loadingBlock, pageTitle, renderPager } from '../ui';
+import { announce, countWithDetail, errorText, inlineMessage, loadError, loadingBlock, pageTitle, renderPager, allPages } from '../ui';
 import { loadPeople } from '../people';
 import { ptMore as ERROR_KEYS } from '../messages';
 import { extraNotes, percent, type ExtraCounts } from './campaigns';
@@ -33,7 +33,6 @@ const extrasOf = (c: MailingView['counts']): ExtraCounts => ({
 type MailingRow = { element: HTMLTableRowElement; update(mailing: MailingView): void };
 const PAGE_SIZE = 25;
 /** The largest page the server answers (mailingListQuery), used to export every matching mailing. */
-const EXPORT_PAGE = 200;
 
 /** Phones, in every column: received = checked phones; hygienized = invalid + unconfirmed; the % is of received. */
 const HEADS = ['mailing', 'status', 'colReceived', 'colHygienized', 'colInvalid', 'colUnconfirmed', 'colPct', 'colMalformed', 'created'] as const;
@@ -316,13 +315,12 @@ export function campaignView(root: HTMLElement, externalId: string): () => void 
     exportMessage.clear();
     exportButton.disabled = true;
     const filters = { q: search.value.trim(), status: statusFilter.value, days: Number(period.value), sort: sort.value, order: order.value };
-    const all: MailingView[] = [];
+    let all: MailingView[];
     try {
-      for (let offset = 0; ; offset += EXPORT_PAGE) {
-        const answer = await api.mailingPage(externalId, { ...filters, limit: EXPORT_PAGE, offset });
-        all.push(...answer.mailings);
-        if (answer.mailings.length < EXPORT_PAGE || offset + EXPORT_PAGE >= answer.total) break;
-      }
+      all = await allPages(async (offset, limit) => {
+        const answer = await api.mailingPage(externalId, { ...filters, limit, offset });
+        return { items: answer.mailings, total: answer.total };
+      });
     } catch (error) {
       if (!(error instanceof SessionEnded)) exportMessage.error(errorText(error));
       return;

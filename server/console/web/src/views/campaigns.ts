@@ -4,7 +4,7 @@ import { api, SessionEnded } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { formatNumber, t, type MessageKey } from '../i18n';
 import { subscribe } from '../live';
-import { announce, errorText, inlineMessage, loadError, loadingBlock, pageTitle } from '../ui';
+import { announce, errorText, inlineMessage, loadError, loadingBlock, pageTitle, allPages } from '../ui';
 import { downloadCsv } from '../csv';
 import { actorName, loadPeople } from '../people';
 import { statusMixChart } from './chart';
@@ -14,7 +14,6 @@ export const campaignHref = (externalId: string) => `#/campaigns/${encodeURIComp
 
 const PAGE_SIZE = 25;
 /** The largest page the server answers (campaign summary's limit), used to export every matching campaign. */
-const EXPORT_PAGE = 200;
 const SORTS = ['hygienizedPct', 'hygienized', 'invalid', 'unconfirmed', 'phonesTotal', 'mailings', 'lastMailingAt', 'name'] as const;
 const DAY_MS = 86_400_000;
 
@@ -200,13 +199,12 @@ export function campaignsView(root: HTMLElement): () => void {
     exportButton.disabled = true;
     const { from, to } = range();
     const filters = { from, to, q: search.value.trim(), hygiene: hygieneFilter.value, sort: sort.value, order: order.value };
-    const all: CampaignSummaryPage['campaigns'] = [];
+    let all: CampaignSummaryPage['campaigns'];
     try {
-      for (let at = 0; ; at += EXPORT_PAGE) {
-        const answer = await api.campaignSummary({ ...filters, limit: EXPORT_PAGE, offset: at });
-        all.push(...answer.campaigns);
-        if (answer.campaigns.length < EXPORT_PAGE || at + EXPORT_PAGE >= answer.total) break;
-      }
+      all = await allPages(async (offset, limit) => {
+        const answer = await api.campaignSummary({ ...filters, limit, offset });
+        return { items: answer.campaigns, total: answer.total };
+      });
     } catch (error) {
       if (!(error instanceof SessionEnded)) exportMessage.error(errorText(error));
       return;

@@ -1,7 +1,7 @@
 import type { ComplianceCnpjView } from '../../../../../plugin/contract/protocol';
 import { api, ApiError, SessionEnded } from '../api';
 import { h, replaceChildren, uid } from '../dom';
-import { formatDateTime, lang } from '../i18n';
+import { formatDateTime, lang, fill } from '../i18n';
 import { announce, confirmDialog, errorText, inlineMessage, loadError, loadingBlock, serverPhrase } from '../ui';
 
 /**
@@ -70,7 +70,6 @@ const TEXT = {
 
 type Text = (typeof TEXT)['pt-BR'];
 const text = (): Text => TEXT[lang() === 'en' ? 'en' : 'pt-BR'] as Text;
-const fill = (template: string, params: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_m, name: string) => params[name] ?? '');
 export const formatCnpj = (digits: string) => digits.replace(/^(\d{2})(\d{3})(\d{3})(\d{4})(\d{2})$/, '$1.$2.$3/$4-$5');
 
 type FieldName = 'cnpj' | 'name' | 'codes';

@@ -1,7 +1,7 @@
 import type { CampaignView } from '../../../../../plugin/contract/protocol';
 import { api, SessionEnded, type SharedSuppressionList, type SuppressionEntry } from '../api';
 import { h, replaceChildren, uid } from '../dom';
-import { formatDateTime, formatNumber, lang } from '../i18n';
+import { formatDateTime, formatNumber, lang, fill } from '../i18n';
 import { callingHoursSection } from './callingHours';
 import { announce, confirmDialog, errorText, inlineMessage, loadError, loadingBlock, pageTitle } from '../ui';
 
@@ -93,7 +93,6 @@ const TEXT = {
 
 type Text = (typeof TEXT)['pt-BR'];
 const text = (): Text => TEXT[lang() === 'en' ? 'en' : 'pt-BR'] as Text;
-const fill = (template: string, params: Record<string, string | number>) => template.replace(/\{(\w+)\}/g, (_m, name: string) => String(params[name] ?? ''));
 const PURPOSES = ['nao_informado', 'telemarketing', 'consignado', 'cobranca', 'pesquisa', 'outro'] as const;
 
 /**
