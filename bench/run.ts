@@ -30,7 +30,13 @@ const oracleOnly = args.has('--phone-oracle');
  * `--only=isolation,ingest`: only those phases (filter, ingest, dialers, memory, isolation, instances, oracle), for
  * working on one figure; such a partial run prints its table and leaves docs/performance.md alone.
  */
+const PHASES = ['filter', 'ingest', 'dialers', 'memory', 'isolation', 'instances', 'oracle'];
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const unknownPhases = only?.filter((phase) => !PHASES.includes(phase)) ?? [];
+if (unknownPhases.length > 0) {
+  process.stderr.write(`--only: no phase ${unknownPhases.map((phase) => `"${phase}"`).join(', ')}; the phases are ${PHASES.join(', ')}\n`);
+  process.exit(2);
+}
 const runs = (phase: string) => !only || only.includes(phase);
 const size = quick
   ? { history: 2_000_000, mailing: 100_000, ingest: 100_000, stream: 1_000_000, dialerMs: 5_000, filterReps: 3 }
