@@ -250,6 +250,8 @@ async function main(): Promise<void> {
       // Outside the embedded default the server generates no development keys: the bench makes its own.
       ...(postgres ? { DATABASE_URL: databaseUrl(postgres), JWT_SECRET: randomBytes(32).toString('hex'), PSEUDONYM_KEY: randomBytes(16).toString('hex') } : {}),
       LOG_LEVEL: 'warn',
+      // HEAP_GROWING_PERCENT=0 measures V8's own heap growth against the server's default bound (server/infra/heap.ts).
+      ...(process.env.HEAP_GROWING_PERCENT ? { HEAP_GROWING_PERCENT: process.env.HEAP_GROWING_PERCENT } : {}),
     },
   });
   const url = `http://127.0.0.1:${port}`;

@@ -66,6 +66,8 @@ export async function startServer(options: { name: string; port: number; operato
       READ_BUDGET_BASE: '1000000000',
       // 50 dialers of 5 tenants filter at once: the per-tenant bound (4 by default) would turn the load into 429s.
       MAX_CONCURRENT_MAILINGS_PER_TENANT: '1000',
+      // To compare V8's own heap growth with the server's default bound (server/infra/heap.ts): HEAP_GROWING_PERCENT=0.
+      ...(process.env.HEAP_GROWING_PERCENT ? { HEAP_GROWING_PERCENT: process.env.HEAP_GROWING_PERCENT } : {}),
     },
   });
   live.add(child);

@@ -73,6 +73,8 @@ const envSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 3600 * 1000).default(5_000),
   // Under the 30 s most orchestrators (systemd, Kubernetes) wait between SIGTERM and SIGKILL.
   SHUTDOWN_DRAIN_MS: int(0, 24 * 3600 * 1000).default(25_000),
+  // How far V8 lets its old generation grow past the live heap before a major collection (server/infra/heap.ts).
+  HEAP_GROWING_PERCENT: int(0, 1000).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Anatel's short-call rule (server/domain/anatel.ts, docs/compliance.md): the regulator's numbers, as configuration.
   ANATEL_SHORT_CALL_MAX_SECONDS: int(0, 3600).default(6),
@@ -125,6 +127,8 @@ export type Config = {
   http: HttpTimeouts;
   /** How long a shutdown lets requests in flight (a streaming mailing) finish before it cuts them. */
   shutdownDrainMs: number;
+  /** V8's heap growing factor, as 1 + percent/100; 0 leaves V8's own (up to 4×) (server/infra/heap.ts). */
+  heapGrowingPercent: number;
   logLevel: string;
 };
 
@@ -280,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     logLevel: e.LOG_LEVEL,
   };
 }

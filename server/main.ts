@@ -1,4 +1,5 @@
 import { type Config, ConfigError, loadConfig } from './config';
+import { boundHeapGrowth } from './infra/heap';
 import { startServer } from './server';
 
 async function main(): Promise<void> {
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  boundHeapGrowth(config.heapGrowingPercent);
   const server = await startServer(config);
   if (config.database.kind === 'embedded') {
     process.stdout.write(
