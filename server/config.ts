@@ -4,6 +4,7 @@ import { estimatedEntropyBits, MIN_SECRET_BITS } from './domain/tokenEntropy';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -73,6 +74,10 @@ const envSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 3600 * 1000).default(5_000),
   // Under the 30 s most orchestrators (systemd, Kubernetes) wait between SIGTERM and SIGKILL.
   SHUTDOWN_DRAIN_MS: int(0, 24 * 3600 * 1000).default(25_000),
+  // Threads that filter mailings off the event loop (server/services/mailingFilter/filterPool.ts); 0 = on it.
+  FILTER_WORKERS: int(0, 64).default(Math.max(1, Math.min(4, availableParallelism() - 1))),
+  // Their scheduling priority (Linux nice, 0-19): above 0, requests on the event loop get a busy core first.
+  FILTER_WORKER_NICE: int(0, 19).default(10),
   // How far V8 lets its old generation grow past the live heap before a major collection (server/infra/heap.ts).
   HEAP_GROWING_PERCENT: int(0, 1000).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -127,6 +132,9 @@ export type Config = {
   http: HttpTimeouts;
   /** How long a shutdown lets requests in flight (a streaming mailing) finish before it cuts them. */
   shutdownDrainMs: number;
+  /** Filter worker threads; 0 filters on the event loop. */
+  filterWorkers: number;
+  filterWorkerNice: number;
   /** V8's heap growing factor, as 1 + percent/100; 0 leaves V8's own (up to 4×) (server/infra/heap.ts). */
   heapGrowingPercent: number;
   logLevel: string;
@@ -285,6 +293,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
+    filterWorkers: e.FILTER_WORKERS,
+    filterWorkerNice: e.FILTER_WORKER_NICE,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -53,6 +53,8 @@ describe('loadConfig', () => {
     ['NODE_ENV', { NODE_ENV: 'staging' }],
     ['HEAP_GROWING_PERCENT', { HEAP_GROWING_PERCENT: '-1' }],
     ['HEAP_GROWING_PERCENT', { HEAP_GROWING_PERCENT: 'half' }],
+    ['FILTER_WORKERS', { FILTER_WORKERS: '-1' }],
+    ['FILTER_WORKER_NICE', { FILTER_WORKER_NICE: '20' }],
   ])('when %s is bad (%j), then a ConfigError names the variable', (variable, env) => {
     expect(configError(env).message).toMatch(new RegExp(`\\b${variable}: `));
   });
@@ -101,7 +103,9 @@ describe('loadConfig', () => {
 
   it('when nothing is set, then the defaults apply: embedded database in DATA_DIR, no Redis, threshold 10, the operator listener on 127.0.0.1:3001', () => {
     const config = loadConfig({ DATA_DIR: dataDir });
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, operator: { host: '127.0.0.1', port: 3001 }, database: { kind: 'embedded', dataDir }, redis: undefined, rules: { invalidThreshold: 10 }, heapGrowingPercent: 50 });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, operator: { host: '127.0.0.1', port: 3001 }, database: { kind: 'embedded', dataDir }, redis: undefined, rules: { invalidThreshold: 10 }, heapGrowingPercent: 50, filterWorkerNice: 10 });
+    // Mailings are filtered off the event loop by default, on every machine (one worker at least).
+    expect(config.filterWorkers).toBeGreaterThanOrEqual(1);
   });
 
   it('when the embedded default starts for the first time, then it generates dev keys once in DATA_DIR (owner-only) and reuses them', () => {

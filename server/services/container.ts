@@ -24,6 +24,7 @@ import { PrivacyService } from './privacy';
 import { AuditLog } from './audit';
 import { TrustService } from './trust';
 import { StatusIndex } from './statusIndex';
+import { FilterPool } from './mailingFilter/filterPool';
 import { TabulationMapService } from './tabulationMap';
 import { CampaignSummaryService } from './campaignSummary';
 import { MailingSearchService } from './mailingSearch';
@@ -116,6 +117,8 @@ export async function createServices(infra: Infra): Promise<Services> {
   outcomes.extend(rightParty);
   const complianceMeter = new ComplianceMeter(prisma, config.shortCalls, realtime, logger, clock);
   outcomes.extend(complianceMeter);
+  // Started before the load, so the workers are up (and hold the tables) by the time the first mailing arrives.
+  const filterPool = config.filterWorkers > 0 ? new FilterPool(config.filterWorkers, config.pseudonymKey, statusIndex, clock, logger, config.filterWorkerNice) : undefined;
   await Promise.all([auth.start(), tabulations.start(), statusIndex.start()]);
   maintenance.start();
   return {
@@ -136,7 +139,7 @@ export async function createServices(infra: Infra): Promise<Services> {
       maxRecordBytes: config.maxRecordBytes,
       maxConcurrentPerTenant: config.maxConcurrentMailingsPerTenant,
       maxSpillBytesPerTenant: config.maxSpillBytesPerTenant,
-    }, readBudget, rightParty).useSuppression(suppression)),
+    }, readBudget, rightParty).useSuppression(suppression).useWorkers(filterPool)),
     compliance: new ComplianceService(prisma, campaigns, config.shortCalls, clock, audit),
     complianceMeter,
     numbers,
@@ -156,6 +159,7 @@ export async function createServices(infra: Infra): Promise<Services> {
       database.stop();
       maintenance.stop();
       await statusIndex.stop();
+      await filterPool?.close();
     },
   };
 }

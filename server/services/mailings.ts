@@ -11,6 +11,7 @@ import { filterCsv } from './mailingFilter/csv';
 import { filterJsonContacts, jsonArrayContacts, ndjsonContacts } from './mailingFilter/json';
 import type { FilterOptions, MailingOutput } from './mailingFilter/rowJudge';
 import { PhoneOrderer, type OrderRequest, type PairLookup } from './mailingFilter/bestOrder';
+import type { FilterPool } from './mailingFilter/filterPool';
 import type { ReadBudget } from './readBudget';
 import type { PhoneClassifier } from './phoneClassifier';
 import type { SuppressionMatcher } from '../domain/suppression';
@@ -240,6 +241,14 @@ export class MailingService {
     return this;
   }
 
+  /** Filter workers (mailingFilter/filterPool.ts): set by the composition root when FILTER_WORKERS > 0. */
+  private pool: FilterPool | undefined;
+
+  useWorkers(pool: FilterPool | undefined): this {
+    this.pool = pool;
+    return this;
+  }
+
   onCompleted(listener: MailingCompletedListener): void {
     this.completedListeners.push(listener);
   }
@@ -321,10 +330,15 @@ export class MailingService {
     if (request.order && hygieneApplied && this.pairLookup) options.order = new PhoneOrderer(tenantId, this.pairLookup, classifier, request.order, campaign.ninthDigit);
     let failure: AppError | undefined;
     try {
-      counts =
-        format === 'csv'
-          ? await filterCsv(request.body, sink, classifier, options)
-          : await filterJsonContacts(format === 'ndjson' ? ndjsonContacts(request.body, this.limits.maxRecordBytes) : jsonArrayContacts(request.body), sink, classifier, options);
+      // In a filter worker, off this thread's event loop, unless the mailing needs what lives here: order=best reads
+      // the database per batch, and suppression lists are matched against this thread's copy of them.
+      const pool = options.order || suppression ? undefined : this.pool;
+      if (pool) counts = await pool.run(format, { tenantId, input: request.body, output: sink, options });
+      else
+        counts =
+          format === 'csv'
+            ? await filterCsv(request.body, sink, classifier, options)
+            : await filterJsonContacts(format === 'ndjson' ? ndjsonContacts(request.body, this.limits.maxRecordBytes) : jsonArrayContacts(request.body), sink, classifier, options);
     } catch (error) {
       if (!record) throw error; // nothing answered yet: a plain 4xx/5xx
       failure = error instanceof AppError ? error : new AppError('INTERNAL', 'the mailing could not be filtered completely');

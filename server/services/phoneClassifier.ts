@@ -1,6 +1,6 @@
 import { PhoneError, parsePhoneFast } from '../domain/phone';
 import type { Pseudonymizer } from '../domain/pseudonym';
-import type { StatusIndex } from './statusIndex';
+import type { StatusReader } from './statusIndex';
 import { STATUS } from '../domain/trust';
 import { SUPPRESSED_VERDICT, type SuppressionMatcher } from '../domain/suppression';
 
@@ -15,7 +15,7 @@ export class PhoneClassifier {
 
   constructor(
     private readonly pseudonymizer: Pseudonymizer,
-    private readonly statusIndex: StatusIndex,
+    private readonly statusIndex: StatusReader,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -98,6 +98,7 @@ export class PhoneClassifier {
     }
     if (valid > 0) {
       const batch = this.pseudonymizer.phones(this.digits, valid);
+      this.statusIndex.beginBatch();
       const week = Math.floor(this.clock().getTime() / WEEK_MS);
       const viewer = this.viewer !== undefined && this.statusIndex.hasOverrides(this.viewer) ? this.viewer : undefined;
       for (let j = 0; j < valid && !this.hygieneVerdicts; j++) verdicts[this.positions[j] as number] = STATUS.CLEAN;

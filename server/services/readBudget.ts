@@ -34,8 +34,8 @@ export class ReadBudget {
   }
 
   async budgetOf(tenantId: string): Promise<{ budget: number; used: number }> {
-    const contributed = await this.meter.add(`contrib:${tenantId}`, 0, DAY, 30);
-    const used = await this.meter.add(`reads:${tenantId}`, 0, HOUR, 24);
+    // Both at once: one round trip to Redis instead of two on every check (a busy event loop makes each one longer).
+    const [contributed, used] = await Promise.all([this.meter.add(`contrib:${tenantId}`, 0, DAY, 30), this.meter.add(`reads:${tenantId}`, 0, HOUR, 24)]);
     return { budget: this.config.base + this.config.perContribution * contributed, used };
   }
 

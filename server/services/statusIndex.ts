@@ -5,7 +5,7 @@ import type { PubSub } from '../infra/pubsub';
 import type { PseudonymBatch } from '../domain/pseudonym';
 import type { DatabaseAvailability } from '../db/availability';
 import type { CopyOut } from '../db/database';
-import { StatusTable, splitPseudonym } from './statusTable';
+import { StatusTable, splitPseudonym, type TableArrays } from './statusTable';
 import { STATUS } from '../domain/trust';
 import { countNonClean, loadByCopy, loadByKeyset } from './statusLoad';
 
@@ -35,6 +35,22 @@ const SETTLE_MS = 30_000;
  */
 type Horizon = { version: bigint; xid: bigint; capturedAt: number };
 
+/**
+ * What filtering reads of the statuses (services/phoneClassifier.ts): the StatusIndex itself on the main thread, or
+ * a filter worker's view of the same shared tables (mailingFilter/filterWorker.ts).
+ */
+export interface StatusReader {
+  /** Called before each batch of lookups: a worker takes the tables grown or added since its last batch. */
+  beginBatch(): void;
+  statusAt(batch: PseudonymBatch, i: number): number;
+  /** A tenant's own view of a number (statusFor in domain/trust.ts), or -1 when it is the pool's. */
+  overrideAt(viewer: bigint, batch: PseudonymBatch, i: number): number;
+  hasOverrides(viewer: bigint): boolean;
+}
+
+/** A table's arrays as shared with the filter workers: `viewer` names a tenant's own view, absent for the pool's. */
+export type SharedTable = { viewer?: bigint; arrays: TableArrays };
+
 /** How long start() waits for its horizon to settle before falling back to the versions settled by time. */
 const START_SETTLE_WAIT_MS = 2_000;
 
@@ -45,8 +61,8 @@ const START_SETTLE_WAIT_MS = 2_000;
  * committing instance makes the others poll at once instead of at the next tick), so all instances agree
  * within one poll interval, and within milliseconds with Redis.
  */
-export class StatusIndex {
-  readonly table = new StatusTable();
+export class StatusIndex implements StatusReader {
+  readonly table = new StatusTable(1 << 16, (arrays) => this.shareTable({ arrays }));
   /** Every change with a version up to here is applied. */
   private watermark = 0n;
   private horizon: Horizon | undefined;
@@ -104,6 +120,21 @@ export class StatusIndex {
 
   /** Per source (tenant pseudonym): where its own view of a number differs from the pool's, stored as status + 1. */
   private readonly overrides = new Map<bigint, StatusTable>();
+
+  /** Every table's arrays, now and whenever one grows or a tenant's own view gets its first table (the filter workers). */
+  shareTables(listener: (table: SharedTable) => void): void {
+    this.tableListeners.push(listener);
+    listener({ arrays: this.table.arrays });
+    for (const [viewer, table] of this.overrides) listener({ viewer, arrays: table.arrays });
+  }
+
+  private readonly tableListeners: ((table: SharedTable) => void)[] = [];
+
+  private shareTable(table: SharedTable): void {
+    for (const listener of this.tableListeners) listener(table);
+  }
+
+  beginBatch(): void {}
 
   /** A tenant's own view of a number (statusFor in domain/trust.ts), or -1 when it is the pool's. */
   overrideAt(viewer: bigint, batch: PseudonymBatch, i: number): number {
@@ -259,8 +290,10 @@ export class StatusIndex {
     }
     let table = this.overrides.get(change.source);
     if (!table) {
-      table = new StatusTable(1 << 4);
-      this.overrides.set(change.source, table);
+      const viewer = change.source;
+      table = new StatusTable(1 << 4, (arrays) => this.shareTable({ viewer, arrays }));
+      this.overrides.set(viewer, table);
+      this.shareTable({ viewer, arrays: table.arrays });
     }
     const { hi, lo } = splitPseudonym(change.pseudonym);
     const before = table.get(hi, lo);

@@ -23,25 +23,73 @@ const MAX_LOAD = 0.75;
  * half a gigabyte. (A 5-bit fingerprint of `lo` in the status byte, to skip `los` reads on the run, measured no
  * better: the run's length, not its reads, is the cost.)
  */
+/**
+ * The arrays a table reads, in SharedArrayBuffers: the filter workers (mailingFilter/filterWorker.ts) read the same
+ * memory as the main thread, which alone writes. A grown table gets new arrays, handed to the workers once they are
+ * complete; the old ones are never written again, so a worker reading them until it takes the new ones reads a
+ * consistent table that lacks only the writes made since.
+ */
+export type TableArrays = { his: Int32Array; los: Int32Array; statuses: Uint8Array; shift: number };
+
+function sharedArrays(capacity: number): TableArrays {
+  return {
+    his: new Int32Array(new SharedArrayBuffer(capacity * 4)),
+    los: new Int32Array(new SharedArrayBuffer(capacity * 4)),
+    statuses: new Uint8Array(new SharedArrayBuffer(capacity)),
+    shift: 32 - Math.log2(capacity),
+  };
+}
+
+/**
+ * The lookup side of a table, over its arrays: what the main thread's StatusTable reads and what a filter worker
+ * holds for each table it was given. Writes of the main thread become visible here without a lock: a status is one
+ * byte, and a reader that meets a slot while it is being filled finds it empty or not yet matching, as if it had read
+ * a moment earlier.
+ */
+export class TableView {
+  constructor(readonly arrays: TableArrays) {}
+
+  /** The status of a pseudonym, 0 (clean) when unknown. */
+  get(hi: number, lo: number): number {
+    const { his, los, statuses, shift } = this.arrays;
+    const mask = statuses.length - 1;
+    let slot = hi >>> shift;
+    for (;;) {
+      const stored = statuses[slot] as number;
+      if (stored === 0) return 0;
+      if (los[slot] === lo && his[slot] === hi) return stored - 1;
+      slot = (slot + 1) & mask;
+    }
+  }
+}
+
 export class StatusTable {
   private his: Int32Array;
   private los: Int32Array;
-  private statuses: Uint8Array; // 0 = empty slot, otherwise status + 1
+  private statuses: Uint8Array;
   /** status_version of each slot's status: an older version never overwrites a newer one (reads stay on `statuses`). */
   private versions: Float64Array;
   private used = 0;
   /** 32 − log2(capacity): `hi >>> shift` is the home slot. */
   private shift: number;
+  private view: TableView;
 
-  constructor(initialCapacity = 1 << 16) {
+  /** `onGrown`: told of the new arrays each time the table grows, once they hold every number (the filter workers). */
+  constructor(
+    initialCapacity = 1 << 16,
+    private readonly onGrown?: (arrays: TableArrays) => void,
+  ) {
     // At least 2 slots: a shift of 32 would shift by nothing in JavaScript.
     let capacity = 2;
     while (capacity < initialCapacity) capacity <<= 1;
-    this.shift = 32 - Math.log2(capacity);
-    this.his = new Int32Array(capacity);
-    this.los = new Int32Array(capacity);
-    this.statuses = new Uint8Array(capacity);
+    this.view = new TableView(sharedArrays(capacity));
+    ({ his: this.his, los: this.los, statuses: this.statuses, shift: this.shift } = this.view.arrays);
     this.versions = new Float64Array(capacity);
+  }
+
+  /** The arrays read now (shared with the filter workers). */
+  get arrays(): TableArrays {
+    return this.view.arrays;
   }
 
   /** The capacity (slots, a power of two) that holds `count` numbers without growing. */
@@ -66,14 +114,7 @@ export class StatusTable {
 
   /** The status of a pseudonym, 0 (clean) when unknown. */
   get(hi: number, lo: number): number {
-    const mask = this.statuses.length - 1;
-    let slot = hi >>> this.shift;
-    for (;;) {
-      const stored = this.statuses[slot] as number;
-      if (stored === 0) return 0;
-      if (this.los[slot] === lo && this.his[slot] === hi) return stored - 1;
-      slot = (slot + 1) & mask;
-    }
+    return this.view.get(hi, lo);
   }
 
   /** Sets a status unless the slot already holds one of a newer version (a poll read before a local commit). */
@@ -88,10 +129,11 @@ export class StatusTable {
     for (;;) {
       const stored = this.statuses[slot] as number;
       if (stored === 0) {
+        // The status last: a worker that sees it non-zero before the pseudonym reads a mismatch, as if too early.
         this.his[slot] = hi;
         this.los[slot] = lo;
-        this.statuses[slot] = status + 1;
         this.versions[slot] = version;
+        this.statuses[slot] = status + 1;
         this.used++;
         return;
       }
@@ -107,17 +149,18 @@ export class StatusTable {
   }
 
   private rehash(capacity: number): void {
-    const { his, los, statuses, versions } = this;
-    this.his = new Int32Array(capacity);
-    this.los = new Int32Array(capacity);
-    this.statuses = new Uint8Array(capacity);
+    const { his, los, statuses } = this;
+    const versions = this.versions;
+    this.view = new TableView(sharedArrays(capacity));
+    ({ his: this.his, los: this.los, statuses: this.statuses, shift: this.shift } = this.view.arrays);
     this.versions = new Float64Array(capacity);
-    this.shift = 32 - Math.log2(capacity);
     this.used = 0;
     for (let slot = 0; slot < statuses.length; slot++) {
       const stored = statuses[slot] as number;
       if (stored !== 0) this.insert(his[slot] as number, los[slot] as number, stored - 1, versions[slot] as number);
     }
+    // Complete before it is shared: a worker never reads a half-filled table.
+    this.onGrown?.(this.view.arrays);
   }
 
   /** Bytes held, for the memory figures in docs/performance.md. */

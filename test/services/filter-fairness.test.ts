@@ -8,6 +8,7 @@ import { filterJsonContacts, ndjsonContacts } from '../../server/services/mailin
 import type { MailingOutput } from '../../server/services/mailingFilter/rowJudge';
 import { PhoneClassifier } from '../../server/services/phoneClassifier';
 import { StatusIndex } from '../../server/services/statusIndex';
+import { loopTurnsDuring } from '../support/loopTurns';
 
 /**
  * One tenant's big mailing must not hold the event loop while other tenants' requests wait (issue 15, isolation).
@@ -26,24 +27,6 @@ async function* buffered(text: string): AsyncGenerator<Buffer> {
 }
 
 const sink = (): MailingOutput => ({ begin: async () => undefined, kept: async () => undefined, malformed: async () => undefined });
-
-/** Counts the event loop's check phases while `work` runs: a self-rescheduling setImmediate. */
-async function loopTurnsDuring(work: () => Promise<unknown>): Promise<number> {
-  let turns = 0;
-  let running = true;
-  const tick = () => {
-    if (!running) return;
-    turns++;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
-  try {
-    await work();
-  } finally {
-    running = false;
-  }
-  return turns;
-}
 
 describe('filtering gives the event loop turns', () => {
   // Never started: the filter reads only its in-memory table, empty here (every number clean).

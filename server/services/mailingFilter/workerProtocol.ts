@@ -1,0 +1,68 @@
+import type { MailingCounts } from '../../../plugin/contract/protocol';
+import { AppError, type ErrorCode } from '../../errors';
+import type { FilterOptions } from './rowJudge';
+
+/**
+ * The messages between the main thread and a filter worker (filterPool.ts, filterWorker.ts). Each names its job: a
+ * worker filters several mailings at once, interleaved like the event loop interleaves them.
+ */
+export type MailingKind = 'csv' | 'json' | 'ndjson';
+
+/** What a worker needs of FilterOptions: everything but the callbacks and order=best (which stays on the main thread). */
+export type WorkerFilterOptions = Pick<FilterOptions, 'hygiene' | 'ninthDigit' | 'ninthDigitColumn' | 'maxRecordBytes' | 'phoneColumns' | 'sliceMs'>;
+
+/** An error as it crosses threads: an AppError keeps its code, field and Retry-After. */
+export type WireError = { message: string; stack?: string; app?: { code: ErrorCode; message: string; field?: string; retryAfterSeconds?: number } };
+
+export type ToWorker =
+  | { type: 'start'; job: number; kind: MailingKind; tenantId: string; nowMs: number; options: WorkerFilterOptions }
+  /** A piece of the body, its own ArrayBuffer (transferred). */
+  | { type: 'chunk'; job: number; data: Uint8Array }
+  | { type: 'end'; job: number }
+  /** Reading the body failed (the client went away, a body limit): the filter sees the error where it reads. */
+  | { type: 'fail'; job: number; error: WireError }
+  /** An output message was written (`failed`: writing it failed, and so will every later one). */
+  | { type: 'ack'; job: number; failed: boolean };
+
+export type FromWorker =
+  /** One body piece was taken: the main thread may send another. */
+  | { type: 'consumed'; job: number }
+  | { type: 'begin'; job: number }
+  | { type: 'out'; job: number; part: 'kept' | 'malformed'; data: string | Uint8Array }
+  | { type: 'progress'; job: number; counts: MailingCounts }
+  | { type: 'done'; job: number; counts: MailingCounts }
+  | { type: 'error'; job: number; error: WireError };
+
+/** The message of an AppError without the "field: " its constructor put in front. */
+function ownMessage(error: AppError): string {
+  const prefix = error.field ? `${error.field}: ` : '';
+  return prefix && error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+}
+
+export function toWire(error: unknown): WireError {
+  if (error instanceof AppError) {
+    const app = { code: error.code, message: ownMessage(error), ...(error.field ? { field: error.field } : {}), ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}) };
+    return { message: error.message, ...(error.stack ? { stack: error.stack } : {}), app };
+  }
+  const plain = error instanceof Error ? error : new Error(String(error));
+  return { message: plain.message, ...(plain.stack ? { stack: plain.stack } : {}) };
+}
+
+/** The error again, on the other side: an AppError as the same AppError (same status, code, field and message). */
+export function fromWire(wire: WireError): Error {
+  if (wire.app) {
+    const error = new AppError(wire.app.code, wire.app.message, wire.app.field);
+    if (wire.app.retryAfterSeconds) error.withRetryAfter(wire.app.retryAfterSeconds);
+    return error;
+  }
+  const error = new Error(wire.message);
+  if (wire.stack) error.stack = wire.stack;
+  return error;
+}
+
+/** A Buffer's bytes in an ArrayBuffer of their own, to transfer (a Buffer may be a slice of a larger or pooled one). */
+export function ownBytes(data: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(data.byteLength);
+  copy.set(data);
+  return copy;
+}
