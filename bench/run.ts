@@ -265,33 +265,42 @@ async function main(): Promise<void> {
     });
   }
 
-  // 6b. isolation: a third tenant's lookups and /healthz while one tenant streams the big mailing and another ingests
+  // 6b. isolation: a third tenant's lookups and /healthz while one tenant streams the big mailing and another ingests.
+  // Twice when the bench may raise its priority back (root): the second time the load's clients (this process, which
+  // generates the 10M rows and the ingest) run at nice 19, as clients on other machines would not take the server's
+  // cores; the probe, the server and PostgreSQL keep theirs. The first run is the target's; the second tells what
+  // of the first is the server's and what is this machine's two cores shared with the clients.
   if (runs('isolation')) {
-    const isolationBodies = buildOutcomeBodies(300_000, 1000, size.history, `iso-${stamp}`, 'bench-campaign');
-    const isolated = await isolation(one.url, { stream: tenants[2]!, ingest: tenants[3]!, probe: tenants[4]! }, size.stream, size.history, isolationBodies, 5000);
-    log(
-      `isolation: lookups p99 ${millis(isolated.quiet.checkP99)} quiet → ${millis(isolated.loaded.checkP99)} loaded; /healthz p99 ${millis(isolated.quiet.healthP99)} → ` +
-        `${millis(isolated.loaded.healthP99)}; stream ${seconds(isolated.stream.ms)}, ingest ${rate(isolated.ingestPerSecond)} beside it`,
-    );
-    const isolationDetail = (which: 'check' | 'health') =>
-      `quiet p99 ${millis(which === 'check' ? isolated.quiet.checkP99 : isolated.quiet.healthP99)} (p50 ${millis(which === 'check' ? isolated.quiet.checkP50 : isolated.quiet.healthP50)}); ` +
-      `loaded p50 ${millis(which === 'check' ? isolated.loaded.checkP50 : isolated.loaded.healthP50)}; while a ${(size.stream / 1e6).toFixed(0)}M-row mailing streamed ` +
-      `(${seconds(isolated.stream.ms)}) and another tenant ingested ${isolated.ingested.toLocaleString('en-US')} tabulations (${rate(isolated.ingestPerSecond)}, 1k batches, closed loop); ` +
-      `probe: 20/s from its own process, ${isolated.loaded.samples} samples, ${isolated.loaded.errors} errors`;
-    rows.push({
-      metric: 'isolation: a third tenant\'s 1k-number lookups (POST /v1/numbers/check)',
-      value: `p99 ${millis(isolated.loaded.checkP99)}`,
-      detail: isolationDetail('check'),
-      target: 'p99 ≤ 15 ms',
-      met: isolated.loaded.checkP99 <= 15 && isolated.loaded.errors === 0,
-    });
-    rows.push({
-      metric: 'isolation: GET /healthz meanwhile',
-      value: `p99 ${millis(isolated.loaded.healthP99)}`,
-      detail: isolationDetail('health'),
-      target: 'p99 ≤ 15 ms',
-      met: isolated.loaded.healthP99 <= 15 && isolated.loaded.errors === 0,
-    });
+    const variants = [{ clientsNice: 0, label: '' }, ...(process.getuid?.() === 0 ? [{ clientsNice: 19, label: ', the load clients at nice 19' }] : [])];
+    for (const { clientsNice, label } of variants) {
+      const isolationBodies = buildOutcomeBodies(300_000, 1000, size.history, `iso-${clientsNice}-${stamp}`, 'bench-campaign');
+      const isolated = await isolation(one.url, { stream: tenants[2]!, ingest: tenants[3]!, probe: tenants[4]! }, size.stream, size.history, isolationBodies, 5000, clientsNice);
+      log(
+        `isolation${label}: lookups p99 ${millis(isolated.quiet.checkP99)} quiet → ${millis(isolated.loaded.checkP99)} loaded; /healthz p99 ${millis(isolated.quiet.healthP99)} → ` +
+          `${millis(isolated.loaded.healthP99)}; stream ${seconds(isolated.stream.ms)}, ingest ${rate(isolated.ingestPerSecond)} beside it`,
+      );
+      const isolationDetail = (which: 'check' | 'health') =>
+        `quiet p99 ${millis(which === 'check' ? isolated.quiet.checkP99 : isolated.quiet.healthP99)} (p50 ${millis(which === 'check' ? isolated.quiet.checkP50 : isolated.quiet.healthP50)}); ` +
+        `loaded p50 ${millis(which === 'check' ? isolated.loaded.checkP50 : isolated.loaded.healthP50)}; while a ${(size.stream / 1e6).toFixed(0)}M-row mailing streamed ` +
+        `(${seconds(isolated.stream.ms)}) and another tenant ingested ${isolated.ingested.toLocaleString('en-US')} tabulations (${rate(isolated.ingestPerSecond)}, 1k batches, closed loop); ` +
+        `probe: 20/s from its own process, ${isolated.loaded.samples} samples, ${isolated.loaded.errors} errors`;
+      // The target is judged on the first run only; the second is there to be read beside it.
+      const judged = clientsNice === 0;
+      rows.push({
+        metric: `isolation${label}: a third tenant's 1k-number lookups (POST /v1/numbers/check)`,
+        value: `p99 ${millis(isolated.loaded.checkP99)}`,
+        detail: isolationDetail('check'),
+        target: judged ? 'p99 ≤ 15 ms' : 'measured (no target)',
+        ...(judged ? { met: isolated.loaded.checkP99 <= 15 && isolated.loaded.errors === 0 } : {}),
+      });
+      rows.push({
+        metric: `isolation${label}: GET /healthz meanwhile`,
+        value: `p99 ${millis(isolated.loaded.healthP99)}`,
+        detail: isolationDetail('health'),
+        target: judged ? 'p99 ≤ 15 ms' : 'measured (no target)',
+        ...(judged ? { met: isolated.loaded.healthP99 <= 15 && isolated.loaded.errors === 0 } : {}),
+      });
+    }
   }
 
   // 7. a second instance on the same PostgreSQL and Redis

@@ -67,7 +67,8 @@ export async function startServer(options: { name: string; port: number; operato
       // 50 dialers of 5 tenants filter at once: the per-tenant bound (4 by default) would turn the load into 429s.
       MAX_CONCURRENT_MAILINGS_PER_TENANT: '1000',
       // To compare V8's own heap growth with the server's default bound (server/infra/heap.ts): HEAP_GROWING_PERCENT=0.
-      ...(process.env.HEAP_GROWING_PERCENT ? { HEAP_GROWING_PERCENT: process.env.HEAP_GROWING_PERCENT } : {}),
+      // The same for the filter workers: FILTER_WORKERS=0 filters on the event loop, as before issue 15.
+      ...Object.fromEntries(['HEAP_GROWING_PERCENT', 'FILTER_WORKERS', 'FILTER_WORKER_NICE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : []))),
     },
   });
   live.add(child);
