@@ -98,7 +98,7 @@ export async function createServices(infra: Infra): Promise<Services> {
   const prisma = infra.db.prisma;
   const pseudonymizer = new Pseudonymizer(config.pseudonymKey);
   const audit = new AuditLog(prisma);
-  const readBudget = new ReadBudget(infra.meter, config.readBudget, audit, logger, clock);
+  const readBudget = new ReadBudget(infra.meter, config.readBudget, audit, logger);
   const database = new DatabaseAvailability(() => prisma.$queryRawUnsafe('SELECT 1'), logger);
   const auth = new AuthService(prisma, config.jwtSecret, config.adminTokenTtlSeconds, infra.rateLimiter, pubsub, { logger });
   const campaigns = new CampaignService(prisma, realtime, audit, config.maxNewCampaignsPerBatch);

@@ -20,41 +20,21 @@ const DAY = 24 * HOUR;
  * logged. A request whose phones look like an enumeration (long runs of consecutive numbers) is flagged to the
  * operator in the audit log. docs/privacy.md states what a tenant can still learn within its budget.
  */
-/**
- * How long an instance decides a tenant's reads from its last look at the tenant's sums, without asking Redis again.
- * The look costs a round trip on every check, and under load each await waits for the busy event loop to come round
- * again: 1k-number lookups beside a 10M-row mailing and an ingest went from p99 ~45 ms to ~23 ms without it
- * (docs/performance.md, "Isolation"). Within the second, this instance's own reads count at once; other instances'
- * reads reach it at the next look, so N instances may together pass the budget by what they read in one second.
- */
-const DECIDE_LOCALLY_MS = 1000;
-/** Tenants whose sums an instance remembers (the most recent looks; the others are looked up again). */
-const REMEMBERED_TENANTS = 10_000;
-
-type Known = { budget: number; used: number; lookedAt: number; hour: number };
-
 export class ReadBudget {
-  private readonly known = new Map<string, Known>();
-
   constructor(
     private readonly meter: Meter,
     private readonly config: ReadBudgetConfig,
     private readonly audit: AuditLog,
     private readonly logger: Logger,
-    /** The meter's clock: a remembered look is used only within the meter's hour bucket it was made in. */
-    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** Records tabulations a tenant contributed (hygiene-enabled campaigns), which raise its budget. */
   async contributed(tenantId: string, tabulations: number): Promise<void> {
-    if (tabulations <= 0) return;
-    const known = this.known.get(tenantId);
-    if (known) known.budget += this.config.perContribution * tabulations;
-    await this.meter.add(`contrib:${tenantId}`, tabulations, DAY, 30);
+    if (tabulations > 0) await this.meter.add(`contrib:${tenantId}`, tabulations, DAY, 30);
   }
 
   async budgetOf(tenantId: string): Promise<{ budget: number; used: number }> {
-    // Both at once: one round trip to Redis instead of two.
+    // Both at once: one round trip to Redis instead of two on every check (a busy event loop makes each one longer).
     const [contributed, used] = await Promise.all([this.meter.add(`contrib:${tenantId}`, 0, DAY, 30), this.meter.add(`reads:${tenantId}`, 0, HOUR, 24)]);
     return { budget: this.config.base + this.config.perContribution * contributed, used };
   }
@@ -62,41 +42,17 @@ export class ReadBudget {
   /**
    * Charges `lookups` verdict reads to the tenant, or refuses the request (nothing charged) when they do not fit.
    * `allowOverdraft` is for a mailing already streamed: its phones are charged after the fact and only the next
-   * read is refused. Decided from this instance's look at the tenant's sums when it is under a second old
-   * (DECIDE_LOCALLY_MS), the charge then written without waiting.
+   * read is refused.
    */
   async charge(tenantId: string, lookups: number, options: { allowOverdraft?: boolean } = {}): Promise<void> {
-    const hour = Math.floor(this.clock().getTime() / HOUR);
-    const remembered = this.known.get(tenantId);
-    const fresh = remembered && remembered.hour === hour && performance.now() - remembered.lookedAt < DECIDE_LOCALLY_MS ? remembered : undefined;
-    const known = fresh ?? { ...(await this.budgetOf(tenantId)), lookedAt: performance.now(), hour };
-    const { budget, used } = known;
+    const { budget, used } = await this.budgetOf(tenantId);
     // A zero-cost charge asks "is anything left?": refused only once the budget is spent.
     if (!options.allowOverdraft && (lookups === 0 ? used >= budget : used + lookups > budget)) {
       this.logger.warn({ tenantId, lookups, used, budget }, 'verdict reads refused: over the tenant budget');
       // The oldest hour of the window leaves within the hour: an honest client waits that long at most.
       throw new AppError('RATE_LIMITED', `this tenant read ${used} of its ${budget} verdicts in the last 24 h; the budget grows with the tabulations it contributes`).withRetryAfter(3600);
     }
-    known.used += lookups;
-    this.remember(tenantId, known);
-    const written = this.meter.add(`reads:${tenantId}`, lookups, HOUR, 24);
-    if (!fresh) {
-      known.used = await written;
-      return;
-    }
-    // Redis's sum, once written, includes other instances' reads: the next local decision starts from it.
-    written.then(
-      (sum) => {
-        known.used = Math.max(known.used, sum);
-      },
-      (error: unknown) => this.logger.warn({ err: error, tenantId }, 'verdict reads not metered'),
-    );
-  }
-
-  private remember(tenantId: string, known: Known): void {
-    this.known.delete(tenantId);
-    if (this.known.size >= REMEMBERED_TENANTS) this.known.delete(this.known.keys().next().value as string);
-    this.known.set(tenantId, known);
+    await this.meter.add(`reads:${tenantId}`, lookups, HOUR, 24);
   }
 
   /** Flags a request whose phones are mostly runs of consecutive numbers (a range walk, not a mailing). */
