@@ -119,10 +119,10 @@ export async function dialers(
       for (let round = 0; performance.now() < endAt; round++) {
         const sentAt = performance.now();
         const res = await send(dialer, round).catch((error: Error) => {
-          if (errors < 3) process.stderr.write(`dialer ${dialer}: ${error.message}\n`);
+          if (errors < 3) printFailure(dialer, error);
           return undefined;
         });
-        if (res && res.status !== 200 && errors < 3) process.stderr.write(`dialer ${dialer}: HTTP ${res.status} ${res.body.toString('utf8').slice(0, 200)}\n`);
+        if (res && res.status !== 200 && errors < 3) printFailure(dialer, res);
         if (res?.status !== 200) errors++;
         else if (sentAt >= warmUntil) latencies.push(res.ms);
       }
@@ -145,6 +145,12 @@ function summarize(latencies: number[], errors: number, measuredMs: number, perR
   };
 }
 
+/** A dialer's failed request, on stderr (the first few of a run): the table counts them, this tells what they were. */
+function printFailure(dialer: number, failure: Error | Response): void {
+  const what = failure instanceof Error ? failure.message : `HTTP ${failure.status} ${failure.body.toString('utf8').slice(0, 200)}`;
+  process.stderr.write(`dialer ${dialer}: ${what}\n`);
+}
+
 async function paced(count: number, durationMs: number, perRequestNumbers: number, send: (dialer: number, round: number) => Promise<Response>, everyMs: number): Promise<DialerRun> {
   const latencies: number[] = [];
   let errors = 0;
@@ -161,10 +167,15 @@ async function paced(count: number, durationMs: number, perRequestNumbers: numbe
         inFlight.push(
           send(dialer, round).then(
             (res) => {
-              if (res.status !== 200) errors++;
-              else if (sentAt >= warmUntil) latencies.push(performance.now() - sentAt);
+              if (res.status !== 200) {
+                if (errors < 3) printFailure(dialer, res);
+                errors++;
+              } else if (sentAt >= warmUntil) latencies.push(performance.now() - sentAt);
             },
-            () => void errors++,
+            (error: Error) => {
+              if (errors < 3) printFailure(dialer, error);
+              errors++;
+            },
           ),
         );
       }
