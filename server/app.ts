@@ -54,18 +54,8 @@ export function createApp(services: Services, logger: Logger): Express {
   app.use(routeGate(suppressionImportRoutes(services)));
   // Every other body is JSON, read only after its credential is checked, with a limit per route (http/body.ts).
   app.use(jsonBodies(services.auth, services.config.maxJsonBodyBytes));
-  app.use(routeGate(authRoutes(services)));
-  app.use(routeGate(adminRoutes(services)));
-  app.use(routeGate(campaignRoutes(services)));
-  app.use(routeGate(tabulationRoutes(services)));
-  app.use(routeGate(outcomeRoutes(services)));
-  app.use(routeGate(numberRoutes(services)));
-  app.use(routeGate(dialerKeyRoutes(services)));
-  app.use(routeGate(privacyRoutes(services)));
-  app.use(routeGate(complianceRoutes(services)));
-  app.use(routeGate(suppressionRoutes(services)));
-  app.use(routeGate(callingHoursRoutes(services)));
-  app.use(routeGate(auditRoutes(services)));
+  const jsonRoutes = [authRoutes, adminRoutes, campaignRoutes, tabulationRoutes, outcomeRoutes, numberRoutes, dialerKeyRoutes, privacyRoutes, complianceRoutes, suppressionRoutes, callingHoursRoutes, auditRoutes];
+  for (const routes of jsonRoutes) app.use(routeGate(routes(services)));
   app.use(consoleRoutes(undefined, { sourceMaps: services.config.env !== 'production' }));
   app.use(notFoundHandler());
   app.use(errorHandler(services.health.database));
