@@ -25,10 +25,11 @@ export class AppError extends Error {
   retryAfterSeconds: number | undefined;
   constructor(
     readonly code: ErrorCode,
-    message: string,
+    /** The message as given, without the field in front (`message` has it): what rebuilds the same error elsewhere. */
+    readonly detail: string,
     readonly field?: string,
   ) {
-    super(field ? `${field}: ${message}` : message);
+    super(field ? `${field}: ${detail}` : detail);
   }
   withRetryAfter(seconds: number): this {
     this.retryAfterSeconds = Math.max(1, Math.ceil(seconds));

@@ -33,15 +33,9 @@ export type FromWorker =
   | { type: 'done'; job: number; counts: MailingCounts }
   | { type: 'error'; job: number; error: WireError };
 
-/** The message of an AppError without the "field: " its constructor put in front. */
-function ownMessage(error: AppError): string {
-  const prefix = error.field ? `${error.field}: ` : '';
-  return prefix && error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-}
-
 export function toWire(error: unknown): WireError {
   if (error instanceof AppError) {
-    const app = { code: error.code, message: ownMessage(error), ...(error.field ? { field: error.field } : {}), ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}) };
+    const app = { code: error.code, message: error.detail, ...(error.field ? { field: error.field } : {}), ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}) };
     return { message: error.message, ...(error.stack ? { stack: error.stack } : {}), app };
   }
   const plain = error instanceof Error ? error : new Error(String(error));
