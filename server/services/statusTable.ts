@@ -64,14 +64,10 @@ export class TableView {
 }
 
 export class StatusTable {
-  private his: Int32Array;
-  private los: Int32Array;
-  private statuses: Uint8Array;
   /** status_version of each slot's status: an older version never overwrites a newer one (reads stay on `statuses`). */
   private versions: Float64Array;
   private used = 0;
-  /** 32 − log2(capacity): `hi >>> shift` is the home slot. */
-  private shift: number;
+  /** The arrays read and written now; `shift` = 32 − log2(capacity), so `hi >>> shift` is the home slot. */
   private view: TableView;
 
   /** `onGrown`: told of the new arrays each time the table grows, once they hold every number (the filter workers). */
@@ -83,7 +79,6 @@ export class StatusTable {
     let capacity = 2;
     while (capacity < initialCapacity) capacity <<= 1;
     this.view = new TableView(sharedArrays(capacity));
-    ({ his: this.his, los: this.los, statuses: this.statuses, shift: this.shift } = this.view.arrays);
     this.versions = new Float64Array(capacity);
   }
 
@@ -105,7 +100,7 @@ export class StatusTable {
    */
   reserve(count: number): void {
     const capacity = StatusTable.capacityFor(count);
-    if (capacity > this.statuses.length) this.rehash(capacity);
+    if (capacity > this.view.arrays.statuses.length) this.rehash(capacity);
   }
 
   get size(): number {
@@ -119,28 +114,31 @@ export class StatusTable {
 
   /** Sets a status unless the slot already holds one of a newer version (a poll read before a local commit). */
   set(hi: number, lo: number, status: number, version: number): void {
-    if (this.used + 1 > this.statuses.length * MAX_LOAD) this.rehash(this.statuses.length * 2);
+    const capacity = this.view.arrays.statuses.length;
+    if (this.used + 1 > capacity * MAX_LOAD) this.rehash(capacity * 2);
     this.insert(hi, lo, status, version);
   }
 
   private insert(hi: number, lo: number, status: number, version: number): void {
-    const mask = this.statuses.length - 1;
-    let slot = hi >>> this.shift;
+    const { his, los, statuses, shift } = this.view.arrays;
+    const versions = this.versions;
+    const mask = statuses.length - 1;
+    let slot = hi >>> shift;
     for (;;) {
-      const stored = this.statuses[slot] as number;
+      const stored = statuses[slot] as number;
       if (stored === 0) {
         // The status last: a worker that sees it non-zero before the pseudonym reads a mismatch, as if too early.
-        this.his[slot] = hi;
-        this.los[slot] = lo;
-        this.versions[slot] = version;
-        this.statuses[slot] = status + 1;
+        his[slot] = hi;
+        los[slot] = lo;
+        versions[slot] = version;
+        statuses[slot] = status + 1;
         this.used++;
         return;
       }
-      if (this.los[slot] === lo && this.his[slot] === hi) {
-        if (version >= (this.versions[slot] as number)) {
-          this.statuses[slot] = status + 1;
-          this.versions[slot] = version;
+      if (los[slot] === lo && his[slot] === hi) {
+        if (version >= (versions[slot] as number)) {
+          statuses[slot] = status + 1;
+          versions[slot] = version;
         }
         return;
       }
@@ -149,10 +147,9 @@ export class StatusTable {
   }
 
   private rehash(capacity: number): void {
-    const { his, los, statuses } = this;
+    const { his, los, statuses } = this.view.arrays;
     const versions = this.versions;
     this.view = new TableView(sharedArrays(capacity));
-    ({ his: this.his, los: this.los, statuses: this.statuses, shift: this.shift } = this.view.arrays);
     this.versions = new Float64Array(capacity);
     this.used = 0;
     for (let slot = 0; slot < statuses.length; slot++) {
@@ -165,7 +162,7 @@ export class StatusTable {
 
   /** Bytes held, for the memory figures in docs/performance.md. */
   get byteLength(): number {
-    return this.statuses.length * 17;
+    return this.view.arrays.statuses.length * 17;
   }
 }
 
