@@ -317,28 +317,28 @@ export class MailingService {
       },
     };
 
-    // The tenant's own views (its own 10 tabulations, its contacts, its contests) over the pool's verdicts.
-    const classifier = this.classifier.forTenant(tenantId);
     // Suppression applies whether hygiene is on or off (compliance, not hygiene: domain/suppression.ts). The filter
     // then classifies every mailing that has lists; with hygiene off the classifier answers only "suppressed".
     const suppression = await this.suppression?.matcherFor(tenantId, campaign);
-    if (suppression) {
-      classifier.suppressWith(suppression, hygieneApplied);
-      options.hygiene = true;
-    }
+    if (suppression) options.hygiene = true;
     // Ordering reads the tenant's own history and the pool's answers, so only where the hygiene reads the pool.
-    if (request.order && hygieneApplied && this.pairLookup) options.order = new PhoneOrderer(tenantId, this.pairLookup, classifier, request.order, campaign.ninthDigit);
+    const ordered = request.order && hygieneApplied && this.pairLookup ? { request: request.order, lookup: this.pairLookup } : undefined;
+    // In a filter worker, off this thread's event loop, unless the mailing needs what lives here: order=best reads
+    // the database per batch, and suppression lists are matched against this thread's copy of them.
+    const pool = ordered || suppression ? undefined : this.pool;
     let failure: AppError | undefined;
     try {
-      // In a filter worker, off this thread's event loop, unless the mailing needs what lives here: order=best reads
-      // the database per batch, and suppression lists are matched against this thread's copy of them.
-      const pool = options.order || suppression ? undefined : this.pool;
       if (pool) counts = await pool.run(format, { tenantId, input: request.body, output: sink, options });
-      else
+      else {
+        // The tenant's own views (its own 10 tabulations, its contacts, its contests) over the pool's verdicts.
+        const classifier = this.classifier.forTenant(tenantId);
+        if (suppression) classifier.suppressWith(suppression, hygieneApplied);
+        if (ordered) options.order = new PhoneOrderer(tenantId, ordered.lookup, classifier, ordered.request, campaign.ninthDigit);
         counts =
           format === 'csv'
             ? await filterCsv(request.body, sink, classifier, options)
             : await filterJsonContacts(format === 'ndjson' ? ndjsonContacts(request.body, this.limits.maxRecordBytes) : jsonArrayContacts(request.body), sink, classifier, options);
+      }
     } catch (error) {
       if (!record) throw error; // nothing answered yet: a plain 4xx/5xx
       failure = error instanceof AppError ? error : new AppError('INTERNAL', 'the mailing could not be filtered completely');
