@@ -121,14 +121,15 @@ export class StatusIndex implements StatusReader {
   /** Per source (tenant pseudonym): where its own view of a number differs from the pool's, stored as status + 1. */
   private readonly overrides = new Map<bigint, StatusTable>();
 
-  /** Every table's arrays, now and whenever one grows or a tenant's own view gets its first table (the filter workers). */
-  shareTables(listener: (table: SharedTable) => void): void {
-    this.tableListeners.push(listener);
+  /** Every table's arrays, now and whenever one grows or a tenant's own view gets its first table (the filter workers); returns the unsubscribe. */
+  shareTables(listener: (table: SharedTable) => void): () => void {
+    this.tableListeners.add(listener);
     listener({ arrays: this.table.arrays });
     for (const [viewer, table] of this.overrides) listener({ viewer, arrays: table.arrays });
+    return () => this.tableListeners.delete(listener);
   }
 
-  private readonly tableListeners: ((table: SharedTable) => void)[] = [];
+  private readonly tableListeners = new Set<(table: SharedTable) => void>();
 
   private shareTable(table: SharedTable): void {
     for (const listener of this.tableListeners) listener(table);

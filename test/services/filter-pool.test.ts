@@ -206,6 +206,8 @@ describe('filter workers (FILTER_WORKERS)', () => {
     const counts = await pool.run('csv', { tenantId: 'tenant-a', input: piecesOf('id;telefone\n1;(11) 91234-5678\n'), output: new Recorder(), options: options() });
     expect(counts.keptRows).toBe(1);
     expect(pool.size).toBe(1);
+    // The dead worker no longer gets the tables: only its replacement is told of them.
+    expect((index as unknown as { tableListeners: Set<unknown> }).tableListeners.size).toBe(1);
   });
 
   it('when a worker filters a large buffered mailing, then the main thread keeps turning its event loop far more often than once per batch', async () => {

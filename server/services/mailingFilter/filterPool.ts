@@ -23,7 +23,8 @@ function workerScript(): string {
 
 /** The tables a worker reads (StatusIndex.shareTables): registered once per worker, for its life. */
 export interface TableSource {
-  shareTables(listener: (table: SharedTable) => void): void;
+  /** Returns what stops the sharing (a worker that exited). */
+  shareTables(listener: (table: SharedTable) => void): () => void;
 }
 
 type Running = {
@@ -44,7 +45,6 @@ type Running = {
 class FilterThread {
   readonly worker: Worker;
   readonly jobs = new Map<number, Running>();
-  private tableListening = true;
 
   constructor(pseudonymKey: Buffer, nice: number, tables: TableSource, onExit: (thread: FilterThread, error: unknown) => void) {
     const channel = new MessageChannel();
@@ -52,16 +52,14 @@ class FilterThread {
     this.worker = new Worker(workerScript(), { workerData: data, transferList: [channel.port2] });
     // A worker does not keep the process alive: the requests it serves do.
     this.worker.unref();
-    tables.shareTables((table) => {
-      if (this.tableListening) channel.port1.postMessage(table);
-    });
+    const stopSharing = tables.shareTables((table) => channel.port1.postMessage(table));
     this.worker.on('message', (message: FromWorker) => this.received(message));
     let failure: unknown;
     this.worker.on('error', (error) => {
       failure = error;
     });
     this.worker.on('exit', (code) => {
-      this.tableListening = false;
+      stopSharing();
       channel.port1.close();
       onExit(this, failure ?? new Error(`filter worker exited with code ${code}`));
     });
