@@ -33,26 +33,23 @@ export class ReadBudget {
     if (tabulations > 0) await this.meter.add(`contrib:${tenantId}`, tabulations, DAY, 30);
   }
 
-  async budgetOf(tenantId: string): Promise<{ budget: number; used: number }> {
-    // Both at once: one round trip to Redis instead of two on every check (a busy event loop makes each one longer).
-    const [contributed, used] = await Promise.all([this.meter.add(`contrib:${tenantId}`, 0, DAY, 30), this.meter.add(`reads:${tenantId}`, 0, HOUR, 24)]);
-    return { budget: this.config.base + this.config.perContribution * contributed, used };
-  }
-
   /**
    * Charges `lookups` verdict reads to the tenant, or refuses the request (nothing charged) when they do not fit.
    * `allowOverdraft` is for a mailing already streamed: its phones are charged after the fact and only the next
-   * read is refused.
+   * read is refused. A zero-cost charge asks "is anything left?": refused only once the budget is spent. The check
+   * and the charge are one atomic step in the meter, so parallel requests at the budget's edge cannot all pass.
    */
   async charge(tenantId: string, lookups: number, options: { allowOverdraft?: boolean } = {}): Promise<void> {
-    const { budget, used } = await this.budgetOf(tenantId);
-    // A zero-cost charge asks "is anything left?": refused only once the budget is spent.
-    if (!options.allowOverdraft && (lookups === 0 ? used >= budget : used + lookups > budget)) {
-      this.logger.warn({ tenantId, lookups, used, budget }, 'verdict reads refused: over the tenant budget');
-      // The oldest hour of the window leaves within the hour: an honest client waits that long at most.
-      throw new AppError('RATE_LIMITED', `this tenant read ${used} of its ${budget} verdicts in the last 24 h; the budget grows with the tabulations it contributes`).withRetryAfter(3600);
-    }
-    await this.meter.add(`reads:${tenantId}`, lookups, HOUR, 24);
+    const { taken, used, allowance } = await this.meter.take(
+      { key: `reads:${tenantId}`, bucketMs: HOUR, buckets: 24 },
+      lookups,
+      { key: `contrib:${tenantId}`, bucketMs: DAY, buckets: 30 },
+      { base: this.config.base, perUnit: this.config.perContribution, overdraft: options.allowOverdraft === true },
+    );
+    if (taken) return;
+    this.logger.warn({ tenantId, lookups, used, budget: allowance }, 'verdict reads refused: over the tenant budget');
+    // The oldest hour of the window leaves within the hour: an honest client waits that long at most.
+    throw new AppError('RATE_LIMITED', `this tenant read ${used} of its ${allowance} verdicts in the last 24 h; the budget grows with the tabulations it contributes`).withRetryAfter(3600);
   }
 
   /** Flags a request whose phones are mostly runs of consecutive numbers (a range walk, not a mailing). */

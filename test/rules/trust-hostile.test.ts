@@ -96,6 +96,18 @@ describe('a hostile tenant against the shared history', () => {
     expect(await server.db.prisma.auditEvent.count({ where: { action: 'enumeration.flagged', tenantId: adversary.id } })).toBeGreaterThan(0);
   });
 
+  it('when a tenant fires its checks in parallel at the edge of its budget, then together they still read no more than the budget', async () => {
+    const check = (phones: string[]) => server.api().post('/v1/numbers/check').set('authorization', adversary.auth('dialer')).send({ phones });
+    const phones = (offset: number, count: number) => Array.from({ length: count }, (_v, i) => `55419${String(10_000_000 + offset + i)}`);
+    // 1,000 reads left, then forty 100-phone checks at once: each one's "does it fit?" must see the others' charges.
+    await check(phones(0, 100_000)).expect(200);
+    await check(phones(100_000, BUDGET - 101_000)).expect(200);
+    const responses = await Promise.all(Array.from({ length: 40 }, (_v, i) => check(phones(BUDGET + i * 100, 100))));
+    const answered = responses.filter((response) => response.status === 200);
+    expect(responses.filter((response) => response.status === 429)).toHaveLength(40 - answered.length);
+    expect(answered.length).toBe(10);
+  });
+
   it('when a tenant asks watch tokens for numbers it never filtered, then they draw on the same budget and are refused past it', async () => {
     const phones = (offset: number) => Array.from({ length: 100_000 }, (_v, i) => `55219${String(30_000_000 + offset + i)}`);
     await server.api().post('/v1/watch-tokens').set('authorization', adversary.auth('dialer')).send({ phones: phones(0) }).expect(200);
