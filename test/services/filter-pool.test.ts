@@ -9,6 +9,7 @@ import { MemoryPubSub } from '../../server/infra/pubsub';
 import { createLogger } from '../../server/logger';
 import { filterCsv } from '../../server/services/mailingFilter/csv';
 import { FilterPool } from '../../server/services/mailingFilter/filterPool';
+import { giveUp } from '../../server/services/mailingFilter/workerProtocol';
 import { filterJsonContacts, jsonArrayContacts, ndjsonContacts } from '../../server/services/mailingFilter/json';
 import type { FilterOptions, MailingOutput } from '../../server/services/mailingFilter/rowJudge';
 import { PhoneClassifier } from '../../server/services/phoneClassifier';
@@ -100,6 +101,32 @@ describe('filter workers (FILTER_WORKERS)', () => {
     expect(got.keptText).toBe(expected.keptText);
     expect(got.malformedText).toBe(expected.malformedText);
     expect(got.begun).toBe(1);
+  });
+
+  it('when body pieces are given up (the route\'s own), then they move to the worker without a copy; any other piece is copied and left intact', async () => {
+    const csv = `telefone\n${Array.from({ length: 4_000 }, (_v, i) => phoneOf(i)).join('\n')}\n`;
+    const wholePieces = (given: boolean) => {
+      // Each piece spans an ArrayBuffer of its own, as Node's HTTP parser hands body pieces over.
+      const bytes = Buffer.from(csv);
+      const pieces = Array.from({ length: Math.ceil(bytes.length / 8_192) }, (_v, i) =>
+        Buffer.from(bytes.buffer.slice(bytes.byteOffset + i * 8_192, bytes.byteOffset + Math.min(bytes.length, (i + 1) * 8_192))),
+      );
+      if (given) for (const piece of pieces) giveUp(piece);
+      return pieces;
+    };
+    const run = async (pieces: Buffer[]) => {
+      const got = new Recorder();
+      await pool.run('csv', { tenantId: 'tenant-a', input: (async function* () { yield* pieces; })(), output: got, options: options() });
+      return got.keptText;
+    };
+    const lengths = (pieces: Buffer[]) => pieces.map((piece) => piece.byteLength);
+    const mine = wholePieces(false);
+    expect(await run(mine)).toBe(csv);
+    expect(Buffer.concat(mine).toString()).toBe(csv);
+    const given = wholePieces(true);
+    expect(await run(given)).toBe(csv);
+    // Transferred: each piece's ArrayBuffer now belongs to the worker, so it is detached here.
+    expect(lengths(given).every((length) => length === 0)).toBe(true);
   });
 
   it('when NDJSON and JSON-array mailings are filtered in a worker, then their answers and counts are those of the main thread', async () => {

@@ -6,6 +6,7 @@ import { authenticated } from '../../http/auth';
 import { ctxOf, principalOf } from '../../http/context';
 import { parseInput } from '../../http/validate';
 import { pageRequest } from '../../http/page';
+import { giveUp } from '../../services/mailingFilter/workerProtocol';
 import { filterQuery, mailingIdParams, mailingListQuery, mailingParams, statsQuery } from './schema';
 
 function inputFormat(req: Request): MailingFormat {
@@ -42,6 +43,8 @@ async function* readBody(req: Request, res: Response, maxBytes: number, idleTime
       if (done) return;
       total += chunk.length;
       if (total > maxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `the mailing is larger than the limit of ${maxBytes} bytes`, 'body');
+      // Read here only: a filter worker may take its ArrayBuffer rather than a copy.
+      giveUp(chunk);
       yield chunk;
     }
   } finally {

@@ -6,7 +6,7 @@ import type { Logger } from '../../logger';
 import type { SharedTable } from '../statusIndex';
 import type { FilterWorkerData } from './filterWorker';
 import type { FilterOptions, MailingOutput } from './rowJudge';
-import { type FromWorker, fromWire, type MailingKind, ownBytes, type ToWorker, toWire, type WorkerFilterOptions } from './workerProtocol';
+import { type FromWorker, fromWire, type MailingKind, type ToWorker, transferable, toWire, type WorkerFilterOptions } from './workerProtocol';
 
 /** Body pieces sent ahead of the worker's reading: enough to keep it busy, few enough to hold little memory. */
 const PIECES_AHEAD = 4;
@@ -209,7 +209,7 @@ export class FilterPool {
         }
         if (job.finished) return;
         job.credit--;
-        const bytes = ownBytes(piece);
+        const bytes = transferable(piece);
         thread.post({ type: 'chunk', job: id, data: bytes }, [bytes.buffer as ArrayBuffer]);
       }
       if (!job.finished) thread.post({ type: 'end', job: id });

@@ -10,7 +10,7 @@ import { TableView } from '../statusTable';
 import { filterCsv } from './csv';
 import { filterJsonContacts, jsonArrayContacts, ndjsonContacts } from './json';
 import type { MailingOutput } from './rowJudge';
-import { type FromWorker, fromWire, ownBytes, type ToWorker, toWire, type WireError } from './workerProtocol';
+import { type FromWorker, fromWire, giveUp, type ToWorker, transferable, toWire, type WireError } from './workerProtocol';
 
 /**
  * A filter worker (filterPool.ts starts them): runs filterCsv / filterJsonContacts, the CPU of a mailing, off the
@@ -128,7 +128,9 @@ class Job {
 
   private sendPart(part: 'kept' | 'malformed', data: string | Buffer): Promise<void> {
     if (typeof data === 'string') return this.send({ type: 'out', job: this.id, part, data });
-    const bytes = ownBytes(data);
+    // The filter's parts are fresh encodings it never reads again (MailingOutput hands them over).
+    giveUp(data);
+    const bytes = transferable(data);
     return this.send({ type: 'out', job: this.id, part, data: bytes }, [bytes.buffer as ArrayBuffer]);
   }
 
