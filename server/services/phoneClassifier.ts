@@ -9,17 +9,22 @@ import { SUPPRESSED_VERDICT, type SuppressionMatcher } from '../domain/suppressi
  * and in-memory status lookups. verdicts[i] is the number's status (0 clean, 1 unconfirmed, 2 invalid) or the
  * negated PhoneError code when the cell is not a valid Brazilian number.
  */
-export class PhoneClassifier {
-  private digits = new Float64Array(4096);
-  private positions = new Int32Array(4096);
+/**
+ * classifyInto's scratch, one per thread: it is used only between its first and last line (no await in between),
+ * and a classifier is made per check and per mailing, so 48 KiB of arrays each would be garbage for every check.
+ */
+let digits = new Float64Array(4096);
+let positions = new Int32Array(4096);
 
+export class PhoneClassifier {
   constructor(
     private readonly pseudonymizer: Pseudonymizer,
     private readonly statusIndex: StatusReader,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  private shared = new Int8Array(4096);
+  /** classifyShared's answer, grown on first use (most classifiers never use it). */
+  private shared = new Int8Array(0);
 
   /**
    * The same classifier as one tenant sees the pool: its own views (own 10 tabulations, own contact, contest;
@@ -69,9 +74,9 @@ export class PhoneClassifier {
   /** Every verdicts[i] is written (a parse error or a status), so a reused buffer needs no clearing. */
   private classifyInto(verdicts: Int8Array, phones: readonly string[], ddds: readonly string[] | undefined, ninthDigitAdded: Uint8Array | undefined): Int8Array {
     const count = phones.length;
-    if (this.digits.length < count) {
-      this.digits = new Float64Array(count);
-      this.positions = new Int32Array(count);
+    if (digits.length < count) {
+      digits = new Float64Array(count);
+      positions = new Int32Array(count);
     }
     let valid = 0;
     for (let i = 0; i < count; i++) {
@@ -92,27 +97,27 @@ export class PhoneClassifier {
       if (parsed < 0) {
         verdicts[i] = this.hygieneVerdicts ? parsed : STATUS.CLEAN;
       } else {
-        this.digits[valid] = parsed;
-        this.positions[valid++] = i;
+        digits[valid] = parsed;
+        positions[valid++] = i;
       }
     }
     if (valid > 0) {
-      const batch = this.pseudonymizer.phones(this.digits, valid);
+      const batch = this.pseudonymizer.phones(digits, valid);
       this.statusIndex.beginBatch();
       const week = Math.floor(this.clock().getTime() / WEEK_MS);
       const viewer = this.viewer !== undefined && this.statusIndex.hasOverrides(this.viewer) ? this.viewer : undefined;
-      for (let j = 0; j < valid && !this.hygieneVerdicts; j++) verdicts[this.positions[j] as number] = STATUS.CLEAN;
+      for (let j = 0; j < valid && !this.hygieneVerdicts; j++) verdicts[positions[j] as number] = STATUS.CLEAN;
       for (let j = 0; j < valid && this.hygieneVerdicts; j++) {
         let status = this.statusIndex.statusAt(batch, j);
         if (viewer !== undefined) {
           const own = this.statusIndex.overrideAt(viewer, batch, j);
           if (own >= 0) status = own;
         }
-        verdicts[this.positions[j] as number] = status === STATUS.PROBATION ? probationVerdict(batch.lo(j), week) : status;
+        verdicts[positions[j] as number] = status === STATUS.PROBATION ? probationVerdict(batch.lo(j), week) : status;
       }
       if (this.suppression) {
-        const kinds = this.suppression.match(this.digits, valid, batch);
-        for (let j = 0; j < valid; j++) if (kinds[j] !== 0) verdicts[this.positions[j] as number] = SUPPRESSED_VERDICT;
+        const kinds = this.suppression.match(digits, valid, batch);
+        for (let j = 0; j < valid; j++) if (kinds[j] !== 0) verdicts[positions[j] as number] = SUPPRESSED_VERDICT;
       }
     }
     return verdicts;
