@@ -10,7 +10,7 @@ import { request } from './http';
 import { floorPath, naivePath, storedKeys } from './paths';
 import { profileMarkdown, readProfile, summarize } from './profile';
 import { machine, millis, mib, printTable, rate, ratio, seconds, writeDoc, type Row } from './report';
-import { liveOf, memoryOf, releaseBench, startServer, type ServerEnv, type ServerProcess } from './server';
+import { liveOf, memoryOf, releaseBench, startServer, type LoopReading, type ServerEnv, type ServerProcess } from './server';
 import { createDatabase, createTenant, databaseUrl, freePort, REDIS_URL, type BenchTenant } from './setup';
 import { checkBodies, dialers, filterMailing, ingest, isolation, smallMailings, streamLargeMailing, buildOutcomeBodies } from './workloads';
 import { cliFilter } from './cli';
@@ -274,7 +274,10 @@ async function main(): Promise<void> {
     const variants = [{ clientsNice: 0, label: '' }, ...(process.getuid?.() === 0 ? [{ clientsNice: 19, label: ', the load clients at nice 19' }] : [])];
     for (const { clientsNice, label } of variants) {
       const isolationBodies = buildOutcomeBodies(300_000, 1000, size.history, `iso-${clientsNice}-${stamp}`, 'bench-campaign');
-      const isolated = await isolation(one.url, { stream: tenants[2]!, ingest: tenants[3]!, probe: tenants[4]! }, size.stream, size.history, isolationBodies, 5000, clientsNice);
+      const isolated = await isolation(one.url, { stream: tenants[2]!, ingest: tenants[3]!, probe: tenants[4]! }, size.stream, size.history, isolationBodies, 5000, clientsNice, {
+        url: one.operatorUrl,
+        token: KEYS.operatorToken,
+      });
       log(
         `isolation${label}: lookups p99 ${millis(isolated.quiet.checkP99)} quiet → ${millis(isolated.loaded.checkP99)} loaded; /healthz p99 ${millis(isolated.quiet.healthP99)} → ` +
           `${millis(isolated.loaded.healthP99)}; stream ${seconds(isolated.stream.ms)}, ingest ${rate(isolated.ingestPerSecond)} beside it`,
@@ -283,7 +286,8 @@ async function main(): Promise<void> {
         `quiet p99 ${millis(which === 'check' ? isolated.quiet.checkP99 : isolated.quiet.healthP99)} (p50 ${millis(which === 'check' ? isolated.quiet.checkP50 : isolated.quiet.healthP50)}); ` +
         `loaded p50 ${millis(which === 'check' ? isolated.loaded.checkP50 : isolated.loaded.healthP50)}; while a ${(size.stream / 1e6).toFixed(0)}M-row mailing streamed ` +
         `(${seconds(isolated.stream.ms)}) and another tenant ingested ${isolated.ingested.toLocaleString('en-US')} tabulations (${rate(isolated.ingestPerSecond)}, 1k batches, closed loop); ` +
-        `probe: 20/s from its own process, ${isolated.loaded.samples} samples, ${isolated.loaded.errors} errors`;
+        `probe: 20/s from its own process, ${isolated.loaded.samples} samples, ${isolated.loaded.errors} errors` +
+        (isolated.loop ? `; the server's event loop: ${loopText(isolated.loop.quiet)} quiet, ${loopText(isolated.loop.loaded)} loaded` : '');
       // The target is judged on the first run only; the second is there to be read beside it.
       const judged = clientsNice === 0;
       rows.push({
@@ -346,6 +350,12 @@ function phoneOracleRow(): Row {
     target: 'no unexplained disagreement',
     met: true,
   };
+}
+
+/** What the server's event loop went through in a phase: its lag (prom-client's 10 ms-resolution monitor) and GC pauses. */
+function loopText(loop: LoopReading): string {
+  const gc = (name: 'minor' | 'major' | 'incremental', label: string) => `${loop.gc[name].count} ${label} (${millis(loop.gc[name].ms)})`;
+  return `lag p99 ${millis(loop.lagP99Ms)}, max ${millis(loop.lagMaxMs)}, GC ${gc('major', 'full')}, ${gc('minor', 'young')}, ${gc('incremental', 'marking steps')}`;
 }
 
 async function profileSections(server: ServerProcess, windows: { name: string; fromUs: number; toUs: number }[]): Promise<string> {

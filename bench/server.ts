@@ -211,3 +211,35 @@ export async function liveOf(pid: number, operatorUrl: string, operatorToken: st
   const value = (name: string) => Number(new RegExp(`^hygiene_${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 1048576;
   return { heap: value('nodejs_heap_size_used_bytes'), external: value('nodejs_external_memory_bytes') };
 }
+
+/** The event loop and garbage collector as the server saw them (prom-client's default metrics). */
+export type LoopReading = { lagP99Ms: number; lagMaxMs: number; gc: Record<'minor' | 'major' | 'incremental', { count: number; ms: number }> };
+
+const LAG_MONITOR_INTERVAL_MS = 10;
+
+/**
+ * Reads the server's event-loop lag (p99 and max since the previous scrape: prom-client resets its histogram at each
+ * one) and its GC pauses by kind, counted since the server started (loopBetween makes them a phase's own).
+ */
+export async function loopOf(operatorUrl: string, operatorToken: string): Promise<LoopReading> {
+  const res = await request(operatorUrl, { method: 'GET', path: '/metrics', keepBody: true, headers: { authorization: `Bearer ${operatorToken}` } });
+  const text = res.body.toString('utf8');
+  const value = (pattern: string) => Number(new RegExp(`^hygiene_${pattern} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const kind = (name: 'minor' | 'major' | 'incremental') => ({
+    count: value(`nodejs_gc_duration_seconds_count\\{kind="${name}"\\}`) || 0,
+    ms: (value(`nodejs_gc_duration_seconds_sum\\{kind="${name}"\\}`) || 0) * 1000,
+  });
+  // prom-client's monitor (monitorEventLoopDelay) times a 10 ms interval and records the whole of it: the lag is the rest.
+  const lag = (name: string) => Math.max(0, value(name) * 1000 - LAG_MONITOR_INTERVAL_MS);
+  return {
+    lagP99Ms: lag('nodejs_eventloop_lag_p99_seconds'),
+    lagMaxMs: lag('nodejs_eventloop_lag_max_seconds'),
+    gc: { minor: kind('minor'), major: kind('major'), incremental: kind('incremental') },
+  };
+}
+
+/** A phase between two readings: the later one's lag (the scrape before it reset the histogram), the GC pauses in between. */
+export function loopBetween(before: LoopReading, after: LoopReading): LoopReading {
+  const gc = (name: 'minor' | 'major' | 'incremental') => ({ count: after.gc[name].count - before.gc[name].count, ms: after.gc[name].ms - before.gc[name].ms });
+  return { lagP99Ms: after.lagP99Ms, lagMaxMs: after.lagMaxMs, gc: { minor: gc('minor'), major: gc('major'), incremental: gc('incremental') } };
+}

@@ -1,6 +1,6 @@
 import { getPriority, setPriority } from 'node:os';
 import { multipartSummary, percentile, request, type Response } from './http';
-import { memoryOf, resetPeak, sampleRss } from './server';
+import { loopBetween, loopOf, memoryOf, resetPeak, sampleRss, type LoopReading } from './server';
 import { numberAt, prng, spell, streamMailing, PhoneDraw } from './data';
 import type { BenchTenant } from './setup';
 import { startProbe, type ProbeSummary } from './probe';
@@ -266,7 +266,15 @@ export async function crossInstance(one: string, two: string, tenants: readonly 
 
 // ---- isolation: one tenant's big mailing and another's ingest against a third tenant's lookups ----
 
-export type IsolationRun = { quiet: ProbeSummary; loaded: ProbeSummary; stream: FilterRun; ingested: number; ingestPerSecond: number };
+export type IsolationRun = {
+  quiet: ProbeSummary;
+  loaded: ProbeSummary;
+  stream: FilterRun;
+  ingested: number;
+  ingestPerSecond: number;
+  /** The server's own event loop and GC during each phase (bench/server.ts, loopOf), when its operator API was given. */
+  loop?: { quiet: LoopReading; loaded: LoopReading };
+};
 
 /**
  * The probe (bench/probe.ts, its own process) alone for `quietMs`, then again while tenant A streams a `rows`-row
@@ -282,11 +290,15 @@ export async function isolation(
   quietMs: number,
   /** The load clients' nice value (this process's main thread) while they run; the probe, started before, keeps its own. */
   clientsNice = 0,
+  operator?: { url: string; token: string },
 ): Promise<IsolationRun> {
   const lookup = checkBodies(1, 1000, historySize)[0]!;
+  const readLoop = () => (operator ? loopOf(operator.url, operator.token) : Promise.resolve(undefined));
+  const atStart = await readLoop();
   const quietProbe = startProbe(url, tenants.probe.dialerKey, lookup);
   await new Promise((resolve) => setTimeout(resolve, quietMs));
   const quiet = await quietProbe.stop();
+  const quietEnd = await readLoop();
   const loadedProbe = startProbe(url, tenants.probe.dialerKey, lookup);
   const priorityBefore = getPriority();
   if (clientsNice !== priorityBefore) setPriority(clientsNice);
@@ -318,5 +330,7 @@ export async function isolation(
     if (clientsNice !== priorityBefore) setPriority(priorityBefore);
   }
   const loaded = await loadedProbe.stop();
-  return { quiet, loaded, stream, ingested, ingestPerSecond: (ingested / ingestMs) * 1000 };
+  const loadedEnd = await readLoop();
+  const loop = atStart && quietEnd && loadedEnd ? { quiet: loopBetween(atStart, quietEnd), loaded: loopBetween(quietEnd, loadedEnd) } : undefined;
+  return { quiet, loaded, stream, ingested, ingestPerSecond: (ingested / ingestMs) * 1000, ...(loop ? { loop } : {}) };
 }
