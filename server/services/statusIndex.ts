@@ -13,6 +13,33 @@ import { countNonClean, loadByCopy, loadByKeyset } from './statusLoad';
 export type StatusChange = { pseudonym: bigint; status: number; version: bigint; source?: bigint };
 
 const NUDGE_CHANNEL = 'status:changed';
+/** Past this many changes a nudge carries none: the other instances read them in their poll. */
+const NUDGE_MAX_CHANGES = 1000;
+
+/**
+ * A nudge: the sender's instance id, then its changes (`pseudonym,status,version[,source]` separated by `;`) when
+ * there are few. Carrying them lets the other instances apply them at once, with no database round trip, which under
+ * load was most of a change's way to them (each awaited poll query queued behind the loop's work). The poll it also
+ * starts stays the system of record: versions make a change applied twice, or late, harmless (StatusTable.set keeps
+ * the newest). An instance of an older build reads the id alone and polls, so a rolling deploy mixes them safely.
+ */
+export function encodeNudge(instanceId: string, changes: readonly StatusChange[]): string {
+  if (changes.length > NUDGE_MAX_CHANGES) return instanceId;
+  const parts = changes.map((c) => `${c.pseudonym},${c.status},${c.version}${c.source === undefined ? '' : `,${c.source}`}`);
+  return `${instanceId}|${parts.join(';')}`;
+}
+
+export function decodeNudge(message: string): { sender: string; changes: StatusChange[] } {
+  const bar = message.indexOf('|');
+  if (bar < 0) return { sender: message, changes: [] };
+  const changes: StatusChange[] = [];
+  for (const part of message.slice(bar + 1).split(';')) {
+    const [p, status, version, source] = part.split(',');
+    if (p === undefined || status === undefined || version === undefined) continue;
+    changes.push({ pseudonym: BigInt(p), status: Number(status), version: BigInt(version), ...(source === undefined ? {} : { source: BigInt(source) }) });
+  }
+  return { sender: message.slice(0, bar), changes };
+}
 const PAGE = 50_000;
 /**
  * A horizon older than this counts as settled even if some transaction of the cluster is older still (a long
@@ -104,8 +131,17 @@ export class StatusIndex implements StatusReader {
     await this.poll();
     // From here on, a number becoming invalid in this index is announced (the load above is not news).
     this.announcing = true;
-    await this.pubsub.subscribe(NUDGE_CHANNEL, (sender) => {
-      if (sender !== this.instanceId) void this.poll();
+    await this.pubsub.subscribe(NUDGE_CHANNEL, (message) => {
+      let nudge: ReturnType<typeof decodeNudge>;
+      try {
+        nudge = decodeNudge(message);
+      } catch {
+        nudge = { sender: '', changes: [] }; // unreadable: the poll alone
+      }
+      if (nudge.sender === this.instanceId) return;
+      for (const change of nudge.changes) this.setChange(change);
+      this.announce();
+      void this.poll();
     });
     this.timer = setInterval(() => void this.poll(), this.pollMs);
     this.timer.unref();
@@ -178,12 +214,12 @@ export class StatusIndex implements StatusReader {
     }
   }
 
-  /** This instance's own committed changes: applied now, and other instances told to poll. */
+  /** This instance's own committed changes: applied now, and sent to the other instances with the nudge that makes them poll. */
   applyCommitted(changes: readonly StatusChange[]): void {
     if (changes.length === 0) return;
     for (const change of changes) this.setChange(change);
     this.announce();
-    this.pubsub.publish(NUDGE_CHANNEL, this.instanceId).catch((error: Error) => {
+    this.pubsub.publish(NUDGE_CHANNEL, encodeNudge(this.instanceId, changes)).catch((error: Error) => {
       this.logger.warn({ err: error.message }, 'status nudge not published; other instances catch up by polling');
     });
   }
