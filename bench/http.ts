@@ -2,7 +2,9 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:ht
 import type { Readable } from 'node:stream';
 
 /** Keep-alive sockets, as a dialer holds them; loopback only. */
-export const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+// A free socket is dropped after 4 s idle, before the server's 5 s keep-alive timeout (HTTP_KEEP_ALIVE_TIMEOUT_MS) can
+// close it under a request reusing it ("socket hang up"). The timeout only closes free sockets; one in use just emits it.
+export const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
 
 export type Response = { status: number; headers: IncomingHttpHeaders; bytes: number; body: Buffer; ms: number };
 
