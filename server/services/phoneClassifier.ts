@@ -5,17 +5,17 @@ import { STATUS } from '../domain/trust';
 import { SUPPRESSED_VERDICT, type SuppressionMatcher } from '../domain/suppression';
 
 /**
- * Verdicts for a batch of phone cells, the hot path of filtering: fast parse, one cipher call for the batch,
- * and in-memory status lookups. verdicts[i] is the number's status (0 clean, 1 unconfirmed, 2 invalid) or the
- * negated PhoneError code when the cell is not a valid Brazilian number.
- */
-/**
  * classifyInto's scratch, one per thread: it is used only between its first and last line (no await in between),
  * and a classifier is made per check and per mailing, so 48 KiB of arrays each would be garbage for every check.
  */
 let digits = new Float64Array(4096);
 let positions = new Int32Array(4096);
 
+/**
+ * Verdicts for a batch of phone cells, the hot path of filtering: fast parse, one cipher call for the batch,
+ * and in-memory status lookups. verdicts[i] is the number's status (0 clean, 1 unconfirmed, 2 invalid) or the
+ * negated PhoneError code when the cell is not a valid Brazilian number.
+ */
 export class PhoneClassifier {
   constructor(
     private readonly pseudonymizer: Pseudonymizer,
