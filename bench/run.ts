@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from 'pg';
 import { Pseudonymizer } from '../server/domain/pseudonym';
@@ -10,10 +10,11 @@ import { request } from './http';
 import { floorPath, naivePath, storedKeys } from './paths';
 import { profileMarkdown, readProfile, summarize } from './profile';
 import { machine, millis, mib, printTable, rate, ratio, seconds, writeDoc, type Row } from './report';
-import { liveOf, memoryOf, releaseBench, startServer, type LoopReading, type ServerEnv, type ServerProcess } from './server';
+import { liveOf, loopBetween, loopOf, memoryOf, releaseBench, startServer, type LoopReading, type ServerEnv, type ServerProcess } from './server';
 import { createDatabase, createTenant, databaseUrl, freePort, REDIS_URL, type BenchTenant } from './setup';
 import { checkBodies, dialers, filterMailing, ingest, isolation, smallMailings, streamLargeMailing, buildOutcomeBodies } from './workloads';
 import { cliFilter } from './cli';
+import { cpuBetween, cpuNow, cpuPerUnit } from './cpu';
 import { multiInstance } from './instances';
 import { ORACLE_FULL_SIZE, oracleProblems, oracleSummary, runPhoneOracle } from './phoneOracle';
 
@@ -179,13 +180,17 @@ async function main(): Promise<void> {
   if (runs('ingest')) {
     const bodies = buildOutcomeBodies(size.ingest, 10_000, size.history, `ingest-${stamp}`, 'bench-campaign');
     const ingestFrom = monotonicUs();
+    const cpuFrom = await cpuNow([one.pid]);
+    const loopFrom = await loopOf(one.operatorUrl, KEYS.operatorToken);
     const ingested = await ingest(one.url, [first, second], bodies, INGEST_CLIENTS);
+    const cpu = cpuPerUnit(cpuBetween(cpuFrom, await cpuNow([one.pid])), ingested.accepted, 'tabulation', availableParallelism());
+    const loop = loopText(loopBetween(loopFrom, await loopOf(one.operatorUrl, KEYS.operatorToken)));
     windows.push({ name: `ingest ${size.ingest.toLocaleString('en-US')} tabulations`, fromUs: ingestFrom, toUs: monotonicUs() });
-    log(`ingest: ${rate(ingested.perSecond)} (${ingested.accepted} accepted in ${seconds(ingested.ms)})`);
+    log(`ingest: ${rate(ingested.perSecond)} (${ingested.accepted} accepted in ${seconds(ingested.ms)}); ${cpu.text}; server ${loop}`);
     rows.push({
       metric: `ingest ${(size.ingest / 1e6).toLocaleString('en-US')}M tabulations, POST /v1/outcomes ×10k, ${INGEST_CLIENTS} clients`,
       value: rate(ingested.perSecond),
-      detail: `${ingested.accepted.toLocaleString('en-US')} accepted in ${seconds(ingested.ms)}; batch p50 ${millis(ingested.batchP50)}, p99 ${millis(ingested.batchP99)}`,
+      detail: `${ingested.accepted.toLocaleString('en-US')} accepted in ${seconds(ingested.ms)}; batch p50 ${millis(ingested.batchP50)}, p99 ${millis(ingested.batchP99)}; ${cpu.text}; server ${loop}`,
       target: '≥ 100,000/s',
       met: ingested.perSecond >= 100_000 && ingested.accepted === size.ingest,
     });
@@ -220,9 +225,11 @@ async function main(): Promise<void> {
       const pacedRun = await dialers(DIALERS, size.dialerMs, 1000, send, 1000);
       windows.push({ name: `${DIALERS} dialers paced, ${name}`, fromUs: pacedFrom, toUs: monotonicUs() });
       const closedFrom = monotonicUs();
+      const cpuFrom = await cpuNow([one.pid]);
       const closedRun = await dialers(DIALERS, size.dialerMs, 1000, send);
+      const cpu = cpuPerUnit(cpuBetween(cpuFrom, await cpuNow([one.pid])), closedRun.sent, 'request', availableParallelism());
       windows.push({ name: `${DIALERS} dialers closed loop, ${name}`, fromUs: closedFrom, toUs: monotonicUs() });
-      log(`dialers ${name}: paced p99 ${millis(pacedRun.p99)}; closed loop p50 ${millis(closedRun.p50)} p99 ${millis(closedRun.p99)}, ${rate(closedRun.perSecond)}`);
+      log(`dialers ${name}: paced p99 ${millis(pacedRun.p99)}; closed loop p50 ${millis(closedRun.p50)} p99 ${millis(closedRun.p99)}, ${rate(closedRun.perSecond)}; ${cpu.text}`);
       rows.push({
         metric: `${DIALERS} dialers, each 1 batch/s (50 req/s), ${name}`,
         value: `p99 ${millis(pacedRun.p99)}`,
@@ -233,7 +240,7 @@ async function main(): Promise<void> {
       rows.push({
         metric: `${DIALERS} dialers, closed loop (no think time), ${name}`,
         value: `p99 ${millis(closedRun.p99)}`,
-        detail: `p50 ${millis(closedRun.p50)}, max ${millis(closedRun.max)}; saturation ${rate(closedRun.perSecond)} requests = ${rate(closedRun.numbersPerSecond)} numbers; ${closedRun.requests} requests, ${closedRun.errors} errors`,
+        detail: `p50 ${millis(closedRun.p50)}, max ${millis(closedRun.max)}; saturation ${rate(closedRun.perSecond)} requests = ${rate(closedRun.numbersPerSecond)} numbers; ${closedRun.requests} requests, ${closedRun.errors} errors; ${cpu.text}`,
         target: 'p99 ≤ 30 ms',
         met: closedRun.p99 <= 30 && closedRun.errors === 0,
       });

@@ -94,7 +94,8 @@ export async function ingest(url: string, tenants: readonly BenchTenant[], bodie
 
 // ---- concurrent dialers ----
 
-export type DialerRun = { requests: number; errors: number; perSecond: number; numbersPerSecond: number; p50: number; p99: number; max: number };
+/** `requests`: those counted (after the warm-up); `sent`: all, for the CPU they cost. */
+export type DialerRun = { requests: number; sent: number; errors: number; perSecond: number; numbersPerSecond: number; p50: number; p99: number; max: number };
 
 /**
  * `dialers` loops, each sending its next request as soon as the previous answer is read, for `durationMs`
@@ -111,6 +112,7 @@ export async function dialers(
   if (everyMs !== undefined) return paced(count, durationMs, perRequestNumbers, send, everyMs);
   const latencies: number[] = [];
   let errors = 0;
+  let sent = 0;
   const started = performance.now();
   const warmUntil = started + 1000;
   const endAt = warmUntil + durationMs;
@@ -118,6 +120,7 @@ export async function dialers(
     Array.from({ length: count }, async (_unused, dialer) => {
       for (let round = 0; performance.now() < endAt; round++) {
         const sentAt = performance.now();
+        sent++;
         const res = await send(dialer, round).catch((error: Error) => {
           if (errors < 3) printFailure(dialer, error);
           return undefined;
@@ -128,11 +131,11 @@ export async function dialers(
       }
     }),
   );
-  return summarize(latencies, errors, performance.now() - warmUntil, perRequestNumbers);
+  return { ...summarize(latencies, errors, performance.now() - warmUntil, perRequestNumbers), sent };
 }
 
 /** Latency percentiles and throughput of one dialer run over its measured window. */
-function summarize(latencies: number[], errors: number, measuredMs: number, perRequestNumbers: number): DialerRun {
+function summarize(latencies: number[], errors: number, measuredMs: number, perRequestNumbers: number): Omit<DialerRun, 'sent'> {
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
@@ -182,7 +185,7 @@ async function paced(count: number, durationMs: number, perRequestNumbers: numbe
     }),
   );
   await Promise.all(inFlight);
-  return summarize(latencies, errors, durationMs, perRequestNumbers);
+  return { ...summarize(latencies, errors, durationMs, perRequestNumbers), sent: inFlight.length };
 }
 
 export function smallMailings(count: number, rows: number, historySize: number): Buffer[] {

@@ -58,13 +58,18 @@ export class ComplianceMeter implements OutcomeExtension {
       }
       return day;
     };
+    let last: CounterRow | undefined;
     for (const call of calls) {
       const accessCode = call.call?.accessCode ?? NONE;
       const cnpj = (accessCode ? attribution.byCode.get(accessCode) : undefined) ?? attribution.byCampaign.get(call.campaignId) ?? attribution.onlyCnpj ?? NONE;
       // The call's own day: a batch sent after midnight still counts yesterday's calls on yesterday.
       const day = dayOf(call.occurredAt);
-      const key = `${day}|${cnpj}|${accessCode}`;
-      const row = entryOf(rows, key, () => ({ day, cnpj, accessCode, calls: 0, shortCalls: 0, unknownCalls: 0 }));
+      // Most calls of a batch share one counter row: its key text is made only when the row changes.
+      let row = last;
+      if (row === undefined || row.day !== day || row.cnpj !== cnpj || row.accessCode !== accessCode) {
+        row = entryOf(rows, `${day}|${cnpj}|${accessCode}`, () => ({ day, cnpj, accessCode, calls: 0, shortCalls: 0, unknownCalls: 0 }));
+        last = row;
+      }
       row.calls++;
       const kind = classifyCall(call.call, this.rules);
       if (kind === 'short') row.shortCalls++;

@@ -68,8 +68,12 @@ function parseCallFacts(value: unknown): CallFacts | FieldProblem {
   return facts;
 }
 
+/** What most items have: none of the optional fields (shared, never written to: callers spread it). */
+const NO_EXTRAS: Readonly<ExtraFields> = Object.freeze({});
+
 /** The optional fields of an outcome item beyond the tabulation itself; a problem names its field. */
-export function parseExtraFields(fields: Record<string, unknown>): ExtraFields | FieldProblem {
+export function parseExtraFields(fields: Record<string, unknown>): Readonly<ExtraFields> | FieldProblem {
+  if (fields.contactId === undefined && fields.cpf === undefined && fields.call === undefined) return NO_EXTRAS;
   const extras: ExtraFields = {};
   const contactId = fields.contactId;
   if (contactId !== undefined && contactId !== null && contactId !== '') {

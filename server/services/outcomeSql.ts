@@ -9,13 +9,17 @@ import { retryOnConflict } from '../db/conflicts';
 const INVALID = 0;
 const CONTACT = 1;
 
-export type ReceiptRow = { callKey: string; campaignId: string; outcome: number };
-export type ContributionRow = { callKey: string; pseudonym: bigint; outcome: number; evidence: Evidence; occurredAt: number };
+/** A call to count: its idempotency key, the campaign (server id) and OUTCOME_CODE of its outcome. */
+export type ReceiptRow = { callKey: string; campaignId: string; outcomeCode: number };
+/** A receipt of a hygiene-enabled campaign: what reaches the shared history, once its number is pseudonymized. */
+export type ContributionRow = ReceiptRow & { evidence: Evidence; occurredAt: number };
 
 export type OutcomeBatch<Extended> = {
-  receipts: ReceiptRow[];
-  /** The receipts of hygiene-enabled campaigns, pseudonymized: what reaches the shared history. */
-  contributions: ContributionRow[];
+  receipts: readonly ReceiptRow[];
+  /** The receipts of hygiene-enabled campaigns: what reaches the shared history. */
+  contributions: readonly ContributionRow[];
+  /** The pseudonym of contributions[i]'s number. */
+  pseudonyms: (i: number) => bigint;
   /** The reporting tenant's source pseudonym in the shared history. */
   source: bigint;
   now: Date;
@@ -65,10 +69,10 @@ export async function applyOutcomeBatch<Extended>(
       if (inserted!.n === 0) return { fresh: new Set<string>(), changes: [] };
 
       const inputs: TrustInput[] = [];
-      for (const row of batch.contributions) {
-        if (!fresh.has(row.callKey) || (row.outcome !== INVALID && row.outcome !== CONTACT)) continue;
-        inputs.push({ pseudonym: row.pseudonym, kind: row.outcome === INVALID ? 'mark' : 'contact', evidence: row.evidence, occurredAt: row.occurredAt });
-      }
+      batch.contributions.forEach((row, i) => {
+        if (!fresh.has(row.callKey) || (row.outcomeCode !== INVALID && row.outcomeCode !== CONTACT)) return;
+        inputs.push({ pseudonym: batch.pseudonyms(i), kind: row.outcomeCode === INVALID ? 'mark' : 'contact', evidence: row.evidence, occurredAt: row.occurredAt });
+      });
       // The features first: they touch only this tenant's rows, while the shared history's rows stay locked from
       // applyTrustBatch to the commit, and a concurrent batch on any of the same numbers waits that long.
       const extended = await batch.extend?.(tx, fresh);
@@ -78,7 +82,7 @@ export async function applyOutcomeBatch<Extended>(
       for (const receipt of batch.receipts) {
         if (!fresh.has(receipt.callKey)) continue;
         const tally = tallies.get(receipt.campaignId) ?? [0, 0, 0];
-        tally[receipt.outcome]! += 1;
+        tally[receipt.outcomeCode]! += 1;
         tallies.set(receipt.campaignId, tally);
       }
       const ids = [...tallies.keys()].sort();

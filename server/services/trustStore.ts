@@ -149,17 +149,20 @@ RETURNING source::text AS src, pseudonym::text AS p, status AS s, version::text 
 async function saveOverrides(tx: Tx, saved: readonly SavedNumber[], rules: TrustRules): Promise<StatusChange[]> {
   const rows: Array<[bigint, bigint, number]> = [];
   for (const { pseudonym, state } of saved) {
-    const before = savedOverrides.get(state) ?? new Map<bigint, number>();
-    const after = new Map<bigint, number>();
+    const before = savedOverrides.get(state);
+    // Most numbers have no override before or after: no Map is made for them.
+    let after: Map<bigint, number> | undefined;
     for (const entry of state.sources) {
       const view = statusFor(state, entry.source, rules).status;
-      if (view !== state.status) after.set(entry.source, view);
+      if (view !== state.status) (after ??= new Map()).set(entry.source, view);
     }
-    for (const source of new Set([...before.keys(), ...after.keys()])) {
-      const next = after.get(source) ?? NO_OVERRIDE;
-      if (next !== (before.get(source) ?? NO_OVERRIDE)) rows.push([source, pseudonym, next]);
+    if (before === undefined && after === undefined) continue;
+    for (const source of new Set([...(before?.keys() ?? []), ...(after?.keys() ?? [])])) {
+      const next = after?.get(source) ?? NO_OVERRIDE;
+      if (next !== (before?.get(source) ?? NO_OVERRIDE)) rows.push([source, pseudonym, next]);
     }
-    savedOverrides.set(state, after);
+    if (after) savedOverrides.set(state, after);
+    else savedOverrides.delete(state);
   }
   if (rows.length === 0) return [];
   const written = await tx.$queryRawUnsafe<{ src: string; p: string; s: number; v: string }[]>(

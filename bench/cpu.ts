@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+
+/**
+ * CPU time spent by the parts of a bench phase, read from /proc: the server process (every thread: the event loop,
+ * V8's GC helpers, the filter workers), every PostgreSQL process of this machine (backends, WAL writer,
+ * checkpointer) and the bench client itself. On a shared 2-core machine the throughput figures move with the hour;
+ * CPU per unit of work is the steadier figure, and it says which side a change must shrink.
+ */
+export type CpuSample = { server: number; postgres: number; client: number };
+
+let ticksPerSecond: number | undefined;
+
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** utime + stime of a process (all its threads), in clock ticks, and its command name; undefined once it is gone. */
+async function ticksOf(pid: string): Promise<{ comm: string; ticks: number } | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return undefined;
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  // Fields 14 and 15 of proc(5) (utime, stime) are the 12th and 13th after the command name.
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/** CPU seconds so far. A PostgreSQL backend that exits between two samples takes its time with it (the bench keeps its pools open). */
+export async function cpuNow(serverPids: readonly number[]): Promise<CpuSample> {
+  const hz = clockTicks();
+  let server = 0;
+  for (const pid of serverPids) server += (await ticksOf(String(pid)))?.ticks ?? 0;
+  let postgres = 0;
+  for (const entry of await readdir('/proc')) {
+    if (entry.charCodeAt(0) > 57) continue;
+    const process = await ticksOf(entry);
+    if (process?.comm === 'postgres') postgres += process.ticks;
+  }
+  const own = process.cpuUsage();
+  return { server: server / hz, postgres: postgres / hz, client: (own.user + own.system) / 1e6 };
+}
+
+export function cpuBetween(before: CpuSample, after: CpuSample): CpuSample {
+  return { server: after.server - before.server, postgres: after.postgres - before.postgres, client: after.client - before.client };
+}
+
+/**
+ * "server 31 µs + PostgreSQL 27 µs per tabulation (client 9 µs): 2 cores serve at most 34k/s". The ceiling counts the
+ * server and PostgreSQL only: in production the dialers run elsewhere.
+ */
+export function cpuPerUnit(spent: CpuSample, units: number, unit: string, cores: number): { text: string; ceiling: number } {
+  const us = (seconds: number) => (seconds / units) * 1e6;
+  const serverSide = us(spent.server) + us(spent.postgres);
+  const ceiling = serverSide > 0 ? (cores * 1e6) / serverSide : Number.POSITIVE_INFINITY;
+  const digits = (value: number) => (value < 10 ? value.toFixed(1) : value.toFixed(0));
+  return {
+    ceiling,
+    text:
+      `CPU per ${unit}: server ${digits(us(spent.server))} µs + PostgreSQL ${digits(us(spent.postgres))} µs ` +
+      `(bench client ${digits(us(spent.client))} µs): ${cores} cores serve at most ${Math.round(ceiling).toLocaleString('en-US')}/s`,
+  };
+}
