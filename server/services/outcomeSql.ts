@@ -34,7 +34,8 @@ export type OutcomeBatch<Extended> = {
 const join = (values: readonly unknown[]) => values.join(',');
 
 // Idempotency first: only call keys this statement inserts are counted. Sorted, so concurrent batches lock
-// receipts in the same order. The usual answer is "all new" (keys null); the list comes back only otherwise.
+// receipts in the same order. The usual answer is "all new" (keys null); the list comes back only otherwise, in
+// callKey's spelling (32 hex digits).
 const INSERT_RECEIPTS = `
 WITH inserted AS (
   INSERT INTO call_receipts (call_key, received_at)
@@ -42,7 +43,7 @@ WITH inserted AS (
   ON CONFLICT DO NOTHING
   RETURNING call_key
 )
-SELECT count(*)::int AS n, CASE WHEN count(*) < $3::int THEN string_agg(call_key::text, ',') END AS keys FROM inserted`;
+SELECT count(*)::int AS n, CASE WHEN count(*) < $3::int THEN string_agg(replace(call_key::text, '-', ''), ',') END AS keys FROM inserted`;
 
 const COUNT_CAMPAIGN_OUTCOMES = `
 UPDATE campaigns c SET reported_invalid = c.reported_invalid + v.i, reported_contact = c.reported_contact + v.c,

@@ -2,6 +2,7 @@ import { buildTenant, type BuiltTenant } from '../support/factories';
 import { startTestServer, type TestServer } from '../support/harness';
 import { cpfDigits, isValidCpf } from '../../server/domain/cpf';
 import type { AcceptedCall } from '../../server/services/outcomeExtensions';
+import { callKey } from '../../server/services/outcomes';
 
 /**
  * The optional fields of an outcome (contact id, CPF, call facts) and the extension point that features built on
@@ -90,6 +91,18 @@ describe('outcome extras', () => {
       'outcomes[4].call VALIDATION_FAILED',
     ]);
     expect(seen.flatMap((entry) => entry.calls.map((call) => call.code))).toEqual(['sip:404']);
+  });
+
+  test('when a call was first counted with its key stored hyphenated (before keys became 32 hex digits), then reporting it again is a duplicate', async () => {
+    seen.length = 0;
+    const digest = callKey(tenant.id, 'upgrade-1');
+    const hyphenated = `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20)}`;
+    // As the receipts of earlier versions were written: the key's text with hyphens, in the same batch as other calls.
+    await server.db.prisma.$executeRawUnsafe(`INSERT INTO call_receipts (call_key, received_at) VALUES ($1::uuid, now())`, hyphenated);
+    const base = { campaignId: 'ext', phone: '11987650001', code: 'sip:404' };
+    const response = await send([{ ...base, callId: 'upgrade-1' }, { ...base, callId: 'upgrade-2' }]).expect(200);
+    expect(response.body.results.map((r: { status: string }) => r.status)).toEqual(['duplicate', 'accepted']);
+    expect(seen.flatMap((entry) => entry.calls.map((call) => call.callKey))).toEqual([callKey(tenant.id, 'upgrade-2')]);
   });
 
   test('when an extension fails inside the transaction, then nothing of the batch is counted and a retry counts it once', async () => {
