@@ -183,7 +183,7 @@ WITH input AS (
                        string_to_array($7, ',')::bigint[], string_to_array($8, ',')::int[], string_to_array($9, ',')::bigint[],
                        string_to_array($10, ',')::bigint[], string_to_array($11, ',')::bigint[], string_to_array($12, ',')::boolean[])
     AS t(pseudonym, status, score, marks, contacts, since, until, strikes, reassigned, last_mark, last_contact, changed)
-)
+), saved AS (
 UPDATE number_history h SET
   status = i.status, invalid_score = i.score,
   invalid_reports = h.invalid_reports + i.marks, contact_reports = h.contact_reports + i.contacts,
@@ -194,7 +194,9 @@ UPDATE number_history h SET
   status_changed_at = CASE WHEN i.changed THEN $13::timestamptz ELSE h.status_changed_at END
 FROM (SELECT * FROM input ORDER BY pseudonym) i
 WHERE h.pseudonym = i.pseudonym
-RETURNING h.pseudonym::text AS p, h.status AS s, h.status_version::text AS v, i.changed AS changed`;
+RETURNING h.pseudonym, h.status, h.status_version, i.changed
+)
+SELECT pseudonym::text AS p, status AS s, status_version::text AS v FROM saved WHERE changed`;
 
 const SAVE_EVIDENCE = `
 INSERT INTO number_evidence AS e (pseudonym, source, weight, bucket, bucket_at_ms, own_marks, first_mark_at_ms, last_mark_at_ms,
@@ -215,7 +217,8 @@ ON CONFLICT (pseudonym, source) DO UPDATE SET
 export async function saveStates(tx: Tx, saved: readonly SavedNumber[], rules: TrustRules, reputation: Reputation, now: Date): Promise<StatusChange[]> {
   if (saved.length === 0) return [];
   const nowMs = now.getTime();
-  const rows = await tx.$queryRawUnsafe<{ p: string; s: number; v: string; changed: boolean }[]>(
+  // Only the numbers whose status changed come back.
+  const changed = await tx.$queryRawUnsafe<{ p: string; s: number; v: string }[]>(
     SAVE_HISTORY,
     join(saved.map((n) => n.pseudonym)),
     join(saved.map((n) => n.state.status)),
@@ -250,7 +253,7 @@ export async function saveStates(tx: Tx, saved: readonly SavedNumber[], rules: T
       join(evidence.map(([, e]) => e.corroborated)),
     );
   }
-  const changes: StatusChange[] = rows.filter((row) => row.changed).map((row) => ({ pseudonym: BigInt(row.p), status: Number(row.s), version: BigInt(row.v) }));
+  const changes: StatusChange[] = changed.map((row) => ({ pseudonym: BigInt(row.p), status: Number(row.s), version: BigInt(row.v) }));
   return [...changes, ...(await saveOverrides(tx, saved, rules))];
 }
 
