@@ -8,6 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
  * CPU per unit of work is the steadier figure, and it says which side a change must shrink.
  */
 export type CpuSample = { server: number; postgres: number; client: number };
+/** A reading: seconds so far per server and client, and per PostgreSQL process (backends come and go). */
+export type CpuReading = { server: number; postgres: Map<string, number>; client: number };
 
 let ticksPerSecond: number | undefined;
 
@@ -32,23 +34,33 @@ async function ticksOf(pid: string): Promise<{ comm: string; ticks: number } | u
   return { comm: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
-/** CPU seconds so far. A PostgreSQL backend that exits between two samples takes its time with it (the bench keeps its pools open). */
-export async function cpuNow(serverPids: readonly number[]): Promise<CpuSample> {
+/** CPU seconds so far. */
+export async function cpuNow(serverPids: readonly number[]): Promise<CpuReading> {
   const hz = clockTicks();
   let server = 0;
   for (const pid of serverPids) server += (await ticksOf(String(pid)))?.ticks ?? 0;
-  let postgres = 0;
+  const postgres = new Map<string, number>();
   for (const entry of await readdir('/proc')) {
     if (entry.charCodeAt(0) > 57) continue;
     const process = await ticksOf(entry);
-    if (process?.comm === 'postgres') postgres += process.ticks;
+    if (process?.comm === 'postgres') postgres.set(entry, process.ticks / hz);
   }
   const own = process.cpuUsage();
-  return { server: server / hz, postgres: postgres / hz, client: (own.user + own.system) / 1e6 };
+  return { server: server / hz, postgres, client: (own.user + own.system) / 1e6 };
 }
 
-export function cpuBetween(before: CpuSample, after: CpuSample): CpuSample {
-  return { server: after.server - before.server, postgres: after.postgres - before.postgres, client: after.client - before.client };
+/**
+ * What each part spent between two readings. A PostgreSQL process started meanwhile counts whole; one that exited
+ * meanwhile (an idle pool connection closed) is missing from the second reading and its last share is not counted.
+ */
+export function cpuBetween(before: CpuReading, after: CpuReading): CpuSample {
+  let postgres = 0;
+  for (const [pid, seconds] of after.postgres) {
+    const was = before.postgres.get(pid) ?? 0;
+    // Less than before: the pid was reused by a process started meanwhile.
+    postgres += seconds >= was ? seconds - was : seconds;
+  }
+  return { server: after.server - before.server, postgres, client: after.client - before.client };
 }
 
 /**

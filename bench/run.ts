@@ -182,15 +182,20 @@ async function main(): Promise<void> {
     const ingestFrom = monotonicUs();
     const cpuFrom = await cpuNow([one.pid]);
     const loopFrom = await loopOf(one.operatorUrl, KEYS.operatorToken);
+    const checkpointsFrom = await checkpointsOf(client);
     const ingested = await ingest(one.url, [first, second], bodies, INGEST_CLIENTS);
     const cpu = cpuPerUnit(cpuBetween(cpuFrom, await cpuNow([one.pid])), ingested.accepted, 'tabulation', availableParallelism());
     const loop = loopText(loopBetween(loopFrom, await loopOf(one.operatorUrl, KEYS.operatorToken)));
+    const checkpoints = await checkpointsOf(client);
+    const walText =
+      `PostgreSQL checkpoints meanwhile: ${checkpoints.requested - checkpointsFrom.requested} requested (WAL past max_wal_size ${checkpoints.maxWalSize}), ` +
+      `${checkpoints.timed - checkpointsFrom.timed} timed`;
     windows.push({ name: `ingest ${size.ingest.toLocaleString('en-US')} tabulations`, fromUs: ingestFrom, toUs: monotonicUs() });
-    log(`ingest: ${rate(ingested.perSecond)} (${ingested.accepted} accepted in ${seconds(ingested.ms)}); ${cpu.text}; server ${loop}`);
+    log(`ingest: ${rate(ingested.perSecond)} (${ingested.accepted} accepted in ${seconds(ingested.ms)}); ${cpu.text}; server ${loop}; ${walText}`);
     rows.push({
       metric: `ingest ${(size.ingest / 1e6).toLocaleString('en-US')}M tabulations, POST /v1/outcomes ×10k, ${INGEST_CLIENTS} clients`,
       value: rate(ingested.perSecond),
-      detail: `${ingested.accepted.toLocaleString('en-US')} accepted in ${seconds(ingested.ms)}; batch p50 ${millis(ingested.batchP50)}, p99 ${millis(ingested.batchP99)}; ${cpu.text}; server ${loop}`,
+      detail: `${ingested.accepted.toLocaleString('en-US')} accepted in ${seconds(ingested.ms)}; batch p50 ${millis(ingested.batchP50)}, p99 ${millis(ingested.batchP99)}; ${cpu.text}; server ${loop}; ${walText}`,
       target: '≥ 100,000/s',
       met: ingested.perSecond >= 100_000 && ingested.accepted === size.ingest,
     });
@@ -357,6 +362,18 @@ function phoneOracleRow(): Row {
     target: 'no unexplained disagreement',
     met: true,
   };
+}
+
+/**
+ * PostgreSQL's checkpoints so far (machine-wide). A checkpoint requested because the WAL outgrew max_wal_size makes
+ * every page written next log a full-page image: on the 20M history's random updates that cut ingest by ~1/4
+ * (docs/performance.md, "Ingest and PostgreSQL's checkpoints").
+ */
+async function checkpointsOf(client: Client): Promise<{ requested: number; timed: number; maxWalSize: string }> {
+  const { rows } = await client.query<{ requested: string; timed: string; max_wal_size: string }>(
+    `SELECT checkpoints_req AS requested, checkpoints_timed AS timed, current_setting('max_wal_size') AS max_wal_size FROM pg_stat_bgwriter`,
+  );
+  return { requested: Number(rows[0]?.requested), timed: Number(rows[0]?.timed), maxWalSize: rows[0]?.max_wal_size ?? '?' };
 }
 
 /** What the server's event loop went through in a phase: its lag (prom-client's 10 ms-resolution monitor) and GC pauses. */
