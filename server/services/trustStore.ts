@@ -154,7 +154,9 @@ async function saveOverrides(tx: Tx, saved: readonly SavedNumber[], rules: Trust
     let after: Map<bigint, number> | undefined;
     for (const entry of state.sources) {
       const view = statusFor(state, entry.source, rules).status;
-      if (view !== state.status) (after ??= new Map()).set(entry.source, view);
+      if (view === state.status) continue;
+      after ??= new Map();
+      after.set(entry.source, view);
     }
     if (before === undefined && after === undefined) continue;
     for (const source of new Set([...(before?.keys() ?? []), ...(after?.keys() ?? [])])) {
