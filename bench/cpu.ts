@@ -42,8 +42,8 @@ export async function cpuNow(serverPids: readonly number[]): Promise<CpuReading>
   const postgres = new Map<string, number>();
   for (const entry of await readdir('/proc')) {
     if (entry.charCodeAt(0) > 57) continue;
-    const process = await ticksOf(entry);
-    if (process?.comm === 'postgres') postgres.set(entry, process.ticks / hz);
+    const other = await ticksOf(entry);
+    if (other?.comm === 'postgres') postgres.set(entry, other.ticks / hz);
   }
   const own = process.cpuUsage();
   return { server: server / hz, postgres, client: (own.user + own.system) / 1e6 };

@@ -25,8 +25,8 @@ const evidenceOfCode = (normalized: string): Evidence => (normalized.startsWith(
 
 /**
  * One valid item of a batch, from validation to the extensions: the receipt, the contribution to the shared history
- * and the AcceptedCall are this one object (a 10k batch made five objects per item before, and the garbage was ~1/4
- * of ingest's CPU; docs/performance.md).
+ * and the AcceptedCall are this one object (a 10k batch made five objects per item before, and collecting garbage
+ * took ~1/4 of the event loop's time in ingest; docs/performance.md).
  */
 type Accepted = AcceptedCall & {
   index: number;
