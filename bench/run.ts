@@ -191,11 +191,11 @@ async function main(): Promise<void> {
       `PostgreSQL checkpoints meanwhile: ${checkpoints.requested - checkpointsFrom.requested} requested (WAL past max_wal_size ${checkpoints.maxWalSize}), ` +
       `${checkpoints.timed - checkpointsFrom.timed} timed`;
     windows.push({ name: `ingest ${size.ingest.toLocaleString('en-US')} tabulations`, fromUs: ingestFrom, toUs: monotonicUs() });
-    log(`ingest: ${rate(ingested.perSecond)} (${ingested.accepted} accepted in ${seconds(ingested.ms)}); ${cpu.text}; server ${loop}; ${walText}`);
+    log(`ingest: ${rate(ingested.perSecond)} (${ingested.accepted} accepted in ${seconds(ingested.ms)}); ${cpu}; server ${loop}; ${walText}`);
     rows.push({
       metric: `ingest ${(size.ingest / 1e6).toLocaleString('en-US')}M tabulations, POST /v1/outcomes ×10k, ${INGEST_CLIENTS} clients`,
       value: rate(ingested.perSecond),
-      detail: `${ingested.accepted.toLocaleString('en-US')} accepted in ${seconds(ingested.ms)}; batch p50 ${millis(ingested.batchP50)}, p99 ${millis(ingested.batchP99)}; ${cpu.text}; server ${loop}; ${walText}`,
+      detail: `${ingested.accepted.toLocaleString('en-US')} accepted in ${seconds(ingested.ms)}; batch p50 ${millis(ingested.batchP50)}, p99 ${millis(ingested.batchP99)}; ${cpu}; server ${loop}; ${walText}`,
       target: '≥ 100,000/s',
       met: ingested.perSecond >= 100_000 && ingested.accepted === size.ingest,
     });
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
       const closedRun = await dialers(DIALERS, size.dialerMs, 1000, send);
       const cpu = cpuPerUnit(cpuBetween(cpuFrom, await cpuNow([one.pid])), closedRun.sent, 'request', availableParallelism());
       windows.push({ name: `${DIALERS} dialers closed loop, ${name}`, fromUs: closedFrom, toUs: monotonicUs() });
-      log(`dialers ${name}: paced p99 ${millis(pacedRun.p99)}; closed loop p50 ${millis(closedRun.p50)} p99 ${millis(closedRun.p99)}, ${rate(closedRun.perSecond)}; ${cpu.text}`);
+      log(`dialers ${name}: paced p99 ${millis(pacedRun.p99)}; closed loop p50 ${millis(closedRun.p50)} p99 ${millis(closedRun.p99)}, ${rate(closedRun.perSecond)}; ${cpu}`);
       rows.push({
         metric: `${DIALERS} dialers, each 1 batch/s (50 req/s), ${name}`,
         value: `p99 ${millis(pacedRun.p99)}`,
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
       rows.push({
         metric: `${DIALERS} dialers, closed loop (no think time), ${name}`,
         value: `p99 ${millis(closedRun.p99)}`,
-        detail: `p50 ${millis(closedRun.p50)}, max ${millis(closedRun.max)}; saturation ${rate(closedRun.perSecond)} requests = ${rate(closedRun.numbersPerSecond)} numbers; ${closedRun.requests} requests, ${closedRun.errors} errors; ${cpu.text}`,
+        detail: `p50 ${millis(closedRun.p50)}, max ${millis(closedRun.max)}; saturation ${rate(closedRun.perSecond)} requests = ${rate(closedRun.numbersPerSecond)} numbers; ${closedRun.requests} requests, ${closedRun.errors} errors; ${cpu}`,
         target: 'p99 ≤ 30 ms',
         met: closedRun.p99 <= 30 && closedRun.errors === 0,
       });
@@ -367,7 +367,7 @@ function phoneOracleRow(): Row {
 /**
  * PostgreSQL's checkpoints so far (machine-wide). A checkpoint requested because the WAL outgrew max_wal_size makes
  * every page written next log a full-page image: on the 20M history's random updates that cut ingest by ~1/4
- * (docs/performance.md, "Ingest and PostgreSQL's checkpoints").
+ * (docs/performance.md, "Ingest: CPU per tabulation and PostgreSQL's checkpoints").
  */
 async function checkpointsOf(client: Client): Promise<{ requested: number; timed: number; maxWalSize: string }> {
   const { rows } = await client.query<{ requested: string; timed: string; max_wal_size: string }>(
