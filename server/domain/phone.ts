@@ -223,12 +223,46 @@ export function parsePhoneFast(raw: string, addNinthDigit = false): number {
       return E_CHARS;
     }
   }
-  errDigits = digitCount;
-  if (digitCount === 0) return E_EMPTY;
-  if (dot && endsLikeFloat(raw)) {
+  if (dot && digitCount > 0 && endsLikeFloat(raw)) {
+    errDigits = digitCount;
     errPos = -1;
     return E_CHARS;
   }
+  return digitsToNumber(digitCount, plus, trunkXX, addNinthDigit);
+}
+
+/** parsePhoneBytes' answer for a cell it leaves to parsePhoneFast: a byte past ASCII, a dot, an "x", any other character. */
+export const NEEDS_TEXT = -100;
+
+/**
+ * parsePhoneFast on the bytes [start, end) of an 8-bit (ASCII-compatible) mailing, without making a string: the CSV
+ * filter's hot path (services/mailingFilter/csvBytes.ts). Reads digits, the ASCII separators and a leading +; for
+ * anything else it answers NEEDS_TEXT, and the caller decodes the cell and calls parsePhoneFast, so both always agree.
+ */
+export function parsePhoneBytes(bytes: Uint8Array, start: number, end: number, addNinthDigit = false): number {
+  let digitCount = 0;
+  let plus = false;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i] as number;
+    const v = c - 48;
+    if (v >= 0 && v <= 9) {
+      if (digitCount < MAX_KEEP) digitBuffer[digitCount] = v;
+      digitCount++;
+    } else if (c === 32 || c === 45 || c === 40 || c === 41 || c === 47 || c === 9 || c === 10 || c === 13) {
+      // space - ( ) / and the ASCII separators of isOtherSeparator
+    } else if (c === 43 && digitCount === 0 && !plus) {
+      plus = true;
+    } else {
+      return NEEDS_TEXT;
+    }
+  }
+  return digitsToNumber(digitCount, plus, false, addNinthDigit);
+}
+
+/** The number (or negated error) of the digits just scanned into digitBuffer: prefixes, DDD, subscriber. */
+function digitsToNumber(digitCount: number, plus: boolean, trunkXX: boolean, addNinthDigit: boolean): number {
+  errDigits = digitCount;
+  if (digitCount === 0) return E_EMPTY;
 
   // Prefixes: [country code: +55 | 55 | 0055 | 00 XX 55] then [national prefix: 0 | 0 XX], then DDD.
   let nationalStart = 0;

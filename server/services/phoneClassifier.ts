@@ -71,29 +71,34 @@ export class PhoneClassifier {
     return this.classifyInto(count === this.shared.length ? this.shared : this.shared.subarray(0, count), phones, ddds, ninthDigitAdded);
   }
 
+  /**
+   * As classifyShared, for cells already parsed (parsePhoneCell, or the CSV filter's byte parser): parsed[i] is the
+   * number's digits or a negated PhoneError. The answer is the same shared buffer, valid until the next call.
+   */
+  classifyParsedShared(parsed: Float64Array, count: number): Int8Array {
+    if (this.shared.length < count) this.shared = new Int8Array(count);
+    const verdicts = count === this.shared.length ? this.shared : this.shared.subarray(0, count);
+    ensureScratch(count);
+    let valid = 0;
+    for (let i = 0; i < count; i++) {
+      const value = parsed[i] as number;
+      if (value < 0) {
+        verdicts[i] = this.hygieneVerdicts ? value : STATUS.CLEAN;
+      } else {
+        digits[valid] = value;
+        positions[valid++] = i;
+      }
+    }
+    return this.lookUp(verdicts, valid);
+  }
+
   /** Every verdicts[i] is written (a parse error or a status), so a reused buffer needs no clearing. */
   private classifyInto(verdicts: Int8Array, phones: readonly string[], ddds: readonly string[] | undefined, ninthDigitAdded: Uint8Array | undefined): Int8Array {
     const count = phones.length;
-    if (digits.length < count) {
-      digits = new Float64Array(count);
-      positions = new Int32Array(count);
-    }
+    ensureScratch(count);
     let valid = 0;
     for (let i = 0; i < count; i++) {
-      let input = phones[i] as string;
-      let parsed = parsePhoneFast(input);
-      // Brazilian mailings often keep the DDD in a column of its own.
-      const ddd = ddds?.[i];
-      if (parsed === -PhoneError.TOO_SHORT && ddd) {
-        input = ddd + input;
-        parsed = parsePhoneFast(input);
-      }
-      if (ninthDigitAdded) {
-        // Parsed again only for the rare legacy mobile, so the common cell pays nothing for the upgrade.
-        const legacy = parsed === -PhoneError.MOBILE_MISSING_NINTH_DIGIT;
-        if (legacy) parsed = parsePhoneFast(input, true);
-        ninthDigitAdded[i] = legacy ? 1 : 0;
-      }
+      const parsed = parsePhoneCell(phones[i] as string, ddds?.[i], ninthDigitAdded, i);
       if (parsed < 0) {
         verdicts[i] = this.hygieneVerdicts ? parsed : STATUS.CLEAN;
       } else {
@@ -101,6 +106,11 @@ export class PhoneClassifier {
         positions[valid++] = i;
       }
     }
+    return this.lookUp(verdicts, valid);
+  }
+
+  /** The statuses of the `valid` numbers gathered in digits/positions, into their verdicts. */
+  private lookUp(verdicts: Int8Array, valid: number): Int8Array {
     if (valid > 0) {
       const batch = this.pseudonymizer.phones(digits, valid);
       this.statusIndex.beginBatch();
@@ -122,6 +132,34 @@ export class PhoneClassifier {
     }
     return verdicts;
   }
+}
+
+function ensureScratch(count: number): void {
+  if (digits.length >= count) return;
+  digits = new Float64Array(count);
+  positions = new Int32Array(count);
+}
+
+/**
+ * One phone cell's digits (parsePhoneFast), or its negated PhoneError: a cell too short for a number is read again
+ * after the row's DDD (Brazilian mailings often keep the DDD in a column of its own). With `ninthDigitAdded`, a
+ * mobile written before the ninth digit is read with the 9 added and marked 1 at [index] (every other cell 0);
+ * without it, it is MOBILE_MISSING_NINTH_DIGIT.
+ */
+export function parsePhoneCell(cell: string, ddd: string | undefined, ninthDigitAdded: Uint8Array | undefined, index: number): number {
+  let input = cell;
+  let parsed = parsePhoneFast(input);
+  if (parsed === -PhoneError.TOO_SHORT && ddd) {
+    input = ddd + input;
+    parsed = parsePhoneFast(input);
+  }
+  if (ninthDigitAdded) {
+    // Parsed again only for the rare legacy mobile, so the common cell pays nothing for the upgrade.
+    const legacy = parsed === -PhoneError.MOBILE_MISSING_NINTH_DIGIT;
+    if (legacy) parsed = parsePhoneFast(input, true);
+    ninthDigitAdded[index] = legacy ? 1 : 0;
+  }
+  return parsed;
 }
 
 const WEEK_MS = 7 * 86_400_000;

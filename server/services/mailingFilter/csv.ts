@@ -1,6 +1,5 @@
 import type { MailingCounts, MalformedReason } from '../../../plugin/contract/protocol';
 import { CsvReader, CsvRecordTooLongError, CsvSyntaxError, formatCsvField, type CsvColumns, type CsvDelimiter, type CsvRow } from '../../../plugin/contract/csv';
-import { STATUS } from '../../domain/trust';
 import { AppError } from '../../errors';
 import { emptyCounts } from '../mailings';
 import { detectDddColumn, type PhoneClassifier } from '../phoneClassifier';
@@ -8,7 +7,8 @@ import { blankCell, editCells, ninthDigitCell, type CellEdit } from './csvCells'
 import { MailingEncoding } from './encoding';
 import { TimeSlice } from '../../infra/timeSlice';
 import { resolveContactColumn } from './bestOrder';
-import { BATCH_ROWS, describeReasons, judgeRow, MAX_COLUMNS, resolveColumns, type FilterOptions, type MailingOutput } from './rowJudge';
+import { filterCsvBytes } from './csvBytes';
+import { BATCH_ROWS, describeReasons, judgeRow, MAX_COLUMNS, plainRow, plainRowPhones, resolveColumns, type FilterOptions, type MailingOutput, type RowVerdict } from './rowJudge';
 
 /**
  * The CSV filter, the hot path of the product (docs/performance.md), in four steps per batch of BATCH_ROWS rows:
@@ -21,6 +21,13 @@ import { BATCH_ROWS, describeReasons, judgeRow, MAX_COLUMNS, resolveColumns, typ
  * phone blanked, a legacy mobile given its ninth digit) differ (csvCells.ts).
  */
 export async function filterCsv(input: AsyncIterable<Buffer | string>, output: MailingOutput, classifier: PhoneClassifier, options: FilterOptions): Promise<MailingCounts> {
+  // order=best reorders the kept rows' text; UTF-16 has two-byte delimiters: both read the mailing as text.
+  if (options.order) return filterCsvText(input, output, classifier, options);
+  return filterCsvBytes(input, output, classifier, options, (replayed) => filterCsvText(replayed, output, classifier, options));
+}
+
+/** The text path of filterCsv: every record a string (csvBytes.ts answers the same from the bytes, faster). */
+export async function filterCsvText(input: AsyncIterable<Buffer | string>, output: MailingOutput, classifier: PhoneClassifier, options: FilterOptions): Promise<MailingCounts> {
   const counts = emptyCounts();
   const encoding = new MailingEncoding();
   const reader = new CsvMailingReader(options.phoneColumns, options.maxRecordBytes, encoding);
@@ -76,6 +83,37 @@ export type CsvLayout = {
   stride: number;
 };
 
+/** The layout a header gives (both CSV paths). */
+export function csvLayout(header: CsvRow, delimiter: CsvDelimiter, lineEnding: '\n' | '\r\n', phoneColumns: readonly string[] | undefined, encoding: MailingEncoding): CsvLayout {
+  if (header.fields.length > MAX_COLUMNS) {
+    throw new AppError('VALIDATION_FAILED', `line 1: the header has ${header.fields.length} columns, more than the limit of ${MAX_COLUMNS}`, 'body');
+  }
+  // Names as written (a UTF-8 "Célular" or a UTF-16 header read right); phoneNames stay in the reader's text for output.
+  const names = header.fields.map((name) => encoding.cellText(name));
+  const phoneIndexes = resolveColumns(names, phoneColumns, 'phoneColumns');
+  const dddIndex = detectDddColumn(names);
+  return {
+    header,
+    delimiter,
+    lineEnding,
+    phoneIndexes,
+    phoneNames: phoneIndexes.map((index) => header.fields[index] as string),
+    dddIndex,
+    stride: phoneIndexes.length + (dddIndex >= 0 ? 1 : 0),
+  };
+}
+
+/** A reader's error as the answer names it (both CSV paths): the line, and the limit of a record too long. */
+export function csvReadError(error: unknown): unknown {
+  if (error instanceof CsvRecordTooLongError) {
+    return new AppError('PAYLOAD_TOO_LARGE', `line ${error.line}: the record is longer than the limit of ${error.limit} bytes (MAX_RECORD_BYTES)`, 'body');
+  }
+  if (error instanceof CsvSyntaxError) return new AppError('INVALID_CSV', `line ${error.line}: ${error.message}`, 'body');
+  return error;
+}
+
+export const emptyMailing = () => new AppError('INVALID_CSV', 'the mailing is empty: a header line is required', 'body');
+
 /**
  * Reads the mailing: the header (which fixes the layout), then rows in batches of BATCH_ROWS as parallel arrays
  * (CsvReader's column-selective mode): only the phone and DDD cells are materialized; a row whose fields are all
@@ -106,13 +144,9 @@ export class CsvMailingReader {
       this.take(this.reader.end());
       yield* this.fullBatches();
     } catch (error) {
-      if (error instanceof CsvRecordTooLongError) {
-        throw new AppError('PAYLOAD_TOO_LARGE', `line ${error.line}: the record is longer than the limit of ${error.limit} bytes (MAX_RECORD_BYTES)`, 'body');
-      }
-      if (error instanceof CsvSyntaxError) throw new AppError('INVALID_CSV', `line ${error.line}: ${error.message}`, 'body');
-      throw error;
+      throw csvReadError(error);
     }
-    if (!this.layout) throw new AppError('INVALID_CSV', 'the mailing is empty: a header line is required', 'body');
+    if (!this.layout) throw emptyMailing();
     this.reader.takeColumns();
     if (this.pending.raws.length > 0) yield this.pending;
   }
@@ -141,23 +175,8 @@ export class CsvMailingReader {
   }
 
   private layoutOf(header: CsvRow): CsvLayout {
-    if (header.fields.length > MAX_COLUMNS) {
-      throw new AppError('VALIDATION_FAILED', `line 1: the header has ${header.fields.length} columns, more than the limit of ${MAX_COLUMNS}`, 'body');
-    }
-    // Names as written (a UTF-8 "Célular" or a UTF-16 header read right); phoneNames stay in the reader's text for output.
-    const names = header.fields.map((name) => this.encoding.cellText(name));
-    const phoneIndexes = resolveColumns(names, this.phoneColumns, 'phoneColumns');
-    const dddIndex = detectDddColumn(names);
-    return {
-      header,
-      // Both are known once the header's line is read: the delimiter is detected on it, the line ending ends it.
-      delimiter: this.reader.delimiter ?? ',',
-      lineEnding: this.reader.lineEnding,
-      phoneIndexes,
-      phoneNames: phoneIndexes.map((index) => header.fields[index] as string),
-      dddIndex,
-      stride: phoneIndexes.length + (dddIndex >= 0 ? 1 : 0),
-    };
+    // Both are known once the header's line is read: the delimiter is detected on it, the line ending ends it.
+    return csvLayout(header, this.reader.delimiter ?? ',', this.reader.lineEnding, this.phoneColumns, this.encoding);
   }
 
   /** Cuts whole batches off the pending rows; the rest stays pending and the reader keeps appending to it. */
@@ -238,58 +257,51 @@ export function judgeCsvBatch(
   let plainPhones = 0;
   let plainUnconfirmed = 0;
   let plainRows = 0;
+  const blank = blankCells(phones);
   for (let row = 0; row < raws.length; row++) {
     const first = row * width;
-    // Fast path, most rows: every phone present is clean or unconfirmed and none was upgraded, so the row goes out as
-    // it came in. Counts exactly as judgeRow would for such a row, without its per-row allocations.
-    let rowPhones = 0;
-    let rowUnconfirmed = 0;
-    let plain = true;
-    for (let cell = first; cell < first + width; cell++) {
-      if (phones[cell] === '') continue;
-      rowPhones++;
-      const verdict = verdicts[cell] as number;
-      if (verdict === STATUS.UNCONFIRMED) rowUnconfirmed++;
-      else if (verdict !== STATUS.CLEAN) {
-        plain = false;
-        break;
-      }
-      if (ninthDigitMarks !== undefined && ninthDigitMarks[cell] === 1) {
-        plain = false;
-        break;
-      }
-    }
     const raw = raws[row] as string;
-    if (plain && rowPhones > 0) {
+    const rowPhones = plainRowPhones(verdicts, blank, ninthDigitMarks, first, width);
+    if (rowPhones > 0) {
       plainPhones += rowPhones;
-      plainUnconfirmed += rowUnconfirmed;
+      plainUnconfirmed += plainRow.unconfirmed;
       plainRows++;
       raws[keptCount++] = flagSuffix === undefined ? raw : raw + flagSuffix;
       continue;
     }
     const verdict = judgeRow(phones.slice(first, first + width), layout.phoneNames, verdicts, first, counts, ninthDigitMarks);
-    if (verdict.kind === 'kept') {
-      let out = raw;
-      if (verdict.removed.length > 0 || verdict.upgraded.length > 0) {
-        const edits = new Map<number, CellEdit>();
-        for (const k of verdict.removed) edits.set(layout.phoneIndexes[k] as number, blankCell);
-        for (const k of verdict.upgraded) edits.set(layout.phoneIndexes[k] as number, ninthDigitCell);
-        out = editCells(raw, layout.delimiter, edits);
-      }
-      if (flagSuffix !== undefined) {
-        const upgradedNames = verdict.upgraded.map((k) => layout.phoneNames[k] as string).join(' ');
-        out += flagSuffix + formatCsvField(upgradedNames, layout.delimiter);
-      }
-      raws[keptCount++] = out;
-    } else if (verdict.kind === 'malformed') {
-      malformed.push({ raw, line: lines[row] as number, reasons: verdict.reasons });
-    }
+    if (verdict.kind === 'kept') raws[keptCount++] = keptRowText(raw, verdict, layout, ninthDigitColumn !== undefined);
+    else if (verdict.kind === 'malformed') malformed.push({ raw, line: lines[row] as number, reasons: verdict.reasons });
   }
   counts.phonesTotal += plainPhones;
   counts.unconfirmedPhones += plainUnconfirmed;
   counts.keptRows += plainRows;
   counts.hygienized = counts.invalidPhones + counts.unconfirmedPhones;
   return { keptCount, malformed };
+}
+
+/** 1 where a phone cell is blank (nothing to judge), for plainRowPhones. */
+function blankCells(phones: readonly string[]): Uint8Array {
+  const blank = new Uint8Array(phones.length);
+  for (let cell = 0; cell < phones.length; cell++) if (phones[cell] === '') blank[cell] = 1;
+  return blank;
+}
+
+/**
+ * A kept row that judgeRow had to look at, as it goes out (both CSV paths): its removed phones blanked and its
+ * upgraded ones given their ninth digit, each in its own cell only, then with `flagged` the cell naming the upgraded
+ * columns.
+ */
+export function keptRowText(raw: string, verdict: RowVerdict, layout: CsvLayout, flagged: boolean): string {
+  let out = raw;
+  if (verdict.removed.length > 0 || verdict.upgraded.length > 0) {
+    const edits = new Map<number, CellEdit>();
+    for (const k of verdict.removed) edits.set(layout.phoneIndexes[k] as number, blankCell);
+    for (const k of verdict.upgraded) edits.set(layout.phoneIndexes[k] as number, ninthDigitCell);
+    out = editCells(raw, layout.delimiter, edits);
+  }
+  if (flagged) out += layout.delimiter + formatCsvField(verdict.upgraded.map((k) => layout.phoneNames[k] as string).join(' '), layout.delimiter);
+  return out;
 }
 
 /** Sends the kept rows and the malformed ones (the header first, with a hygiene_error column) to the output. */
@@ -322,6 +334,11 @@ export class CsvMailingWriter {
     const eol = this.layout!.lineEnding;
     raws.length = count;
     await this.output.kept(this.encoding.bytes(raws.join(eol) + eol));
+  }
+
+  /** Kept rows already in the mailing's bytes, line endings included (csvBytes.ts). */
+  async keptBytes(bytes: Buffer): Promise<void> {
+    if (bytes.length > 0) await this.output.kept(bytes);
   }
 
   async malformed(rows: readonly MalformedCsvRow[]): Promise<void> {

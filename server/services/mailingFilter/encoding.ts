@@ -80,6 +80,20 @@ export class MailingEncoding {
     return this.decided === 'utf-16le' || this.decided === 'utf-16be';
   }
 
+  /**
+   * A byte reader's start (csvBytes.ts): decides the charset on the first bytes, at least 3 of them, as text() would
+   * on the same bytes.
+   */
+  decideOn(firstBytes: Buffer): MailingCharset {
+    if (this.decided === undefined) this.decided = MailingEncoding.sniff(firstBytes);
+    return this.decided;
+  }
+
+  /** The 8-bit family (UTF-8, Windows-1252): one char of the reader's text per byte. */
+  get eightBit(): boolean {
+    return !this.wide;
+  }
+
   /** The reader's text for the next chunk of bytes ('' while too few bytes have come to decide). */
   text(chunk: Buffer): string {
     let bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
