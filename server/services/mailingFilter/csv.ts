@@ -11,7 +11,9 @@ import { filterCsvBytes } from './csvBytes';
 import { BATCH_ROWS, describeReasons, judgeRow, MAX_COLUMNS, plainRow, plainRowPhones, resolveColumns, type FilterOptions, type MailingOutput, type RowVerdict } from './rowJudge';
 
 /**
- * The CSV filter, the hot path of the product (docs/performance.md), in four steps per batch of BATCH_ROWS rows:
+ * The CSV filter, the hot path of the product (docs/performance.md). UTF-8 and Windows-1252 mailings are read as
+ * bytes (csvBytes.ts), which answers what the text path below answers; UTF-16 and order=best take the text path,
+ * in four steps per batch of BATCH_ROWS rows:
  *   CsvMailingReader  bytes → the header, then batches holding only each row's raw text and its phone/DDD cells
  *   batchVerdicts     the batch's phone cells → one verdict each (one classifier call per batch)
  *   judgeCsvBatch     verdicts → rows kept (compacted in place), dropped, or set apart as malformed; the counts

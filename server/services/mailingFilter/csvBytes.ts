@@ -9,7 +9,7 @@ import { MailingEncoding } from './encoding';
 import { BATCH_ROWS, judgeRow, plainRow, plainRowPhones, type FilterOptions, type MailingOutput } from './rowJudge';
 
 /**
- * The CSV filter on the mailing's bytes (docs/performance.md, "Kept rows as slices"): for the 8-bit encodings
+ * The CSV filter on the mailing's bytes (docs/performance.md, "The CSV filter on bytes"): for the 8-bit encodings
  * (UTF-8, Windows-1252, latin1: every delimiter, quote, line break and digit is one ASCII byte that is never part of a
  * multi-byte character), records are cut and phone cells parsed where the bytes lie, and a kept row that the filter
  * does not change goes out as a copy of its bytes: no string per row, no joined text to encode again. Only the rows
