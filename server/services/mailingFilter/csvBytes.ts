@@ -24,8 +24,12 @@ const LF = 10;
 const CR = 13;
 /** As CsvReader: the delimiter is detected on the first line, or on the first HEAD_LIMIT bytes if it is longer. */
 const HEAD_LIMIT = 65536;
-/** The first size of the buffer that holds the body's bytes until their batch is filtered (it grows if it must). */
-const WINDOW_BYTES = 1 << 18;
+/**
+ * The first size of the buffer that holds the body's bytes until their batch is filtered; it doubles when it must
+ * (a big mailing's settles near one batch's bytes). Small: a 1k-row mailing is ~35 KiB, and every ArrayBuffer counts
+ * towards V8's external-memory trigger for collections.
+ */
+const FIRST_BUFFER_BYTES = 1 << 14;
 /** An unfinished record up to this long is scanned again whenever a piece comes (rescanAt). */
 const RESCAN_BYTES = 1 << 16;
 
@@ -50,10 +54,10 @@ const E_NINTH = -PhoneError.MOBILE_MISSING_NINTH_DIGIT;
  */
 export class ByteRecordScanner {
   count = 0;
-  starts = new Int32Array(1024);
-  ends = new Int32Array(1024);
-  nexts = new Int32Array(1024);
-  lines = new Float64Array(1024);
+  starts: Int32Array;
+  ends: Int32Array;
+  nexts: Int32Array;
+  lines: Float64Array;
   cells: Int32Array;
   kinds: Uint8Array;
   /** After scan(): where the first record not complete in the window starts, and its line. */
@@ -69,15 +73,21 @@ export class ByteRecordScanner {
     private readonly delimiter: number,
     columns: readonly number[],
     private readonly maxRecordLength: number,
+    /** Records held before the arrays grow (a small mailing's are garbage as soon as it is filtered). */
+    capacity = 256,
   ) {
     this.stride = columns.length;
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+    this.nexts = new Int32Array(capacity);
+    this.lines = new Float64Array(capacity);
     columns.forEach((column, slot) => {
       const slots = this.slotsOf[column];
       if (slots) slots.push(slot);
       else this.slotsOf[column] = [slot];
     });
-    this.cells = new Int32Array(2 * 1024 * Math.max(1, this.stride));
-    this.kinds = new Uint8Array(1024 * Math.max(1, this.stride));
+    this.cells = new Int32Array(2 * capacity * Math.max(1, this.stride));
+    this.kinds = new Uint8Array(capacity * Math.max(1, this.stride));
   }
 
   /**
@@ -326,7 +336,7 @@ class ByteCsvFilter {
   private blank = new Uint8Array(0);
   private marks: Uint8Array | undefined;
   /** Per batch row: what goes out (0 nothing, 1 its bytes as they came, 2 texts[r]). */
-  private actions = new Uint8Array(BATCH_ROWS);
+  private actions = new Uint8Array(0);
   private readonly texts: string[] = [];
   /** Bytes added to every kept row before its line ending (the ninth-digit column, empty for a plain row). */
   private suffix: Buffer = Buffer.alloc(0);
@@ -344,7 +354,7 @@ class ByteCsvFilter {
   }
 
   async run(head: Buffer, source: ByteInput): Promise<MailingCounts> {
-    this.bytes = Buffer.allocUnsafeSlow(Math.max(WINDOW_BYTES, head.length));
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(FIRST_BUFFER_BYTES, head.length));
     this.length = head.copy(this.bytes);
     await this.readHeader(source);
     const scanner = this.scanner;
@@ -413,7 +423,7 @@ class ByteCsvFilter {
     const bytes = () => this.bytes;
     const bom = bytes()[0] === 0xef && bytes()[1] === 0xbb && bytes()[2] === 0xbf ? 3 : 0;
     const delimiterCode = this.delimiter.charCodeAt(0);
-    const headerScanner = new ByteRecordScanner(delimiterCode, [], this.maxRecordLength);
+    const headerScanner = new ByteRecordScanner(delimiterCode, [], this.maxRecordLength, 1);
     let scanAt = 0;
     for (;;) {
       if (this.length >= scanAt || source.ended) {
@@ -444,6 +454,7 @@ class ByteCsvFilter {
     await this.slice.turn();
     await this.writer.begin(this.layout);
     this.counts.totalRows += rows;
+    if (this.actions.length < rows) this.actions = new Uint8Array(rows);
     const actions = this.actions;
     let malformed: MalformedCsvRow[] = [];
     if (!this.options.hygiene) {
