@@ -9,6 +9,8 @@ import {
   type PhoneErrorCode,
   VALID_DDDS,
   parsePhone,
+  NEEDS_TEXT,
+  parsePhoneBytes,
   parsePhoneFast,
   phoneErrorCodeOf,
   phoneKind,
@@ -314,5 +316,43 @@ describe('carrier selection codes', () => {
 
   test.each(CARRIER_SELECTION_CODES.map((code) => [code]))('when carrier %i precedes a number, then it is read as a carrier', (code) => {
     expect(parsePhoneFast(`0 ${code} 11 91234-5678`)).toBe(5511912345678);
+  });
+});
+
+describe('parsePhoneBytes (the CSV filter reads phone cells as bytes)', () => {
+  it('when 50,000 random spellings are parsed as bytes and as text, then both answer the same, or the byte parser leaves the cell to the text parser', () => {
+    // Digits, every separator, prefixes and the characters only the text parser reads (".", "x", an en dash, an accent).
+    const alphabet = ['0', '1', '1', '2', '5', '5', '9', '9', '8', '3', ' ', '-', '(', ')', '/', '+', '\t', '.', 'x', 'X', '\u2013', 'é', 'a', '0', '55', '011', '0xx'];
+    let seed = 20261203;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    let compared = 0;
+    let leftToText = 0;
+    const disagreements: unknown[] = [];
+    for (let n = 0; n < 50_000; n++) {
+      let text = '';
+      const length = Math.floor(random() * 18);
+      for (let k = 0; k < length; k++) text += alphabet[Math.floor(random() * alphabet.length)];
+      // Half of them start as real numbers, so that valid ones, legacy mobiles and prefixes are common.
+      if (random() < 0.5) text = `${['', '+55 ', '0', '55', '0xx'][Math.floor(random() * 5)]}${11 + Math.floor(random() * 88)} ${Math.floor(random() * 1e9)}${text.slice(0, 3)}`;
+      const bytes = Buffer.from(text, 'latin1');
+      for (const addNinthDigit of [false, true]) {
+        const fromBytes = parsePhoneBytes(bytes, 0, bytes.length, addNinthDigit);
+        if (fromBytes === NEEDS_TEXT) {
+          // Only a character outside digits and ASCII separators, or a + that does not lead, sends a cell to the text parser.
+          if (/^[ ()\/\-\t\r\n]*\+?[0-9 ()\/\-\t\r\n]*$/.test(text)) disagreements.push({ text, leftToTextThoughPlain: true });
+          leftToText++;
+          continue;
+        }
+        const fromText = parsePhoneFast(text, addNinthDigit);
+        if (fromBytes !== fromText) disagreements.push({ text, addNinthDigit, fromBytes, fromText });
+        compared++;
+      }
+    }
+    expect(disagreements).toEqual([]);
+    expect(compared).toBeGreaterThan(20_000);
+    expect(leftToText).toBeGreaterThan(10_000);
   });
 });
