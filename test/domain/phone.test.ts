@@ -342,7 +342,7 @@ describe('parsePhoneBytes (the CSV filter reads phone cells as bytes)', () => {
         const fromBytes = parsePhoneBytes(bytes, 0, bytes.length, addNinthDigit);
         if (fromBytes === NEEDS_TEXT) {
           // Only a character outside digits and ASCII separators, or a + that does not lead, sends a cell to the text parser.
-          if (/^[ ()\/\-\t\r\n]*\+?[0-9 ()\/\-\t\r\n]*$/.test(text)) disagreements.push({ text, leftToTextThoughPlain: true });
+          if (/^[ ()/\-\t\r\n]*\+?[0-9 ()/\-\t\r\n]*$/.test(text)) disagreements.push({ text, leftToTextThoughPlain: true });
           leftToText++;
           continue;
         }
