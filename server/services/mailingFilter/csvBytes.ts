@@ -289,8 +289,9 @@ class ByteInput {
 }
 
 /**
- * Filters a CSV mailing from its bytes, or answers undefined having read nothing when the text path must (order=best);
- * a UTF-16 mailing is handed to `textPath` with the bytes read so far.
+ * Filters a CSV mailing from its bytes. A UTF-16 mailing, one of fewer than 3 bytes, or an input whose first pieces
+ * are strings goes to `textPath` instead, with the pieces read so far given back first (filterCsv sends order=best
+ * there without calling this).
  */
 export async function filterCsvBytes(
   input: AsyncIterable<Buffer | string>,
