@@ -217,6 +217,25 @@ describe('filter workers (FILTER_WORKERS)', () => {
     expect(counts.keptRows).toBe(1);
   });
 
+  it('when the body fails after several batches filtered within one progress interval, then the last counts reported before the failure are those of every whole batch, and their rows were written', async () => {
+    // Progress is posted at most every 100 ms; the counts of the batches since are posted before the error, as the
+    // route's failure summary says how many rows were filtered (services/mailings.ts keeps the last counts).
+    const rows = 3 * 4096 + 100;
+    const gone = new Error('aborted: the client went away');
+    async function* broken(): AsyncGenerator<Buffer> {
+      // The third batch has no malformed row: its kept part is the one a worker holds when the body fails.
+      yield Buffer.from(`id;telefone\n${Array.from({ length: rows }, (_v, i) => `${i};${i % 50 === 0 && i < 2 * 4096 ? '123' : phoneOf(i)}`).join('\n')}\n`);
+      throw gone;
+    }
+    const reported: MailingCounts[] = [];
+    const output = new Recorder();
+    await expect(pool.run('csv', { tenantId: 'tenant-a', input: broken(), output, options: options({ onProgress: (counts) => reported.push(counts) }) })).rejects.toBe(gone);
+    expect(reported.at(-1)?.totalRows).toBe(3 * 4096);
+    expect(reported.at(-1)?.keptRows).toBe(output.keptText.split('\n').length - 2); // the header and the last line break
+    // Each batch's kept rows come before its malformed ones, batch after batch.
+    expect(output.malformedText.split('\n').filter((line) => line.includes('linha')).length).toBe(reported.at(-1)?.malformedRows);
+  });
+
   it('when a worker dies, then the mailings it was filtering fail and a new worker filters the next one', async () => {
     let hold: () => void = () => undefined;
     async function* slow(): AsyncGenerator<Buffer> {

@@ -6,10 +6,7 @@ import type { Logger } from '../../logger';
 import type { SharedTable } from '../statusIndex';
 import type { FilterWorkerData } from './filterWorker';
 import type { FilterOptions, MailingOutput } from './rowJudge';
-import { type FromWorker, fromWire, type MailingKind, type ToWorker, transferable, toWire, type WorkerFilterOptions } from './workerProtocol';
-
-/** Body pieces sent ahead of the worker's reading: enough to keep it busy, few enough to hold little memory. */
-const PIECES_AHEAD = 4;
+import { type FromWorker, fromWire, type MailingKind, PIECES_AHEAD, type ToWorker, transferable, toWire, type WorkerFilterOptions } from './workerProtocol';
 
 /**
  * The compiled worker script. The server runs from dist/, where it sits next to this file; the test suite runs the
@@ -74,7 +71,7 @@ class FilterThread {
     if (!job) return;
     switch (message.type) {
       case 'consumed':
-        job.credit++;
+        job.credit += message.pieces;
         job.wakePump?.();
         return;
       case 'progress':
@@ -83,11 +80,14 @@ class FilterThread {
       case 'begin':
         this.write(message.job, job, () => job.output.begin());
         return;
-      case 'out': {
-        const data = typeof message.data === 'string' ? message.data : Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
-        this.write(message.job, job, () => (message.part === 'kept' ? job.output.kept(data) : job.output.malformed(data)));
+      case 'out':
+        this.write(message.job, job, async () => {
+          for (const { part, data } of message.parts) {
+            const bytes = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+            await (part === 'kept' ? job.output.kept(bytes) : job.output.malformed(bytes));
+          }
+        });
         return;
-      }
       case 'done':
         this.finish(message.job, job, () => job.resolve(message.counts));
         return;

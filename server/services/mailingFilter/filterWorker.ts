@@ -10,7 +10,7 @@ import { TableView } from '../statusTable';
 import { filterCsv } from './csv';
 import { filterJsonContacts, jsonArrayContacts, ndjsonContacts } from './json';
 import type { MailingOutput } from './rowJudge';
-import { type FromWorker, fromWire, giveUp, type ToWorker, transferable, toWire, type WireError } from './workerProtocol';
+import { type FromWorker, fromWire, giveUp, type OutPart, PIECES_PER_ACK, PROGRESS_POST_MS, type ToWorker, transferable, toWire, type WireError } from './workerProtocol';
 
 /**
  * A filter worker (filterPool.ts starts them): runs filterCsv / filterJsonContacts, the CPU of a mailing, off the
@@ -101,17 +101,24 @@ class Job {
     this.wake?.();
   }
 
+  /** Pieces taken and not yet acknowledged to the main thread. */
+  private taken = 0;
+
   async *input(): AsyncGenerator<Buffer> {
     for (;;) {
       const piece = this.pieces.shift();
       if (piece) {
-        this.post({ type: 'consumed', job: this.id });
+        if (++this.taken === PIECES_PER_ACK) this.acknowledge();
         yield Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
       } else if (this.inputFailure) {
         throw this.inputFailure;
       } else if (this.ended) {
         return;
       } else {
+        // Every piece taken is acknowledged before waiting, so the main thread always has credit to send the next,
+        // and the answer's parts held go out: a mailing that pauses has its rows so far written meanwhile.
+        this.acknowledge();
+        this.postPending();
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
@@ -120,30 +127,90 @@ class Job {
     }
   }
 
+  private acknowledge(): void {
+    if (this.taken === 0) return;
+    this.post({ type: 'consumed', job: this.id, pieces: this.taken });
+    this.taken = 0;
+  }
+
+  /** The last counts the filter reported, until posted. */
+  private unposted: MailingCounts | undefined;
+  private progressPostedAt = 0;
+
+  progress(counts: MailingCounts): void {
+    // A copy: the filter goes on counting into the same object, and a failure must report the last whole batch.
+    this.unposted = { ...counts };
+    const now = performance.now();
+    if (now - this.progressPostedAt >= PROGRESS_POST_MS) {
+      this.progressPostedAt = now;
+      this.flushProgress();
+    }
+  }
+
+  /** Posts the counts not yet posted (before an 'error': the failure summary shows the rows filtered until then). */
+  flushProgress(): void {
+    if (this.unposted === undefined) return;
+    this.post({ type: 'progress', job: this.id, counts: this.unposted });
+    this.unposted = undefined;
+  }
+
   readonly output: MailingOutput = {
     begin: () => this.send({ type: 'begin', job: this.id }),
     kept: (data) => this.sendPart('kept', data),
     malformed: (data) => this.sendPart('malformed', data),
   };
 
-  private sendPart(part: 'kept' | 'malformed', data: string | Buffer): Promise<void> {
-    if (typeof data === 'string') return this.send({ type: 'out', job: this.id, part, data });
-    // The filter's parts are fresh encodings it never reads again (MailingOutput hands them over).
-    giveUp(data);
-    const bytes = transferable(data);
-    return this.send({ type: 'out', job: this.id, part, data: bytes }, [bytes.buffer as ArrayBuffer]);
+  /**
+   * A batch's parts go out in one message: a kept part waits for the malformed part after it (or for the next kept
+   * part, the end, or the input running dry), so the main thread is woken once per batch, not once per part.
+   */
+  private pending: OutPart[] = [];
+  private pendingTransfer: ArrayBuffer[] = [];
+
+  private async sendPart(part: 'kept' | 'malformed', data: string | Buffer): Promise<void> {
+    if (this.outputFailed) throw new Error('the answer could not be written');
+    if (part === 'kept' && this.pending.length > 0) await this.flush();
+    if (typeof data === 'string') this.pending.push({ part, data });
+    else {
+      // The filter's parts are fresh encodings it never reads again (MailingOutput hands them over).
+      giveUp(data);
+      const bytes = transferable(data);
+      this.pending.push({ part, data: bytes });
+      this.pendingTransfer.push(bytes.buffer as ArrayBuffer);
+    }
+    if (part === 'malformed') await this.flush();
+  }
+
+  /** Posts the parts held, without waiting for the window (the input ran dry, or the job failed). */
+  postPending(): void {
+    if (this.pending.length === 0) return;
+    this.post({ type: 'out', job: this.id, parts: this.pending }, this.pendingTransfer);
+    this.inFlight++;
+    this.pending = [];
+    this.pendingTransfer = [];
+  }
+
+  private async flush(): Promise<void> {
+    this.postPending();
+    await this.window();
   }
 
   private async send(message: FromWorker, transfer?: ArrayBuffer[]): Promise<void> {
     if (this.outputFailed) throw new Error('the answer could not be written');
     this.post(message, transfer);
     this.inFlight++;
+    await this.window();
+  }
+
+  /** Waits while OUTPUT_WINDOW output messages are in flight. */
+  private async window(): Promise<void> {
     while (this.inFlight >= OUTPUT_WINDOW) await this.ackArrived();
     if (this.outputFailed) throw new Error('the answer could not be written');
   }
 
   /** Every output written by the main thread: the job's answer is complete before it says done. */
   async settled(): Promise<void> {
+    this.postPending();
     while (this.inFlight > 0) await this.ackArrived();
     if (this.outputFailed) throw new Error('the answer could not be written');
   }
@@ -164,7 +231,7 @@ function serve(port: MessagePort, data: FilterWorkerData): void {
 
   const run = async (job: Job, start: Extract<ToWorker, { type: 'start' }>): Promise<MailingCounts> => {
     const classifier = new PhoneClassifier(pseudonymizer, reader, () => new Date(start.nowMs)).forTenant(start.tenantId);
-    const options = { ...start.options, onProgress: (counts: MailingCounts) => post({ type: 'progress', job: job.id, counts }) };
+    const options = { ...start.options, onProgress: (counts: MailingCounts) => job.progress(counts) };
     const counts =
       start.kind === 'csv'
         ? await filterCsv(job.input(), job.output, classifier, options)
@@ -180,6 +247,8 @@ function serve(port: MessagePort, data: FilterWorkerData): void {
       run(job, message).then(
         (counts) => post({ type: 'done', job: job.id, counts }),
         (error: unknown) => {
+          job.postPending();
+          job.flushProgress();
           const wire: WireError = toWire(error);
           post({ type: 'error', job: job.id, error: wire });
         },

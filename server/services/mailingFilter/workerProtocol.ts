@@ -24,14 +24,29 @@ export type ToWorker =
   /** An output message was written (`failed`: writing it failed, and so will every later one). */
   | { type: 'ack'; job: number; failed: boolean };
 
+export type OutPart = { part: 'kept' | 'malformed'; data: string | Uint8Array };
+
 export type FromWorker =
-  /** One body piece was taken: the main thread may send another. */
-  | { type: 'consumed'; job: number }
+  /** `pieces` body pieces were taken: the main thread may send as many more. */
+  | { type: 'consumed'; job: number; pieces: number }
   | { type: 'begin'; job: number }
-  | { type: 'out'; job: number; part: 'kept' | 'malformed'; data: string | Uint8Array }
+  /** Parts of the answer, written in order (a batch's kept rows, then its malformed ones). */
+  | { type: 'out'; job: number; parts: OutPart[] }
+  /** The counts so far: at most every PROGRESS_POST_MS, and always before an 'error' (the failure summary's counts). */
   | { type: 'progress'; job: number; counts: MailingCounts }
   | { type: 'done'; job: number; counts: MailingCounts }
   | { type: 'error'; job: number; error: WireError };
+
+/**
+ * Body pieces the main thread sends ahead of the worker's reading, and how many the worker takes before it says so
+ * (it also says so before it waits for more): every message wakes the other thread, which on busy cores may take
+ * the core of the thread that posted it.
+ */
+export const PIECES_AHEAD = 8;
+export const PIECES_PER_ACK = 4;
+
+/** How often a worker posts a job's counts while it runs (the main thread saves them every few seconds). */
+export const PROGRESS_POST_MS = 100;
 
 export function toWire(error: unknown): WireError {
   if (error instanceof AppError) {
