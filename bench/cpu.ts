@@ -24,7 +24,10 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** utime + stime of a process (all its threads), in clock ticks, and its command name; undefined once it is gone. */
+/**
+ * utime + stime of a process (all its threads), in clock ticks, and its command name; undefined once it is gone.
+ * `pid` may also name one thread, as `PID/task/TID` (its stat line has the same fields).
+ */
 async function ticksOf(pid: string): Promise<{ comm: string; ticks: number } | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (stat === undefined) return undefined;
@@ -84,10 +87,8 @@ export async function threadCpu(pid: number): Promise<Map<number, number>> {
   const threads = new Map<number, number>();
   const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   for (const tid of tids) {
-    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
-    if (stat === undefined) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    threads.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / hz);
+    const thread = await ticksOf(`${pid}/task/${tid}`);
+    if (thread !== undefined) threads.set(Number(tid), thread.ticks / hz);
   }
   return threads;
 }
@@ -100,15 +101,16 @@ export async function threadCpu(pid: number): Promise<Map<number, number>> {
 export function threadSplit(pid: number, before: Map<number, number>, after: Map<number, number>, clientSeconds: number, units: number, unit: string): string {
   let loop = 0;
   let busiest = 0;
-  let rest = 0;
+  let others = 0;
   for (const [tid, seconds] of after) {
     const spent = seconds - (before.get(tid) ?? 0);
     if (tid === pid) loop = spent;
     else {
-      rest += Math.min(spent, busiest);
+      others += spent;
       busiest = Math.max(spent, busiest);
     }
   }
+  const rest = others - busiest;
   const per = (seconds: number) => `${(seconds / units).toFixed(2)} s`;
   return `server CPU per ${unit}: event loop ${per(loop)}, busiest other thread (the filter worker) ${per(busiest)}, its other threads ${per(rest)}; bench client ${per(clientSeconds)}`;
 }
