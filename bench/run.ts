@@ -192,9 +192,11 @@ async function main(): Promise<void> {
     const cpu = cpuPerUnit(cpuBetween(cpuFrom, await cpuNow([one.pid])), ingested.accepted, 'tabulation', availableParallelism());
     const loop = loopText(loopBetween(loopFrom, await loopOf(one.operatorUrl, KEYS.operatorToken)));
     const checkpoints = await checkpointsOf(client);
+    const walBytes = checkpoints.walBytes - checkpointsFrom.walBytes;
     const walText =
       `PostgreSQL checkpoints meanwhile: ${checkpoints.requested - checkpointsFrom.requested} requested (WAL past max_wal_size ${checkpoints.maxWalSize}), ` +
-      `${checkpoints.timed - checkpointsFrom.timed} timed`;
+      `${checkpoints.timed - checkpointsFrom.timed} timed; WAL ${(walBytes / Math.max(1, ingested.accepted)).toFixed(0)} bytes per tabulation, ` +
+      `${(checkpoints.walFpi - checkpointsFrom.walFpi).toLocaleString('en-US')} full-page images (wal_compression ${checkpoints.walCompression})`;
     windows.push({ name: `ingest ${size.ingest.toLocaleString('en-US')} tabulations`, fromUs: ingestFrom, toUs: monotonicUs() });
     log(`ingest: ${rate(ingested.perSecond)} (${ingested.accepted} accepted in ${seconds(ingested.ms)}); ${cpu}; server ${loop}; ${walText}`);
     rows.push({
@@ -370,15 +372,27 @@ function phoneOracleRow(): Row {
 }
 
 /**
- * PostgreSQL's checkpoints so far (machine-wide). A checkpoint requested because the WAL outgrew max_wal_size makes
+ * PostgreSQL's checkpoints and WAL written so far (machine-wide). A checkpoint requested because the WAL outgrew max_wal_size makes
  * every page written next log a full-page image: on the 20M history's random updates that cut ingest by ~1/4
  * (docs/performance.md, "Ingest: CPU per tabulation and PostgreSQL's checkpoints").
  */
-async function checkpointsOf(client: Client): Promise<{ requested: number; timed: number; maxWalSize: string }> {
-  const { rows } = await client.query<{ requested: string; timed: string; max_wal_size: string }>(
-    `SELECT checkpoints_req AS requested, checkpoints_timed AS timed, current_setting('max_wal_size') AS max_wal_size FROM pg_stat_bgwriter`,
+async function checkpointsOf(
+  client: Client,
+): Promise<{ requested: number; timed: number; maxWalSize: string; walBytes: number; walFpi: number; walCompression: string }> {
+  const { rows } = await client.query<{ requested: string; timed: string; max_wal_size: string; wal_bytes: string; wal_fpi: string; wal_compression: string }>(
+    `SELECT checkpoints_req AS requested, checkpoints_timed AS timed, current_setting('max_wal_size') AS max_wal_size,
+            wal.wal_bytes::text AS wal_bytes, wal.wal_fpi::text AS wal_fpi, current_setting('wal_compression') AS wal_compression
+     FROM pg_stat_bgwriter, pg_stat_wal wal`,
   );
-  return { requested: Number(rows[0]?.requested), timed: Number(rows[0]?.timed), maxWalSize: rows[0]?.max_wal_size ?? '?' };
+  const row = rows[0];
+  return {
+    requested: Number(row?.requested),
+    timed: Number(row?.timed),
+    maxWalSize: row?.max_wal_size ?? '?',
+    walBytes: Number(row?.wal_bytes),
+    walFpi: Number(row?.wal_fpi),
+    walCompression: row?.wal_compression ?? '?',
+  };
 }
 
 /** What the server's event loop went through in a phase: its lag (prom-client's 10 ms-resolution monitor) and GC pauses. */
