@@ -35,6 +35,9 @@ type AlertRow = { day: string; scope: string; cnpj: string; accessCode: string; 
  * tenant, on any instance, gets it once: socket.io's Redis adapter carries the emit to the other instances.
  */
 export class ComplianceMeter implements OutcomeExtension {
+  /** The tenant's per-day counter rows: written last in the batch's transaction (outcomeExtensions.ts). */
+  readonly contended = true;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly rules: ShortCallRules,

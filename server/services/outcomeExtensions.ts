@@ -30,6 +30,13 @@ export type AcceptedCall = {
 export interface OutcomeExtension {
   /** Runs inside the batch's transaction with only the fresh calls of the batch (never empty). */
   apply(tx: Tx, tenantId: string, calls: readonly AcceptedCall[], now: Date): Promise<void>;
+  /**
+   * Its rows are written by every batch of the tenant (per-day counters), so it runs last, beside the campaign tallies
+   * and just before the commit: a concurrent batch of the same tenant then waits for that commit only. Run first, such
+   * a row lock made each batch wait for the whole transaction of the one before it, shared history included
+   * (docs/performance.md, "Ingest: a tenant's counters locked last"). Rows locked in a sorted order, as the others.
+   */
+  readonly contended?: boolean;
   /** After the commit (live events, caches); must not throw. */
   committed?(tenantId: string, calls: readonly AcceptedCall[]): void;
 }

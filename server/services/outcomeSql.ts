@@ -29,6 +29,8 @@ export type OutcomeBatch<Extended> = {
    * batch's result, from the attempt that committed only (a retried attempt's value is dropped with its work).
    */
   extend?: ((tx: Tx, fresh: ReadonlySet<string>) => Promise<Extended>) | undefined;
+  /** The features whose rows every batch of the tenant writes: run after the shared history, given what `extend` returned. */
+  extendLast?: ((tx: Tx, extended: Extended) => Promise<void>) | undefined;
 };
 
 const join = (values: readonly unknown[]) => values.join(',');
@@ -74,11 +76,13 @@ export async function applyOutcomeBatch<Extended>(
         if (!fresh.has(row.callKey) || (row.outcomeCode !== INVALID && row.outcomeCode !== CONTACT)) return;
         inputs.push({ pseudonym: batch.pseudonyms(i), kind: row.outcomeCode === INVALID ? 'mark' : 'contact', evidence: row.evidence, occurredAt: row.occurredAt });
       });
-      // The features first: they touch only this tenant's rows, while the shared history's rows stay locked from
+      // The features with rows of their own per call first (right party): the shared history's rows stay locked from
       // applyTrustBatch to the commit, and a concurrent batch on any of the same numbers waits that long.
       const extended = await batch.extend?.(tx, fresh);
       const changes = await applyTrustBatch(tx, batch.source, inputs, batch.rules, batch.now);
-      // Last: every batch of a campaign updates its one tally row, so its lock is taken just before the commit.
+      // Last: every batch of the tenant writes its counters (tabulation usage, the short-call meter) and every batch
+      // of a campaign its one tally row, so those locks are taken just before the commit, in the same order by all.
+      if (extended !== undefined) await batch.extendLast?.(tx, extended);
       const tallies = new Map<string, [number, number, number]>();
       for (const receipt of batch.receipts) {
         if (!fresh.has(receipt.callKey)) continue;

@@ -225,8 +225,11 @@ export class OutcomeService {
       // Run again on a retried transaction; the calls come back from the attempt that committed only.
       extend: this.extensions.length === 0 ? undefined : async (tx, fresh) => {
         const calls = accepted.filter((item) => fresh.has(item.callKey));
-        if (calls.length > 0) for (const extension of this.extensions) await extension.apply(tx, tenantId, calls, now);
+        if (calls.length > 0) for (const extension of this.extensions) if (!extension.contended) await extension.apply(tx, tenantId, calls, now);
         return calls;
+      },
+      extendLast: async (tx, calls) => {
+        if (calls.length > 0) for (const extension of this.extensions) if (extension.contended) await extension.apply(tx, tenantId, calls, now);
       },
     });
     return { fresh, changes, calls: extended ?? [] };

@@ -92,13 +92,18 @@ export class TabulationMapService {
    * a hash of the call id. Codes and counts only, never a phone.
    */
   readonly usageRecorder: OutcomeExtension = {
+    contended: true,
     apply: async (tx, tenantId, calls, now) => {
       const callsByCode = new Map<string, number>();
       for (const call of calls) callsByCode.set(call.code, (callsByCode.get(call.code) ?? 0) + 1);
       const day = now.toISOString().slice(0, 10);
+      // In code order, with ORDINALITY kept to the insert: two batches of the tenant lock the same rows in the same order.
+      const codes = [...callsByCode.keys()].sort();
       await tx.$executeRaw`
         INSERT INTO tabulation_usage (tenant_id, code, day, calls)
-        SELECT ${tenantId}::uuid, code, ${day}::date, calls FROM unnest(${[...callsByCode.keys()]}::text[], ${[...callsByCode.values()]}::int[]) AS u(code, calls)
+        SELECT ${tenantId}::uuid, u.code, ${day}::date, u.calls
+          FROM unnest(${codes}::text[], ${codes.map((code) => callsByCode.get(code)!)}::int[]) WITH ORDINALITY AS u(code, calls, position)
+         ORDER BY u.position
         ON CONFLICT (tenant_id, code, day) DO UPDATE SET calls = tabulation_usage.calls + EXCLUDED.calls`;
     },
   };
