@@ -228,7 +228,7 @@ export class OutcomeService {
         if (calls.length > 0) for (const extension of this.extensions) if (!extension.contended) await extension.apply(tx, tenantId, calls, now);
         return calls;
       },
-      extendLast: async (tx, calls) => {
+      extendLast: this.extensions.length === 0 ? undefined : async (tx, calls) => {
         if (calls.length > 0) for (const extension of this.extensions) if (extension.contended) await extension.apply(tx, tenantId, calls, now);
       },
     });

@@ -1,7 +1,7 @@
-import { Client } from 'pg';
 import { STATUS_NAMES } from '../../server/domain/outcomes';
 import { buildTenant, invalidOutcomes, type BuiltTenant } from '../support/factories';
-import { SINGLE_SOURCE_RULES, startTestServer, testDatabaseUrl, uniqueId, type TestServer } from '../support/harness';
+import { SINGLE_SOURCE_RULES, startTestServer, uniqueId, type TestServer } from '../support/harness';
+import { holdRows } from '../support/locks';
 import { eventually } from '../support/eventually';
 import { filterCsvMailing } from '../support/mailing';
 
@@ -12,29 +12,15 @@ async function statusOn(server: TestServer, _credential: string, phone: string):
 }
 
 /**
- * Holds a campaign's tally row locked from a connection of its own. A batch of that campaign then takes its
- * transaction id and its status versions and waits on the lock, still uncommitted, until `release()`: a
- * transaction held open deterministically, not by a sleep that merely makes the race likely.
+ * Holds a campaign's tally row locked (support/locks.ts): a batch of that campaign then takes its transaction id and
+ * its status versions and waits on the lock, still uncommitted, until `release()`.
  */
 async function holdCampaignTally(server: TestServer, tenant: BuiltTenant, externalId: string) {
-  const client = new Client({ connectionString: testDatabaseUrl });
-  await client.connect();
-  await client.query(`SET search_path TO "${server.schema}"`);
-  await client.query('BEGIN');
-  await client.query('SELECT id FROM campaigns WHERE tenant_id = $1::uuid AND external_id = $2 FOR UPDATE', [tenant.id, externalId]);
+  const hold = await holdRows(server, 'SELECT id FROM campaigns WHERE tenant_id = $1::uuid AND external_id = $2 FOR UPDATE', [tenant.id, externalId]);
   return {
     /** Resolves once a batch of the campaign is waiting on the lock (its versions are taken by then). */
-    async batchWaiting(): Promise<void> {
-      await eventually(async () => {
-        // Any backend blocked by this connection's lock: only the batch's transaction can be.
-        const { rows } = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pg_blocking_pids(pid) @> ARRAY[pg_backend_pid()]`);
-        return rows[0].n > 0;
-      }, 'the batch to wait on the held tally lock');
-    },
-    async release(): Promise<void> {
-      await client.query('COMMIT');
-      await client.end();
-    },
+    batchWaiting: () => hold.waitedOn('the batch to wait on the held tally lock'),
+    release: () => hold.release(),
   };
 }
 

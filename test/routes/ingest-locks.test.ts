@@ -1,6 +1,6 @@
 import { buildTenant, type BuiltTenant } from '../support/factories';
 import { startTestServer, type TestServer } from '../support/harness';
-import { eventually } from '../support/eventually';
+import { holdRows } from '../support/locks';
 
 /**
  * The locks one outcome batch holds while another batch of the same tenant runs. Every batch of a tenant writes the
@@ -39,34 +39,13 @@ describe('ingest locks', () => {
       expect(row).toBeDefined();
 
       // Another transaction holds the number's history row, as a long batch on the same number would.
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let holderPid = 0;
-      const holder = server.db.prisma.$transaction(
-        async (tx) => {
-          const [me] = await tx.$queryRawUnsafe<{ pid: number }[]>('SELECT pg_backend_pid() AS pid');
-          holderPid = me!.pid;
-          await tx.$queryRawUnsafe('SELECT 1 FROM number_history WHERE pseudonym = $1::bigint FOR UPDATE', row!.p);
-          await released;
-        },
-        { maxWait: 10_000, timeout: 120_000 },
-      );
+      const hold = await holdRows(server, 'SELECT 1 FROM number_history WHERE pseudonym = $1::bigint FOR UPDATE', [row!.p]);
       try {
-        await eventually(() => holderPid > 0, 'the holder to lock the number');
         let waitingSettled = false;
         const waiting = send([mark('wait-1', '11987650001')]).finally(() => {
           waitingSettled = true;
         });
-        // The first batch is inside its transaction, blocked by the holder.
-        await eventually(async () => {
-          const [blocked] = await server.db.prisma.$queryRawUnsafe<{ n: number }[]>(
-            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))',
-            holderPid,
-          );
-          return blocked!.n === 1;
-        }, 'the first batch to wait for the holder');
+        await hold.waitedOn('the first batch to wait for the held history row');
 
         const timedOut = Symbol('timed out');
         const other = await Promise.race([
@@ -80,13 +59,12 @@ describe('ingest locks', () => {
         expect(other.body.accepted).toBe(2);
         expect(waitingSettled).toBe(false);
 
-        release();
+        await hold.release();
         const waited = await waiting;
         expect(waited.status).toBe(200);
         expect(waited.body.accepted).toBe(1);
       } finally {
-        release();
-        await holder;
+        await hold.release();
       }
 
       // Every call counted once: the usage, the campaign's tally, the short-call meter's day and the history.
